@@ -1,0 +1,20 @@
+"""The `lagesbot` command line: one Typer app, one sub-app per area."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import db_commands, import_commands
+
+app = typer.Typer(
+    name="lagesbot",
+    help="Lägesbot: planering och uppföljning i Microsoft Teams.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(import_commands.app, name="import")
+
+
+if __name__ == "__main__":
+    app()

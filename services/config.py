@@ -1,0 +1,75 @@
+"""Settings read from the environment (12-factor), with local-run defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def default_database_url() -> str:
+    data_dir = Path(user_data_dir("lagesbot", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{data_dir / 'lagesbot.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://, sqlite://) and pick the
+    async driver the store runs on."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_tenant_id: str = ""
+    allowed_tenants: tuple[str, ...] = ()
+    admin_object_ids: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 3978
+    # Only for local runs: no app id, no JWT check. The server logs a warning on every start.
+    anonymous: bool = False
+    openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    token_issuer: str = "https://api.botframework.com"
+    default_language: str = "sv"
+    default_time_zone: str = "Europe/Stockholm"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        url = env.get("DATABASE_URL") or default_database_url()
+        defaults = cls(database_url="")
+        return cls(
+            database_url=normalise_database_url(url),
+            app_id=env.get("MICROSOFT_APP_ID", ""),
+            app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
+            app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+            allowed_tenants=_csv(env.get("LAGESBOT_ALLOWED_TENANTS")),
+            admin_object_ids=_csv(env.get("LAGESBOT_ADMINS")),
+            host=env.get("LAGESBOT_HOST", defaults.host),
+            port=int(env.get("PORT", env.get("LAGESBOT_PORT", str(defaults.port)))),
+            anonymous=env.get("LAGESBOT_ANONYMOUS", "") in {"1", "true", "yes"},
+            openid_metadata_url=env.get(
+                "LAGESBOT_OPENID_METADATA_URL", defaults.openid_metadata_url
+            ),
+            token_issuer=env.get("LAGESBOT_TOKEN_ISSUER", defaults.token_issuer),
+            default_language=env.get("LAGESBOT_DEFAULT_LANGUAGE", defaults.default_language),
+            default_time_zone=env.get("LAGESBOT_DEFAULT_TIME_ZONE", defaults.default_time_zone),
+        )

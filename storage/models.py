@@ -1,0 +1,401 @@
+"""The central store's tables.
+
+Every answer a manager gives is a new ``responses`` row; nothing is updated or deleted there,
+so the full history (who changed what, when) can always be shown to an auditor. The current
+answer for an item in a round is the row with the highest ``revision``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on both backends (SQLite drops the offset otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class ItemKind(enum.StrEnum):
+    STRATEGY = "strategy"
+    GOAL = "goal"
+    INDICATOR = "indicator"
+    ACTIVITY = "activity"
+    ASSIGNMENT = "assignment"
+    CONTROL_POINT = "control_point"
+    RISK = "risk"
+
+
+class RoundState(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ResponseSource(enum.StrEnum):
+    TEAMS_CARD = "teams_card"
+    CLI = "cli"
+    IMPORT = "import"
+    ADMIN = "admin"
+
+
+class ConversationKind(enum.StrEnum):
+    PERSONAL = "personal"
+    CHANNEL = "channel"
+    GROUP_CHAT = "groupChat"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK so both backends hold the same text and
+    # adding a value is a simple migration.
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entra_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    upn: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    preferred_language: Mapped[str] = mapped_column(String(16), default="sv")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    line_manager: Mapped[Person | None] = relationship(remote_side=[id])
+
+
+class StatusScale(Base):
+    __tablename__ = "status_scales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name_sv: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+    options: Mapped[list[StatusOption]] = relationship(
+        order_by="StatusOption.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class StatusOption(Base):
+    """One step of a status scale; ``severity`` orders options from best (0) to worst."""
+
+    __tablename__ = "status_options"
+    __table_args__ = (UniqueConstraint("scale_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("status_scales.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    label_sv: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    colour: Mapped[str] = mapped_column(String(7))
+    card_colour: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class RiskScale(Base):
+    __tablename__ = "risk_scales"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name_sv: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    likelihood_max: Mapped[int] = mapped_column(Integer)
+    consequence_max: Mapped[int] = mapped_column(Integer)
+
+    levels: Mapped[list[RiskLevel]] = relationship(
+        order_by="(RiskLevel.axis, RiskLevel.value)",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    bands: Mapped[list[RiskBand]] = relationship(
+        order_by="RiskBand.min_score", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class RiskLevel(Base):
+    """A labelled step on one axis (``likelihood`` or ``consequence``) of a risk scale."""
+
+    __tablename__ = "risk_levels"
+    __table_args__ = (UniqueConstraint("scale_id", "axis", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("risk_scales.id", ondelete="CASCADE"))
+    axis: Mapped[str] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(Integer)
+    label_sv: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+
+
+class RiskBand(Base):
+    """Score interval (likelihood x consequence) that shares one label and colour."""
+
+    __tablename__ = "risk_bands"
+    __table_args__ = (UniqueConstraint("scale_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("risk_scales.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    min_score: Mapped[int] = mapped_column(Integer)
+    max_score: Mapped[int] = mapped_column(Integer)
+    label_sv: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    colour: Mapped[str] = mapped_column(String(7))
+    card_colour: Mapped[str] = mapped_column(String(16))
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    period: Mapped[str | None] = mapped_column(String(64))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PlanItem(Base):
+    __tablename__ = "plan_items"
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(50))
+    target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    link_url: Mapped[str | None] = mapped_column(String(2000))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Items dropped from a re-imported plan are deactivated, never deleted: their answers stay.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReportingRound(Base):
+    __tablename__ = "reporting_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    period_label: Mapped[str | None] = mapped_column(String(64))
+    # Scope as chosen by the admin, e.g. {"org_units": ["HSN"], "kinds": ["goal", "activity"]};
+    # the items it resolved to when the round opened are frozen in round_items.
+    scope: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[RoundState] = mapped_column(
+        _enum(RoundState, "round_state"), default=RoundState.DRAFT
+    )
+    opens_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    reminder_offsets_hours: Mapped[dict[str, Any]] = mapped_column(
+        default=lambda: {"before_deadline": [72, 24]}
+    )
+    escalation_delay_hours: Mapped[int] = mapped_column(Integer, default=48)
+    status_scale_id: Mapped[int] = mapped_column(ForeignKey("status_scales.id"))
+    risk_scale_id: Mapped[int | None] = mapped_column(ForeignKey("risk_scales.id"))
+    ask_status: Mapped[bool] = mapped_column(Boolean, default=True)
+    ask_comment: Mapped[bool] = mapped_column(Boolean, default=True)
+    ask_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    ask_value: Mapped[bool] = mapped_column(Boolean, default=True)
+    comment_max_length: Mapped[int] = mapped_column(Integer, default=2000)
+    previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_rounds.id"))
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    status_scale: Mapped[StatusScale] = relationship(lazy="selectin")
+    risk_scale: Mapped[RiskScale | None] = relationship(lazy="selectin")
+
+
+class RoundItem(Base):
+    """An item asked about in a round, with the owner it had when the round opened."""
+
+    __tablename__ = "round_items"
+    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    ask_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    ask_value: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReportRequest(Base):
+    """One per owner per round: the card a manager is asked to answer."""
+
+    __tablename__ = "requests"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    conversation_id: Mapped[str | None] = mapped_column(String(500))
+    card_activity_id: Mapped[str | None] = mapped_column(String(200))
+    last_reminder_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+
+
+class Response(Base):
+    """Append-only answer history; (round, item, revision) is unique so a replayed
+    submit cannot create a second logical answer."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("round_id", "item_id", "revision"),
+        Index("ix_responses_round_item", "round_id", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    status_key: Mapped[str | None] = mapped_column(String(32))
+    likelihood: Mapped[int | None] = mapped_column(Integer)
+    consequence: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    answered_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[ResponseSource] = mapped_column(_enum(ResponseSource, "response_source"))
+    # Client-supplied key of the submit that produced this row (e.g. the card's action id),
+    # so a retried invoke is recognised and answered with the stored result.
+    submission_key: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class ConversationReference(Base):
+    """Where the bot can reach a person (1:1 chat) or a channel proactively."""
+
+    __tablename__ = "conversation_references"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(500), unique=True)
+    kind: Mapped[ConversationKind] = mapped_column(_enum(ConversationKind, "conversation_kind"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    user_aad_object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    team_id: Mapped[str | None] = mapped_column(String(500))
+    channel_id: Mapped[str | None] = mapped_column(String(500))
+    service_url: Mapped[str] = mapped_column(String(500))
+    bot_id: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    reference: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SteeringGroup(Base):
+    __tablename__ = "steering_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    conversation_reference_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_references.id")
+    )
+    # e.g. {"org_units": ["RS"], "plan_items": ["S1"]}
+    scope: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    language: Mapped[str] = mapped_column(String(16), default="sv")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(100))
+    target_type: Mapped[str | None] = mapped_column(String(64))
+    target_id: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
