@@ -92,3 +92,11 @@ class CardFeedback:
     errors: dict[str, str] = field(default_factory=dict)
     typed: dict[str, str] = field(default_factory=dict)
     banner: str | None = None  # a card-level message (e.g. refusal or conflict)
+
+
+ANSWER_FIELDS: tuple[str, ...] = ("status", "likelihood", "consequence", "comment", "value")
+
+
+def input_id(answer_field: str, item_id: int) -> str:
+    """The Adaptive Card input id of one answer field of one item, e.g. ``status.42``."""
+    return f"{answer_field}.{item_id}"
