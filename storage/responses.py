@@ -1,0 +1,51 @@
+"""The append-only answer history. The current answer for (round, item) is the row with the
+highest revision; nothing here updates or deletes a response."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Person, Response
+
+
+async def current_answers(
+    session: AsyncSession, round_id: int, item_ids: Sequence[int]
+) -> dict[int, Response]:
+    if not item_ids:
+        return {}
+    latest = (
+        select(Response.item_id, func.max(Response.revision).label("revision"))
+        .where(Response.round_id == round_id, Response.item_id.in_(list(item_ids)))
+        .group_by(Response.item_id)
+        .subquery()
+    )
+    query = select(Response).join(
+        latest,
+        (Response.item_id == latest.c.item_id) & (Response.revision == latest.c.revision),
+    )
+    query = query.where(Response.round_id == round_id)
+    return {row.item_id: row for row in (await session.execute(query)).scalars()}
+
+
+async def history(session: AsyncSession, round_id: int, item_id: int) -> list[Response]:
+    query = (
+        select(Response)
+        .where(Response.round_id == round_id, Response.item_id == item_id)
+        .order_by(Response.revision)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def answerer_names(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    query = select(Person.id, Person.display_name).where(Person.id.in_(set(person_ids)))
+    return {pid: name for pid, name in (await session.execute(query))}
+
+
+def append(session: AsyncSession, response: Response) -> Response:
+    session.add(response)
+    return response
