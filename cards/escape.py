@@ -1,0 +1,113 @@
+"""Making text from users and the store safe to show in Adaptive Card markdown.
+
+TextBlock text and FactSet values are markdown in every Teams client, and TextBlocks also
+expand ``{{DATE(...)}}``/``{{TIME(...)}}`` functions. A plan title or comment such as
+``[Klicka här](https://evil.example)`` would otherwise become a link whose target the reader
+cannot see, and ``**`` or a leading ``-`` would change how a colleague's answer looks.
+
+The escape keeps the text readable as typed: markdown punctuation gets a backslash (CommonMark
+escapes, which the Teams desktop, web and mobile renderers remove), list markers at the start of
+a line are escaped the same way, and the date-function braces are split with a zero-width space
+(which survives in either order of date and markdown processing). Bare URLs are left alone on
+purpose: the reader sees exactly where such a link goes.
+
+Only markdown places need this; Action titles, choice titles, placeholders and input values are
+plain text in every client and must NOT be escaped (the backslashes would show).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+ZWSP: Final = "\u200b"
+
+# Every character with a meaning in CommonMark inline syntax, or in the HTML some clients feed
+# the text through (iOS renders text containing < > & as HTML).
+_PUNCTUATION: Final = frozenset("\\`*_[]()<>#|~&!{}")
+
+# Line starts that make a list, a heading, a quote or a setext underline.
+# (")" after a number is already escaped as punctuation, so "1)" needs no rule here.)
+_BLOCK_START: Final = re.compile(r"^([ \t]*)(?:(\d{1,9})\.|([-+=]))", re.MULTILINE)
+
+# Direction overrides reorder what a reader sees (an old trick to disguise text); other
+# control characters have no business in a card.
+_INVISIBLE: Final = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\ufeff"
+)
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\n\t" or (ch not in _INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cs"))
+    )
+
+
+def escape_markdown(text: str | None, *, keep_line_breaks: bool = True) -> str:
+    """``text`` as literal text for a TextBlock or fact value.
+
+    With ``keep_line_breaks`` a single line break stays a line break (markdown would join the
+    lines); without it, the text becomes one line, as titles should be.
+    """
+    if not text:
+        return ""
+    text = _clean(text)
+    if not keep_line_breaks:
+        text = " ".join(text.split())
+    out: list[str] = []
+    for ch in text:
+        if ch in _PUNCTUATION:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    # "{{" only means something to the date functions; a zero-width space between braces
+    # breaks the pattern whether markdown runs before or after them.
+    escaped = escaped.replace("\\{", "\\{" + ZWSP).replace("\\}", ZWSP + "\\}")
+    escaped = _BLOCK_START.sub(_escape_block_start, escaped)
+    if keep_line_breaks:
+        # Markdown joins single line breaks, so each becomes a paragraph break; blank lines
+        # collapse into one, since runs of them would only pad the card.
+        lines = [line.rstrip() for line in escaped.split("\n")]
+        escaped = "\n\n".join(line for line in lines if line.strip())
+    return escaped
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    indent, digits, bullet = match.groups()
+    if digits is not None:
+        return f"{indent}{digits}\\."
+    return f"{indent}\\{bullet}"
+
+
+def plain(text: str | None, limit: int | None = None) -> str:
+    """Text for places that are NOT markdown (choice titles, action titles, input values):
+    control characters removed, optionally shortened with an ellipsis."""
+    if not text:
+        return ""
+    cleaned = _clean(text)
+    return cleaned if limit is None else shorten(cleaned, limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary where one is near, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    space = cut.rfind(" ")
+    if space >= limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def excerpt(text: str | None, limit: int) -> str:
+    """A shortened, escaped one-paragraph excerpt of user text (the previous round's comment).
+
+    Shortened before escaping so the cut never splits an escape sequence."""
+    if not text:
+        return ""
+    return escape_markdown(shorten(" ".join(_clean(text).split()), limit))

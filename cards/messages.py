@@ -1,0 +1,126 @@
+"""The bot's smaller cards and texts: greetings, help, the "my items" list and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from cards import layout
+from cards.escape import escape_markdown
+from cards.layout import ContainerStyle, Element
+from services import texts
+
+MY_ITEMS_PER_ROUND: Final = 15
+COMMANDS: Final = ("help", "my_items", "status")
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    title: str
+    answered: bool
+
+
+@dataclass(frozen=True)
+class RoundItems:
+    """One open round in the "my items" list: the person's items in it and how far they got."""
+
+    round_name: str
+    deadline: datetime  # aware
+    items: tuple[ItemLine, ...]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for item in self.items if item.answered)
+
+
+def create_greeting_card(
+    language: str | None, name: str | None = None, *, team: bool = False
+) -> dict[str, Any]:
+    """The welcome on install: personal (by name when known) or to a team's channel."""
+    tx = texts.for_language(language)
+    if team:
+        text = tx.t("greeting.team")
+    elif name:
+        text = tx.t("greeting.personal", name=escape_markdown(name, keep_line_breaks=False))
+    else:
+        text = tx.t("greeting.personal_anonymous")
+    return layout.adaptive_card([layout.text_block(text)])
+
+
+def help_lines(language: str | None) -> list[str]:
+    tx = texts.for_language(language)
+    return [
+        tx.t("help.line", command=tx.t(f"command.{name}"), description=tx.t(f"help.command.{name}"))
+        for name in COMMANDS
+    ]
+
+
+def help_text(language: str | None) -> str:
+    """The help as a chat message (Teams messages take the same markdown)."""
+    tx = texts.for_language(language)
+    lines = "\n".join(f"- {line}" for line in help_lines(language))
+    return f"**{tx.t('help.title')}**\n\n{tx.t('help.intro')}\n\n{lines}\n\n{tx.t('help.footer')}"
+
+
+def create_help_card(language: str | None) -> dict[str, Any]:
+    tx = texts.for_language(language)
+    body: list[Element] = [
+        layout.heading(tx.t("help.title")),
+        layout.text_block(tx.t("help.intro")),
+    ]
+    body.extend(layout.text_block(line, spacing="small") for line in help_lines(language))
+    body.append(layout.small_note(tx.t("help.footer"), spacing="small"))
+    return layout.adaptive_card(body)
+
+
+def unknown_command_text(language: str | None) -> str:
+    return texts.for_language(language).t("unknown_command")
+
+
+def create_my_items_card(
+    language: str | None, rounds: Sequence[RoundItems], time_zone: str
+) -> dict[str, Any]:
+    """The person's items per open round, with the deadline and the answered count."""
+    tx = texts.for_language(language)
+    body: list[Element] = [layout.heading(tx.t("my_items.title"))]
+    if not rounds:
+        body.append(layout.text_block(tx.t("my_items.none")))
+        return layout.adaptive_card(body)
+    for rnd in rounds:
+        section: list[Element] = [
+            layout.text_block(
+                escape_markdown(rnd.round_name, keep_line_breaks=False), weight="bolder"
+            ),
+            layout.text_block(
+                tx.t("card.deadline", deadline=tx.format_datetime(rnd.deadline, time_zone)),
+                spacing="none",
+            ),
+            layout.text_block(
+                tx.t("my_items.progress", answered=rnd.answered, total=len(rnd.items)),
+                color="good" if rnd.answered == len(rnd.items) else "warning",
+                spacing="none",
+            ),
+        ]
+        for line in rnd.items[:MY_ITEMS_PER_ROUND]:
+            state = tx.t("my_items.answered" if line.answered else "my_items.unanswered")
+            section.append(
+                layout.fact_row(
+                    escape_markdown(line.title, keep_line_breaks=False),
+                    layout.text_block(state, color="good" if line.answered else "warning"),
+                    wide_title=True,
+                )
+            )
+        hidden = len(rnd.items) - MY_ITEMS_PER_ROUND
+        if hidden > 0:
+            section.append(layout.small_note(tx.t("my_items.more", count=hidden)))
+        body.append(layout.container(section, separator=True, spacing="medium"))
+    body.append(layout.small_note(tx.t("my_items.hint"), spacing="small"))
+    return layout.adaptive_card(body)
+
+
+def create_notice_card(text: str, *, style: ContainerStyle = "attention") -> dict[str, Any]:
+    """A card holding one message, e.g. a refusal that replaces the clicked card. ``text`` is
+    plain text (a catalogue text with its parameters filled in); it is escaped here."""
+    return layout.adaptive_card([layout.banner(escape_markdown(text), style)])

@@ -1,0 +1,465 @@
+"""The manager's status card: one page of plan items to answer, or the answers recorded.
+
+Three modes, chosen from the view:
+- form: inputs for every item (status, risk, comment, value) and a Submit button;
+- recorded: every item on the page has an answer and the manager is not editing: the answers
+  as stored, who recorded them and when, and an Edit button;
+- closed: the round is closed: what was recorded, read-only, no buttons at all.
+
+Feedback from a rejected submit (field errors, the typed values, a banner) always gives the
+form, so nothing the manager wrote is lost. Banner and error texts are plain text (catalogue
+texts with their parameters filled in); this module escapes them with everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from cards import layout, paging, verbs
+from cards.escape import escape_markdown, excerpt, plain
+from cards.layout import Element
+from services import texts
+from services.manager_view import (
+    CardFeedback,
+    ItemQuestion,
+    RecordedAnswer,
+    StatusCardView,
+    input_id,
+)
+
+PATH_SEPARATOR: Final = " › "
+PREVIOUS_COMMENT_CHARS: Final = 160
+# Typed text comes back from the client unchecked; past these lengths it is cut so one absurd
+# submission cannot push the re-rendered card over Teams' size limit. A too-long comment keeps
+# some extra characters so the manager can still see where to shorten it.
+TYPED_COMMENT_EXTRA: Final = 200
+TYPED_OTHER_MAX: Final = 100
+
+
+def create_status_card(
+    view: StatusCardView, feedback: CardFeedback | None = None, editing: bool = False
+) -> dict[str, Any]:
+    tx = texts.for_language(view.language)
+    closed = view.closed
+    form = not closed and (
+        editing
+        or (feedback is not None and bool(feedback.errors or feedback.typed))
+        or any(item.current is None for item in view.items)
+    )
+    body: list[Element] = []
+    body.extend(_banners(view, feedback, tx, form=form))
+    body.extend(_header(view, tx, form=form))
+
+    if not view.items:
+        body.append(layout.text_block(tx.t("card.no_items"), spacing="medium"))
+    for item in view.items:
+        if form:
+            body.append(_item_form(view, item, feedback or CardFeedback(), tx))
+        else:
+            body.append(_item_recorded(view, item, tx, closed=closed))
+
+    if closed:
+        # Read-only means no buttons at all: a closed round accepts nothing, not even paging.
+        return layout.adaptive_card(body)
+
+    paging_actions = _paging_actions(view, tx)
+    if paging_actions:
+        body.append(layout.action_set(paging_actions, spacing="medium"))
+
+    actions: list[Element] = []
+    if view.items and form:
+        actions.append(
+            layout.execute(
+                tx.t("card.submit"),
+                verbs.SUBMIT_STATUS,
+                {
+                    "round_id": view.round_id,
+                    "request_id": view.request_id,
+                    "page": view.page,
+                    "revisions": {
+                        str(item.item_id): item.current.revision if item.current else 0
+                        for item in view.items
+                    },
+                },
+                style="positive",
+            )
+        )
+    elif view.items:
+        actions.append(
+            layout.execute(
+                tx.t("card.edit"),
+                verbs.EDIT_STATUS,
+                {"round_id": view.round_id, "request_id": view.request_id, "page": view.page},
+                associated_inputs="none",
+            )
+        )
+    return layout.adaptive_card(body, actions)
+
+
+def status_card_page_size(
+    view: StatusCardView,
+    all_items: Sequence[ItemQuestion],
+    *,
+    budget: int = paging.DEFAULT_BUDGET_BYTES,
+    max_page_size: int = paging.DEFAULT_MAX_PAGE_SIZE,
+) -> int:
+    """How many of ``all_items`` fit on one status card page in every mode, including a form
+    sent back with an error under every field (the largest the card gets)."""
+
+    def largest(page_items: Sequence[ItemQuestion]) -> dict[str, Any]:
+        page_view = replace(view, items=tuple(page_items), page=99, page_count=99)
+        candidates = (
+            create_status_card(page_view, _worst_feedback(page_view), editing=True),
+            create_status_card(page_view, editing=False),
+            create_status_card(replace(page_view, closed=True)),
+        )
+        return max(candidates, key=paging.card_size)
+
+    return paging.page_size_for(all_items, largest, budget=budget, max_page_size=max_page_size)
+
+
+def _worst_feedback(view: StatusCardView) -> CardFeedback:
+    tx = texts.for_language(view.language)
+    longest = max(
+        (
+            tx.t("error.comment_too_long", max=view.comment_max_length, length=99999),
+            tx.t("error.value_not_number"),
+            tx.t("error.consequence_missing"),
+        ),
+        key=len,
+    )
+    errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    for item in view.items:
+        for name in ("status", "likelihood", "consequence", "comment", "value"):
+            errors[input_id(name, item.item_id)] = longest
+        typed[input_id("comment", item.item_id)] = "x" * (
+            view.comment_max_length + TYPED_COMMENT_EXTRA
+        )
+        typed[input_id("value", item.item_id)] = "9" * TYPED_OTHER_MAX
+    return CardFeedback(errors=errors, typed=typed, banner=longest)
+
+
+def _banners(
+    view: StatusCardView, feedback: CardFeedback | None, tx: texts.Texts, *, form: bool
+) -> list[Element]:
+    found: list[Element] = []
+    if feedback is not None and feedback.banner:
+        found.append(layout.banner(escape_markdown(feedback.banner), "attention"))
+    elif feedback is not None and feedback.errors and form:
+        found.append(layout.banner(tx.t("card.form_has_errors"), "attention"))
+    if view.closed:
+        found.append(layout.banner(tx.t("card.closed"), "warning"))
+    return found
+
+
+def _header(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Element]:
+    header = [
+        layout.heading(
+            tx.t("card.title", round=escape_markdown(view.round_name, keep_line_breaks=False))
+        )
+    ]
+    if form:
+        first_name = view.person_name.split(" ")[0] if view.person_name else ""
+        header.append(
+            layout.text_block(
+                tx.t("card.intro", name=escape_markdown(first_name, keep_line_breaks=False)),
+                spacing="small",
+            )
+        )
+    elif not view.closed:
+        header.append(layout.text_block(tx.t("card.recorded_thanks"), spacing="small"))
+    deadline = tx.format_datetime(view.deadline, view.time_zone)
+    header.append(
+        layout.text_block(
+            tx.t("card.deadline", deadline=deadline),
+            weight="bolder",
+            color="attention" if view.closed else None,
+            spacing="small",
+        )
+    )
+    if view.page_count > 1:
+        page_line = tx.t("card.page", page=view.page, page_count=view.page_count)
+        if view.total_items:
+            page_line += " · " + tx.t("card.items_total", total=view.total_items)
+        header.append(layout.small_note(page_line))
+    return header
+
+
+def _item_heading(item: ItemQuestion) -> list[Element]:
+    elements: list[Element] = []
+    if item.path:
+        path = PATH_SEPARATOR.join(
+            escape_markdown(title, keep_line_breaks=False) for title in item.path
+        )
+        elements.append(layout.small_note(path, spacing="none"))
+    elements.append(
+        layout.text_block(
+            escape_markdown(item.title, keep_line_breaks=False),
+            weight="bolder",
+            spacing="none" if item.path else None,
+        )
+    )
+    return elements
+
+
+def _previous_line(item: ItemQuestion, tx: texts.Texts) -> Element:
+    previous = item.previous_round
+    if previous is None:
+        return layout.small_note(tx.t("card.previous_none"))
+    status = escape_markdown(
+        previous.status_label or tx.t("card.no_status"), keep_line_breaks=False
+    )
+    line = tx.t("card.previous_answer", status=status)
+    if previous.comment:
+        line += " – " + excerpt(previous.comment, PREVIOUS_COMMENT_CHARS)
+    return layout.small_note(line)
+
+
+def _recorded_by(answer: RecordedAnswer, view: StatusCardView, tx: texts.Texts) -> Element:
+    return layout.small_note(
+        tx.t(
+            "card.recorded_by",
+            name=escape_markdown(answer.answered_by, keep_line_breaks=False),
+            when=tx.format_datetime(answer.answered_at, view.time_zone),
+        )
+    )
+
+
+def _typed(feedback: CardFeedback, key: str, limit: int) -> str | None:
+    value = feedback.typed.get(key)
+    return None if value is None else plain(value)[:limit]
+
+
+def _with_error(element: Element, feedback: CardFeedback, key: str) -> list[Element]:
+    message = feedback.errors.get(key)
+    return [element] if message is None else [element, layout.field_error(escape_markdown(message))]
+
+
+def _item_form(
+    view: StatusCardView, item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts
+) -> Element:
+    current = item.current
+    elements = _item_heading(item)
+    elements.append(_previous_line(item, tx))
+    if current is not None:
+        elements.append(_recorded_by(current, view, tx))
+
+    status_id = input_id("status", item.item_id)
+    typed_status = _typed(feedback, status_id, TYPED_OTHER_MAX)
+    elements.extend(
+        _with_error(
+            layout.choice_set(
+                status_id,
+                label=tx.t("card.label.status"),
+                choices=[(choice.key, plain(choice.label)) for choice in view.statuses],
+                value=typed_status if typed_status is not None else _key(current),
+                placeholder=tx.t("card.placeholder.status"),
+                required=True,
+                error_message=tx.t("error.status_missing"),
+            ),
+            feedback,
+            status_id,
+        )
+    )
+
+    if item.ask_risk and view.risk_scale is not None:
+        cells: list[list[Element]] = []
+        for axis, levels, stored in (
+            ("likelihood", view.risk_scale.likelihood, current and current.likelihood),
+            ("consequence", view.risk_scale.consequence, current and current.consequence),
+        ):
+            key = input_id(axis, item.item_id)
+            typed_level = _typed(feedback, key, TYPED_OTHER_MAX)
+            cells.append(
+                _with_error(
+                    layout.choice_set(
+                        key,
+                        label=tx.t(f"card.label.{axis}"),
+                        choices=[
+                            (
+                                str(level.value),
+                                tx.t(
+                                    "card.risk_level", value=level.value, label=plain(level.label)
+                                ),
+                            )
+                            for level in levels
+                        ],
+                        value=typed_level
+                        if typed_level is not None
+                        else (None if not stored else str(stored)),
+                        placeholder=tx.t(f"card.placeholder.{axis}"),
+                    ),
+                    feedback,
+                    key,
+                )
+            )
+        elements.append(layout.columns(*cells))
+
+    if view.ask_comment:
+        key = input_id("comment", item.item_id)
+        typed_comment = _typed(feedback, key, view.comment_max_length + TYPED_COMMENT_EXTRA)
+        elements.extend(
+            _with_error(
+                layout.text_input(
+                    key,
+                    label=tx.t("card.label.comment"),
+                    value=typed_comment
+                    if typed_comment is not None
+                    else (current.comment if current else None),
+                    placeholder=tx.t("card.placeholder.comment", max=view.comment_max_length),
+                    multiline=True,
+                    max_length=view.comment_max_length,
+                ),
+                feedback,
+                key,
+            )
+        )
+
+    if item.ask_value:
+        key = input_id("value", item.item_id)
+        if item.target is not None:
+            elements.append(
+                layout.small_note(
+                    tx.t("card.target", target=_with_unit(item.target, item.unit, tx))
+                )
+            )
+        typed_value = _typed(feedback, key, TYPED_OTHER_MAX)
+        stored_value = (
+            None
+            if current is None or current.value is None
+            else tx.format_number(current.value, grouping=False)
+        )
+        elements.extend(
+            _with_error(
+                layout.text_input(
+                    key,
+                    label=tx.t("card.label.value_unit", unit=plain(item.unit))
+                    if item.unit
+                    else tx.t("card.label.value"),
+                    value=typed_value if typed_value is not None else stored_value,
+                    placeholder=tx.t("card.placeholder.value"),
+                ),
+                feedback,
+                key,
+            )
+        )
+
+    link = _link_action(item, tx)
+    if link is not None:
+        elements.append(layout.action_set([link]))
+    return layout.container(elements, separator=True, spacing="large")
+
+
+def _key(answer: RecordedAnswer | None) -> str | None:
+    return None if answer is None else answer.status_key
+
+
+def _with_unit(number: Decimal, unit: str | None, tx: texts.Texts) -> str:
+    shown = tx.format_number(number)
+    return f"{shown} {escape_markdown(unit, keep_line_breaks=False)}" if unit else shown
+
+
+def _item_recorded(
+    view: StatusCardView, item: ItemQuestion, tx: texts.Texts, *, closed: bool
+) -> Element:
+    elements = _item_heading(item)
+    answer = item.current
+    if answer is None:
+        # Only in a closed round: the manager never answered this item.
+        elements.append(layout.text_block(tx.t("card.not_answered"), color="warning"))
+        elements.append(_previous_line(item, tx))
+        return layout.container(elements, separator=True, spacing="large")
+
+    status_label = answer.status_label or tx.t("card.no_status")
+    elements.append(
+        layout.fact_row(
+            tx.t("card.label.status"),
+            layout.badge(
+                escape_markdown(status_label, keep_line_breaks=False), answer.status_colour
+            ),
+        )
+    )
+    if answer.risk_score is not None:
+        score = (
+            tx.t(
+                "card.risk_score",
+                score=answer.risk_score,
+                band=escape_markdown(answer.risk_band_label, keep_line_breaks=False),
+            )
+            if answer.risk_band_label
+            else tx.t("card.risk_score_plain", score=answer.risk_score)
+        )
+        risk_cell = layout.container(
+            [
+                layout.badge(score, answer.risk_band_colour),
+                layout.small_note(
+                    tx.t(
+                        "card.risk_factors",
+                        likelihood=answer.likelihood or 0,
+                        consequence=answer.consequence or 0,
+                    ),
+                    spacing="none",
+                ),
+            ]
+        )
+        elements.append(layout.fact_row(tx.t("card.label.risk"), risk_cell))
+    if answer.value is not None:
+        elements.append(
+            layout.fact_row(tx.t("card.label.value"), _with_unit(answer.value, item.unit, tx))
+        )
+    if item.target is not None and item.ask_value:
+        elements.append(
+            layout.small_note(tx.t("card.target", target=_with_unit(item.target, item.unit, tx)))
+        )
+    if answer.comment:
+        elements.append(layout.text_block(escape_markdown(answer.comment), spacing="small"))
+    elements.append(_recorded_by(answer, view, tx))
+    if not closed:
+        link = _link_action(item, tx)
+        if link is not None:
+            elements.append(layout.action_set([link]))
+    return layout.container(elements, separator=True, spacing="large")
+
+
+def _link_action(item: ItemQuestion, tx: texts.Texts) -> Element | None:
+    # Imported plans carry intranet links; only web links become buttons, so a stored
+    # "javascript:" or file link never reaches a client.
+    if not item.link_url:
+        return None
+    parts = urlsplit(item.link_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    return layout.open_url(tx.t("card.open_link"), item.link_url.strip())
+
+
+def _paging_actions(view: StatusCardView, tx: texts.Texts) -> list[Element]:
+    if view.page_count <= 1:
+        return []
+    found: list[Element] = []
+    base = {"round_id": view.round_id, "request_id": view.request_id}
+    # Paging does not send the inputs: the other page is a different set of items, and what
+    # was typed here is not saved until Submit.
+    if view.page > 1:
+        found.append(
+            layout.execute(
+                tx.t("card.previous_page"),
+                verbs.SHOW_PAGE,
+                {**base, "page": view.page - 1},
+                associated_inputs="none",
+            )
+        )
+    if view.page < view.page_count:
+        found.append(
+            layout.execute(
+                tx.t("card.next_page"),
+                verbs.SHOW_PAGE,
+                {**base, "page": view.page + 1},
+                associated_inputs="none",
+            )
+        )
+    return found
