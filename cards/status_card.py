@@ -108,7 +108,10 @@ def status_card_page_size(
     max_page_size: int = paging.DEFAULT_MAX_PAGE_SIZE,
 ) -> int:
     """How many of ``all_items`` fit on one status card page in every mode, including a form
-    sent back with an error under every field (the largest the card gets)."""
+    sent back with full comment boxes and an error under every field (the largest the card
+    gets). A page that fits only until a manager types would fail exactly when they submit,
+    so long comment limits mean shorter pages: with the default 2000 characters about six
+    items fit, with 500 the default ten."""
 
     def largest(page_items: Sequence[ItemQuestion]) -> dict[str, Any]:
         page_view = replace(view, items=tuple(page_items), page=99, page_count=99)
@@ -137,9 +140,9 @@ def _worst_feedback(view: StatusCardView) -> CardFeedback:
     for item in view.items:
         for name in ("status", "likelihood", "consequence", "comment", "value"):
             errors[input_id(name, item.item_id)] = longest
-        typed[input_id("comment", item.item_id)] = "x" * (
-            view.comment_max_length + TYPED_COMMENT_EXTRA
-        )
+        # The comment box's maxLength stops the client at the limit, so a full box is the
+        # most a manager can send back.
+        typed[input_id("comment", item.item_id)] = "x" * view.comment_max_length
         typed[input_id("value", item.item_id)] = "9" * TYPED_OTHER_MAX
     return CardFeedback(errors=errors, typed=typed, banner=longest)
 

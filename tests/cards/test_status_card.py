@@ -1,0 +1,252 @@
+"""What a manager sees in the status card, mode by mode."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from cards import verbs
+from cards.status_card import create_status_card
+from services.manager_view import CardFeedback, input_id
+from tests import cardtools
+from tests.cards import fixtures as fx
+
+
+def choice_titles(card: dict[str, Any], key: str) -> list[str]:
+    return [c["title"] for c in cardtools.inputs(card)[key]["choices"]]
+
+
+def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time() -> None:
+    card = create_status_card(fx.view("sv"))
+    text = cardtools.all_text(card)
+    assert card["version"] == "1.5" and card["$schema"].startswith("http://adaptivecards.io")
+    assert "Senast 27 nov. 2026 17:00" in text
+    assert "Lägesrapport: Tertial 2 2026" in text
+    assert choice_titles(card, input_id("status", fx.GOAL_ID)) == [
+        "Klar",
+        "Enligt plan",
+        "Avvikelse",
+        "Risk att inte nås",
+        "Ej påbörjad",
+    ]
+    assert choice_titles(card, input_id("likelihood", fx.RISK_ID))[0] == "1 – Osannolik"
+    assert choice_titles(card, input_id("consequence", fx.RISK_ID))[3] == "4 – Allvarlig"
+    assert cardtools.action_titles(card)[-1] == "Skicka"
+    status = cardtools.inputs(card)[input_id("status", fx.GOAL_ID)]
+    assert status["style"] == "compact" and status["label"] == "Status"
+
+
+def test_the_deadline_follows_the_persons_time_zone() -> None:
+    card = create_status_card(fx.view("sv", time_zone="America/New_York"))
+    assert "Senast 27 nov. 2026 11:00" in cardtools.all_text(card)
+
+
+def test_the_english_form_is_english() -> None:
+    card = create_status_card(fx.view("en"))
+    text = cardtools.all_text(card)
+    assert "Due by 27 Nov 2026, 17:00" in text
+    assert "Status report: Tertial 2 2026" in text
+    assert "Shorter waiting times in care" in text
+    assert "On track" in choice_titles(card, input_id("status", fx.GOAL_ID))
+    assert choice_titles(card, input_id("likelihood", fx.RISK_ID))[0] == "1 – Unlikely"
+    assert cardtools.action_titles(card)[-1] == "Submit"
+    assert "Senast" not in text and "Skicka" not in cardtools.action_titles(card)
+
+
+def test_each_item_shows_title_path_and_last_rounds_answer() -> None:
+    text = cardtools.all_text(create_status_card(fx.view()))
+    assert "God och jämlik hälsa › Kortare väntetider i vården" in text
+    assert "Förra omgången: Avvikelse – Fler remisser än väntat." in text
+    assert "Förra omgången: inget svar" in text
+    assert "Mål: 90 %" in text
+
+
+def test_only_asked_questions_have_inputs() -> None:
+    fields = cardtools.inputs(create_status_card(fx.view()))
+    assert input_id("likelihood", fx.RISK_ID) in fields
+    assert input_id("likelihood", fx.GOAL_ID) not in fields
+    assert input_id("value", fx.INDICATOR_ID) in fields
+    assert input_id("value", fx.GOAL_ID) not in fields
+    assert fields[input_id("comment", fx.GOAL_ID)]["isMultiline"] is True
+    assert fields[input_id("comment", fx.GOAL_ID)]["maxLength"] == 2000
+    no_risk_scale = create_status_card(replace(fx.view(), risk_scale=None))
+    assert input_id("likelihood", fx.RISK_ID) not in cardtools.inputs(no_risk_scale)
+
+
+def test_submit_carries_the_round_request_page_and_revisions() -> None:
+    questions = fx.items()
+    questions = (replace(questions[0], current=fx.answer(revision=4)), *questions[1:])
+    card = create_status_card(fx.view(questions=questions))
+    submit = cardtools.execute_action(card, verbs.SUBMIT_STATUS)
+    assert submit["data"] == {
+        "round_id": 7,
+        "request_id": 70,
+        "page": 1,
+        "revisions": {str(fx.GOAL_ID): 4, str(fx.INDICATOR_ID): 0, str(fx.RISK_ID): 0},
+    }
+    # The current answer is filled in, so submitting unchanged changes nothing.
+    assert cardtools.inputs(card)[input_id("status", fx.GOAL_ID)]["value"] == "on_track"
+
+
+def test_errors_sit_under_their_field_and_typed_values_are_kept() -> None:
+    value_id, status_id = input_id("value", fx.INDICATOR_ID), input_id("status", fx.GOAL_ID)
+    comment_id = input_id("comment", fx.GOAL_ID)
+    consequence_id = input_id("consequence", fx.RISK_ID)
+    feedback = CardFeedback(
+        errors={
+            value_id: "Värdet måste vara ett tal, t.ex. 12,5.",
+            status_id: "Välj en status.",
+            consequence_id: "Välj konsekvens också – risken är sannolikhet × konsekvens.",
+        },
+        typed={
+            value_id: "tolv",
+            comment_id: "Väntetiderna minskar.",
+            input_id("likelihood", fx.RISK_ID): "3",
+        },
+    )
+    card = create_status_card(fx.view(), feedback)
+    fields = cardtools.inputs(card)
+    assert fields[value_id]["value"] == "tolv"
+    assert fields[comment_id]["value"] == "Väntetiderna minskar."
+    assert fields[input_id("likelihood", fx.RISK_ID)]["value"] == "3"
+    assert cardtools.text_after_input(card, value_id) == ["Värdet måste vara ett tal, t.ex. 12,5."]
+    assert cardtools.text_after_input(card, status_id) == ["Välj en status."]
+    assert "konsekvens" in cardtools.text_after_input(card, consequence_id)[0]
+    assert cardtools.text_after_input(card, comment_id) == []
+    error_block = next(e for e in cardtools.walk(card) if e.get("text") == "Välj en status.")
+    assert error_block["color"] == "attention"
+    assert "Något behöver rättas" in cardtools.texts(card)[0]
+
+
+def test_a_banner_goes_on_top() -> None:
+    card = create_status_card(
+        fx.view(), CardFeedback(banner="Maria Berg svarade på en av punkterna [se](x).")
+    )
+    first = cardtools.texts(card)[0]
+    assert first.startswith("Maria Berg svarade")
+    assert "[se](x)" not in first
+
+
+def test_markdown_in_titles_comments_and_names_is_shown_as_text() -> None:
+    evil = "[Klicka här](https://evil.example) **viktigt** {{DATE(2026-01-01T00:00:00Z)}}"
+    goal, indicator, risk = fx.answered_items()
+    questions = (
+        replace(
+            goal,
+            title=evil,
+            path=("- lista", "_kursiv_"),
+            current=fx.answer(comment=evil, by="<b>Eve</b> [x](y)"),
+        ),
+        indicator,
+        risk,
+    )
+    for editing in (False, True):
+        card = create_status_card(fx.view(questions=questions), editing=editing)
+        text = cardtools.all_text(card)
+        assert "[Klicka här](https://evil.example)" not in text
+        assert "Klicka här" in text
+        assert "**viktigt**" not in text and "{{DATE" not in text
+        assert "<b>" not in text and "\\- lista" in text
+    # Inputs are not markdown: the comment box shows what was written, unescaped.
+    fields = cardtools.inputs(create_status_card(fx.view(questions=questions), editing=True))
+    assert fields[input_id("comment", fx.GOAL_ID)]["value"] == evil
+
+
+def test_recorded_mode_shows_the_answers_and_edit_while_open() -> None:
+    card = create_status_card(fx.view(questions=fx.answered_items()))
+    text = cardtools.all_text(card)
+    assert cardtools.inputs(card) == {}
+    assert "● Enligt plan" in text and "● Risk att inte nås" in text
+    assert "Risk 12 (Mycket hög)" in text and "sannolikhet 3 × konsekvens 4" in text
+    assert "72,5 %" in text
+    assert "Registrerat av Anna Lindqvist, 23 nov. 2026 14:05" in text
+    edit = cardtools.execute_action(card, verbs.EDIT_STATUS)
+    assert edit["title"] == "Ändra"
+    assert edit["data"] == {"round_id": 7, "request_id": 70, "page": 1}
+    badge = next(e for e in cardtools.walk(card) if e.get("text") == "● Risk att inte nås")
+    assert badge["color"] == "attention"
+
+
+def test_recorded_mode_in_english() -> None:
+    text = cardtools.all_text(create_status_card(fx.view("en", questions=fx.answered_items("en"))))
+    assert "Recorded by Anna Lindqvist, 23 Nov 2026, 14:05" in text
+    assert "Risk 12 (Very high)" in text and "72.5 %" in text
+
+
+def test_editing_turns_the_recorded_answers_back_into_the_form() -> None:
+    card = create_status_card(fx.view(questions=fx.answered_items()), editing=True)
+    fields = cardtools.inputs(card)
+    assert fields[input_id("value", fx.INDICATOR_ID)]["value"] == "72,5"
+    assert fields[input_id("likelihood", fx.RISK_ID)]["value"] == "3"
+    assert "Ändra" not in cardtools.action_titles(card)
+    assert "Registrerat av Anna Lindqvist" in cardtools.all_text(card)
+
+
+def test_a_partly_answered_page_stays_a_form() -> None:
+    goal, indicator, risk = fx.items()
+    card = create_status_card(
+        fx.view(questions=(replace(goal, current=fx.answer()), indicator, risk))
+    )
+    assert cardtools.inputs(card)
+    assert "Skicka" in cardtools.action_titles(card)
+
+
+def test_closed_round_is_read_only_without_any_action() -> None:
+    for questions in (fx.items(), fx.answered_items()):
+        for editing in (False, True):
+            card = create_status_card(
+                fx.view(questions=questions, closed=True, page=2, page_count=3), editing=editing
+            )
+            assert "Omgången är stängd" in cardtools.all_text(card)
+            assert cardtools.actions(card) == []
+            assert cardtools.inputs(card) == {}
+    text = cardtools.all_text(create_status_card(fx.view(closed=True)))
+    assert "Inte besvarad än" in text
+    assert "closed" in cardtools.all_text(create_status_card(fx.view("en", closed=True)))
+
+
+def test_paging_buttons_and_page_line() -> None:
+    middle = create_status_card(fx.view(page=2, page_count=3, total_items=25))
+    assert "Sida 2 av 3 · 25 punkter totalt" in cardtools.all_text(middle)
+    pages = [a for a in cardtools.actions(middle) if a.get("verb") == verbs.SHOW_PAGE]
+    assert [(a["title"], a["data"]["page"]) for a in pages] == [
+        ("Föregående sida", 1),
+        ("Nästa sida", 3),
+    ]
+    assert pages[0]["data"]["round_id"] == 7 and pages[0]["associatedInputs"] == "none"
+    first = create_status_card(fx.view(page=1, page_count=3))
+    assert [
+        a["data"]["page"] for a in cardtools.actions(first) if a.get("verb") == verbs.SHOW_PAGE
+    ] == [2]
+    single = create_status_card(fx.view())
+    assert "Sida" not in cardtools.all_text(single)
+    assert not any(a.get("verb") == verbs.SHOW_PAGE for a in cardtools.actions(single))
+
+
+def test_no_items_says_so_without_a_submit_button() -> None:
+    card = create_status_card(fx.view(questions=()))
+    assert "Du har inga öppna punkter i den här omgången." in cardtools.all_text(card)
+    assert cardtools.actions(card) == []
+
+
+def test_only_web_links_become_buttons() -> None:
+    card = create_status_card(fx.view())
+    links = [a for a in cardtools.actions(card) if a["type"] == "Action.OpenUrl"]
+    assert [a["url"] for a in links] == ["https://intranat.region.example/plan/M1"]
+
+
+def test_an_absurdly_long_typed_value_is_cut() -> None:
+    comment_id = input_id("comment", fx.GOAL_ID)
+    card = create_status_card(
+        fx.view(),
+        CardFeedback(
+            typed={comment_id: "x" * 100_000, input_id("value", fx.INDICATOR_ID): "9" * 5000}
+        ),
+    )
+    fields = cardtools.inputs(card)
+    assert 2000 < len(fields[comment_id]["value"]) <= 2200
+    assert len(fields[input_id("value", fx.INDICATOR_ID)]["value"]) <= 100
+
+
+def test_the_card_is_deterministic() -> None:
+    assert create_status_card(fx.view()) == create_status_card(fx.view())
