@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import db_commands, import_commands
+from cli import db_commands, import_commands, scale_commands
 
 app = typer.Typer(
     name="lagesbot",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.add_typer(import_commands.app, name="import")
+app.add_typer(scale_commands.app, name="scales")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,89 @@
+"""`lagesbot scales ...`: status and risk scales are data an admin can list and add."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from pathlib import Path
+
+import typer
+
+from services.config import Settings
+from services.scales import ScaleFileError, import_risk_scale, read_risk_scale_file
+from storage import scales as scale_store
+from storage.db import create_engine, create_session_factory
+
+app = typer.Typer(help="Status- och riskskalor.", no_args_is_help=True)
+
+SCALE_FILE = typer.Argument(..., exists=True, dir_okay=False, help="Skalfil (TOML).")
+
+
+def _actor(value: str | None) -> str:
+    if value:
+        return value
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+async def _list() -> list[str]:
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            lines: list[str] = []
+            for status in await scale_store.status_scales(session):
+                options = ", ".join(option.label_sv for option in status.options)
+                lines.append(f"status  {status.key:<12} {status.name_sv}: {options}")
+            for risk in await scale_store.risk_scales(session):
+                bands = ", ".join(
+                    f"{band.label_sv} {band.min_score}–{band.max_score}" for band in risk.bands
+                )
+                lines.append(
+                    f"risk    {risk.key:<12} {risk.name_sv} "
+                    f"({risk.likelihood_max}×{risk.consequence_max}): {bands}"
+                )
+            return lines
+    finally:
+        await engine.dispose()
+
+
+@app.command("list")
+def list_scales() -> None:
+    """Visa status- och riskskalorna i databasen."""
+    for line in asyncio.run(_list()):
+        typer.echo(line)
+
+
+async def _import(path: Path, actor: str) -> tuple[str, bool]:
+    spec = read_risk_scale_file(path)
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            scale, created = await import_risk_scale(session, spec, actor=actor)
+            return scale.key, created
+    finally:
+        await engine.dispose()
+
+
+@app.command("import")
+def import_scale(
+    file: Path = SCALE_FILE,
+    lang: str = typer.Option("sv", "--lang", help="Språk för meddelanden: sv eller en."),
+    actor: str | None = typer.Option(None, help="Vem som importerar (till granskningsloggen)."),
+) -> None:
+    """Skapa eller uppdatera en riskskala från en TOML-fil (se demo/risk_scale_5x5.toml)."""
+    english = lang == "en"
+    try:
+        key, created = asyncio.run(_import(file, _actor(actor)))
+    except ScaleFileError as failed:
+        typer.echo(
+            "The scale was not imported:" if english else "Skalan importerades inte:", err=True
+        )
+        for issue in failed.issues:
+            typer.echo(f"  {issue.render('en' if english else 'sv')}", err=True)
+        raise typer.Exit(1) from None
+    if english:
+        typer.echo(f"Risk scale {key} {'created' if created else 'updated'}.")
+    else:
+        typer.echo(f"Riskskalan {key} {'skapades' if created else 'uppdaterades'}.")

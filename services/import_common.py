@@ -1,0 +1,461 @@
+"""What the org, people and plan imports share: reading a CSV or XLSX sheet into rows of
+text, recognising Swedish and English column names, and bilingual row errors.
+
+Every import validates the whole file before it writes anything, so a file with one bad row
+stores nothing; the errors carry the row number the admin sees in Excel (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+Language = Literal["sv", "en"]
+# Called with the number of rows just processed, so a progress bar can simply advance.
+Progress = Callable[[int], None]
+
+READABLE_SUFFIXES = frozenset({".csv", ".txt", ".xlsx", ".xlsm"})
+HEADER_ROW = 1
+FIRST_DATA_ROW = 2
+
+# code -> (Swedish, English); str.format fields come from RowError.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "unreadable_file": (
+        "Filen kan inte läsas: {detail}",
+        "The file cannot be read: {detail}",
+    ),
+    "unsupported_format": (
+        "Filformatet {suffix} stöds inte; använd .csv eller .xlsx",
+        "The file format {suffix} is not supported; use .csv or .xlsx",
+    ),
+    "no_rows": (
+        "Filen innehåller inga rader att importera",
+        "The file contains no rows to import",
+    ),
+    "missing_column": (
+        "Kolumnen {column} saknas (godtagna namn: {aliases})",
+        "The column {column} is missing (accepted names: {aliases})",
+    ),
+    "duplicate_column": (
+        "Kolumnen {column} finns flera gånger ({headers})",
+        "The column {column} appears more than once ({headers})",
+    ),
+    "required": ("{column} måste fyllas i", "{column} is required"),
+    "too_long": (
+        "{column} får vara högst {max} tecken (är {length})",
+        "{column} may be at most {max} characters (is {length})",
+    ),
+    "duplicate_key": (
+        "Nyckeln {value} finns redan på rad {first_row}",
+        "The key {value} already appears on row {first_row}",
+    ),
+    "unknown_parent": (
+        "Föräldern {value} finns inte i filen",
+        "The parent {value} is not in the file",
+    ),
+    "unknown_parent_unit": (
+        "Överordnad enhet {value} finns varken i filen eller i databasen",
+        "The parent unit {value} is neither in the file nor in the database",
+    ),
+    "own_parent": (
+        "{value} kan inte vara sin egen förälder",
+        "{value} cannot be its own parent",
+    ),
+    "parent_cycle": (
+        "Föräldrakedjan bildar en cirkel: {cycle}",
+        "The parent chain forms a cycle: {cycle}",
+    ),
+    "bad_kind": (
+        "Okänd typ {value}; använd strategi, mål, indikator, aktivitet, uppdrag, "
+        "kontrollpunkt eller risk",
+        "Unknown kind {value}; use strategy, goal, indicator, activity, assignment, "
+        "control_point or risk",
+    ),
+    "unknown_owner": (
+        "Ägaren {value} finns inte bland personerna (ange UPN eller Entra-objekt-id)",
+        "The owner {value} is not among the people (give a UPN or Entra object id)",
+    ),
+    "inactive_owner": (
+        "Ägaren {value} är inaktiverad",
+        "The owner {value} is deactivated",
+    ),
+    "unknown_delegate": (
+        "Ersättaren {value} finns inte bland personerna (ange UPN eller Entra-objekt-id)",
+        "The delegate {value} is not among the people (give a UPN or Entra object id)",
+    ),
+    "inactive_delegate": (
+        "Ersättaren {value} är inaktiverad",
+        "The delegate {value} is deactivated",
+    ),
+    "unknown_org_unit": (
+        "Enheten {value} finns inte (importera organisationen först)",
+        "The org unit {value} does not exist (import the organisation first)",
+    ),
+    "bad_number": (
+        "{column} måste vara ett tal, t.ex. 80 eller 12,5 (är {value})",
+        "{column} must be a number, e.g. 80 or 12.5 (is {value})",
+    ),
+    "bad_link": (
+        "Länken måste börja med https:// eller http:// (är {value})",
+        "The link must start with https:// or http:// (is {value})",
+    ),
+    "bad_upn": (
+        "{value} är inte en giltig UPN/e-postadress",
+        "{value} is not a valid UPN/e-mail address",
+    ),
+    "duplicate_upn": (
+        "UPN {value} finns redan på rad {first_row}",
+        "The UPN {value} already appears on row {first_row}",
+    ),
+    "bad_object_id": (
+        "{value} är inte ett giltigt Entra-objekt-id (GUID)",
+        "{value} is not a valid Entra object id (GUID)",
+    ),
+    "duplicate_object_id": (
+        "Entra-objekt-id {value} finns redan på rad {first_row}",
+        "The Entra object id {value} already appears on row {first_row}",
+    ),
+    "identity_conflict": (
+        "Entra-objekt-id {value} tillhör {other}, men UPN {upn} tillhör en annan person",
+        "The Entra object id {value} belongs to {other}, but the UPN {upn} belongs to someone else",
+    ),
+    "unknown_manager": (
+        "Chefen {value} finns varken i filen eller i databasen",
+        "The line manager {value} is neither in the file nor in the database",
+    ),
+    "own_manager": (
+        "{value} kan inte vara sin egen chef",
+        "{value} cannot be their own line manager",
+    ),
+    "manager_cycle": (
+        "Chefskedjan bildar en cirkel: {cycle}",
+        "The line-manager chain forms a cycle: {cycle}",
+    ),
+    "bad_language": (
+        "Språket {value} stöds inte; använd sv eller en",
+        "The language {value} is not supported; use sv or en",
+    ),
+    "bad_time_zone": (
+        "Tidszonen {value} är okänd; använd t.ex. Europe/Stockholm",
+        "The time zone {value} is unknown; use e.g. Europe/Stockholm",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an import file. ``row`` is the spreadsheet row (header = 1, first data
+    row = 2; 0 for problems with the file as a whole)."""
+
+    row: int
+    column: str | None
+    code: str
+    message_sv: str
+    message_en: str
+
+    def message(self, language: Language = "sv") -> str:
+        return self.message_en if language == "en" else self.message_sv
+
+    def render(self, language: Language = "sv") -> str:
+        if self.row == 0:
+            return self.message(language)
+        where = "Rad" if language == "sv" else "Row"
+        return f"{where} {self.row}: {self.message(language)}"
+
+
+def row_error(row: int, column: str | None, code: str, **params: object) -> RowError:
+    sv, en = MESSAGES[code]
+    values = {"column": column or "", **params}
+    return RowError(row, column, code, sv.format(**values), en.format(**values))
+
+
+class ImportFailed(Exception):
+    """The file was rejected; nothing was stored."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.row, e.column or ""))
+        super().__init__(f"{len(self.errors)} error(s) in the import file")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    what: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated or self.reactivated)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deactivated": self.deactivated,
+            "reactivated": self.reactivated,
+        }
+
+    def render(self, language: Language = "sv") -> str:
+        if language == "en":
+            text = (
+                f"{self.rows} rows: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.deactivated} deactivated, "
+                f"{self.reactivated} reactivated."
+            )
+            return text if self.changed else text + " No changes."
+        text = (
+            f"{self.rows} rader: {self.created} nya, {self.updated} ändrade, "
+            f"{self.unchanged} oförändrade, {self.deactivated} inaktiverade, "
+            f"{self.reactivated} återaktiverade."
+        )
+        return text if self.changed else text + " Inga ändringar."
+
+
+@dataclass(frozen=True)
+class Column:
+    """A field of an import file and the header names that mean it."""
+
+    name: str
+    aliases: tuple[str, ...]
+    required: bool = False
+    max_length: int | None = None
+
+
+def fold(text: str) -> str:
+    """Header/keyword form that ignores case, accents, spaces and dashes: 'Ägare ' -> 'agare'."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s\-./]+", "_", plain).strip("_")
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+@dataclass
+class Table:
+    """The data rows of one sheet, as trimmed text under canonical column names."""
+
+    source: str
+    headers: list[str]
+    columns: dict[str, str]  # canonical name -> header as written in the file
+    rows: list[Row]
+    ignored_columns: tuple[str, ...] = ()
+    errors: list[RowError] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN: an empty Excel cell
+            return ""
+        # Excel stores 80 as 80.0; the key/target "80" is what the admin typed.
+        return str(int(value)) if value.is_integer() else repr(value)
+    # Non-breaking spaces come along when cells are pasted from web pages or Word.
+    return str(value).replace("\u00a0", " ").strip()
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # "CSV (semikolonavgränsad)" from Swedish Excel is Windows-1252, not UTF-8.
+        return data.decode("cp1252")
+
+
+def detect_separator(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _read_frame(source: Path | str, data: bytes | None) -> pd.DataFrame:
+    path = Path(source)
+    suffix = path.suffix.lower()
+    raw = data if data is not None else path.read_bytes()
+    if suffix in {".xlsx", ".xlsm"}:
+        return pd.read_excel(
+            io.BytesIO(raw), engine="openpyxl", dtype=object, header=None, keep_default_na=False
+        )
+    if suffix in {".csv", ".txt"}:
+        text = _decode(raw)
+        # Blank lines are kept so the row numbers match what Excel or an editor shows.
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=detect_separator(text),
+            dtype=str,
+            header=None,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="python",
+        )
+    raise AssertionError(suffix)  # read_table checked the suffix
+
+
+def read_table(
+    source: Path | str,
+    columns: Sequence[Column],
+    *,
+    data: bytes | None = None,
+) -> Table:
+    """Read a CSV (comma or semicolon, UTF-8 with or without BOM) or XLSX file.
+
+    Problems with the file as a whole (unreadable, missing or doubled columns) end up in
+    ``Table.errors``; the row checks are the importer's job."""
+    name = str(source)
+    suffix = Path(source).suffix.lower()
+    if suffix not in READABLE_SUFFIXES:
+        error = row_error(0, None, "unsupported_format", suffix=suffix or "-")
+        return Table(name, [], {}, [], errors=[error])
+    try:
+        frame = _read_frame(source, data)
+    except Exception as exc:  # pandas/openpyxl raise many types for a corrupt file
+        error = row_error(0, None, "unreadable_file", detail=exc)
+        return Table(name, [], {}, [], errors=[error])
+
+    matrix = [[_cell(v) for v in record] for record in frame.itertuples(index=False, name=None)]
+    if not matrix:
+        return Table(name, [], {}, [], errors=[row_error(0, None, "no_rows")])
+    headers = matrix[0]
+    by_alias = {
+        fold(alias): column for column in columns for alias in (column.name, *column.aliases)
+    }
+    positions: dict[str, list[int]] = {}
+    ignored: list[str] = []
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        column = by_alias.get(fold(header))
+        if column is None:
+            ignored.append(header)
+        else:
+            positions.setdefault(column.name, []).append(index)
+
+    errors: list[RowError] = []
+    for column in columns:
+        found = positions.get(column.name, [])
+        if len(found) > 1:
+            written = ", ".join(headers[i] for i in found)
+            errors.append(row_error(HEADER_ROW, column.name, "duplicate_column", headers=written))
+        elif not found and column.required:
+            aliases = "/".join(dict.fromkeys((column.name, *column.aliases)))
+            errors.append(row_error(HEADER_ROW, column.name, "missing_column", aliases=aliases))
+
+    index_of = {name: found[0] for name, found in positions.items()}
+    rows: list[Row] = []
+    for offset, record in enumerate(matrix[1:]):
+        if not any(record):
+            continue
+        values = {name: record[i] if i < len(record) else "" for name, i in index_of.items()}
+        rows.append(Row(FIRST_DATA_ROW + offset, values))
+    if not rows and not errors:
+        errors.append(row_error(0, None, "no_rows"))
+    return Table(
+        source=name,
+        headers=headers,
+        columns={name: headers[i] for name, i in index_of.items()},
+        rows=rows,
+        ignored_columns=tuple(ignored),
+        errors=errors,
+    )
+
+
+def check_lengths(row: Row, columns: Iterable[Column], errors: list[RowError]) -> None:
+    for column in columns:
+        value = row.get(column.name)
+        if column.required and not value:
+            errors.append(row_error(row.number, column.name, "required"))
+        elif column.max_length is not None and len(value) > column.max_length:
+            errors.append(
+                row_error(
+                    row.number, column.name, "too_long", max=column.max_length, length=len(value)
+                )
+            )
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """'12,5', '12.5', '1 234,5' and '80 %' all read as numbers; anything else is None."""
+    cleaned = text.replace("\u00a0", "").replace(" ", "").rstrip("%")
+    if "," in cleaned and "." in cleaned:
+        # '1.234,5' (Swedish thousands dot) or '1,234.5' (English thousands comma)
+        if cleaned.rfind(",") > cleaned.rfind("."):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def find_cycles(parents: Mapping[str, str | None]) -> dict[str, list[str]]:
+    """For every key that lies on a parent cycle, the cycle as a list of keys."""
+    on_cycle: dict[str, list[str]] = {}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in parents:
+        if start in state:
+            continue
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in parents and node not in state:
+            state[node] = 1
+            path.append(node)
+            node = parents[node]
+        if node is not None and state.get(node) == 1:
+            cycle = path[path.index(node) :]
+            for member in cycle:
+                on_cycle[member] = cycle
+        for member in path:
+            state[member] = 2
+    return on_cycle
+
+
+def depths(parents: Mapping[str, str | None]) -> dict[str, int]:
+    """Distance to the root for an acyclic parent map (keys whose parent is outside the map
+    count as roots)."""
+    result: dict[str, int] = {}
+    for start in parents:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in parents and node not in result:
+            path.append(node)
+            node = parents[node]
+        base = -1 if node is None or node not in parents else result[node]
+        for member in reversed(path):
+            base += 1
+            result[member] = base
+    return result
