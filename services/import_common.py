@@ -172,9 +172,13 @@ class RowError:
         return f"{where} {self.row}: {self.message(language)}"
 
 
-def row_error(row: int, column: str | None, code: str, **params: object) -> RowError:
+def row_error(
+    row: int, column: str | None, code: str, *, label: str | None = None, **params: object
+) -> RowError:
+    """``label`` is the column as the file names it ("målvärde"), so the message speaks the
+    admin's language; ``column`` stays the canonical name for programs."""
     sv, en = MESSAGES[code]
-    values = {"column": column or "", **params}
+    values = {"column": label or column or "", **params}
     return RowError(row, column, code, sv.format(**values), en.format(**values))
 
 
@@ -266,6 +270,9 @@ class Table:
 
     def has(self, name: str) -> bool:
         return name in self.columns
+
+    def label(self, name: str) -> str:
+        return self.columns.get(name, name)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -391,15 +398,23 @@ def read_table(
     )
 
 
-def check_lengths(row: Row, columns: Iterable[Column], errors: list[RowError]) -> None:
+def check_lengths(
+    row: Row, columns: Iterable[Column], errors: list[RowError], table: Table
+) -> None:
     for column in columns:
         value = row.get(column.name)
+        label = table.label(column.name)
         if column.required and not value:
-            errors.append(row_error(row.number, column.name, "required"))
+            errors.append(row_error(row.number, column.name, "required", label=label))
         elif column.max_length is not None and len(value) > column.max_length:
             errors.append(
                 row_error(
-                    row.number, column.name, "too_long", max=column.max_length, length=len(value)
+                    row.number,
+                    column.name,
+                    "too_long",
+                    label=label,
+                    max=column.max_length,
+                    length=len(value),
                 )
             )
 

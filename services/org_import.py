@@ -77,7 +77,7 @@ async def import_org_units(
     names: dict[str, str] = {}
     for row in table:
         before = len(errors)
-        check_lengths(row, COLUMNS, errors)
+        check_lengths(row, COLUMNS, errors, table)
         key, parent = row.get("key"), row.get("parent") or None
         if key and key in first_row:
             errors.append(

@@ -157,7 +157,7 @@ async def import_people(
     object_id_row: dict[str, int] = {}
     for row in table:
         before = len(errors)
-        check_lengths(row, COLUMNS, errors)
+        check_lengths(row, COLUMNS, errors, table)
         upn = row.get("upn").lower()
         if upn and not _UPN.match(upn):
             errors.append(row_error(row.number, "upn", "bad_upn", value=row.get("upn")))

@@ -159,7 +159,7 @@ def _validate(
     first_row: dict[str, int] = {}
     for row in table:
         before = len(errors)
-        check_lengths(row, COLUMNS, errors)
+        check_lengths(row, COLUMNS, errors, table)
         key = row.get("key")
         if key in first_row:
             errors.append(
@@ -190,7 +190,15 @@ def _validate(
             raw_target = row.get("target")
             target = parse_decimal(raw_target) if raw_target else None
             if raw_target and (target is None or abs(target) >= _TARGET_LIMIT):
-                errors.append(row_error(row.number, "target", "bad_number", value=raw_target))
+                errors.append(
+                    row_error(
+                        row.number,
+                        "target",
+                        "bad_number",
+                        label=table.label("target"),
+                        value=raw_target,
+                    )
+                )
             values["target"] = None if target is None else target.quantize(_TARGET_STEP)
         if table.has("link"):
             link = row.get("link")
@@ -370,6 +378,6 @@ async def _flush(
     if new_rows:
         # RETURNING the key, so the order the backend returns rows in does not matter.
         statement = insert(PlanItem).returning(PlanItem.key, PlanItem.id)
-        for key, item_id in (await session.execute(statement, new_rows)).tuples():
+        for key, item_id in (await session.execute(statement, new_rows)).all():
             ids[key] = item_id
         new_rows.clear()
