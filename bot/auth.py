@@ -53,10 +53,12 @@ class OpenIdKeySource:
         if kid in self._keys and fresh:
             return self._keys[kid]
         async with self._lock:
+            # An unknown key id triggers a refresh at most once a minute, so tokens with
+            # made-up key ids cannot make us hammer the metadata endpoint.
             recently = time.monotonic() - self._fetched_at < MIN_REFRESH_INTERVAL_SECONDS
-            if kid not in self._keys or not fresh:
-                if not recently or not self._keys:
-                    await self._refresh()
+            stale = kid not in self._keys or not fresh
+            if stale and (not recently or not self._keys):
+                await self._refresh()
         if kid not in self._keys:
             raise AuthError("unknown signing key")
         return self._keys[kid]

@@ -88,7 +88,7 @@ def create_status_card(
                 style="positive",
             )
         )
-    elif view.items:
+    elif view.items and not view.past_deadline:
         actions.append(
             layout.execute(
                 tx.t("card.edit"),

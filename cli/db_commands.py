@@ -33,7 +33,9 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 
 
 @app.command()
-def downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base.")) -> None:
+def downgrade(
+    revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
+) -> None:
     """Step the schema back to REVISION."""
     current = asyncio.run(_with_engine("downgrade", revision))
     typer.echo(f"Databasen är på revision {current or 'base'}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import db_commands, import_commands, scale_commands
+from cli import db_commands, import_commands, scale_commands, serve_command
 
 app = typer.Typer(
     name="lagesbot",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(scale_commands.app, name="scales")
+app.command("serve")(serve_command.serve)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,16 @@ class Settings:
     token_issuer: str = "https://api.botframework.com"
     default_language: str = "sv"
     default_time_zone: str = "Europe/Stockholm"
+    # Entra ID authority for the bot's own tokens; empty = Microsoft's, from the tenant id.
+    authority: str = ""
+    # Extra CA bundle for outbound TLS (a corporate proxy, or the tests' local servers).
+    tls_ca_bundle: str = ""
+
+    @property
+    def effective_authority(self) -> str:
+        if self.authority:
+            return self.authority
+        return f"https://login.microsoftonline.com/{self.app_tenant_id or 'botframework.com'}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,4 +82,6 @@ class Settings:
             token_issuer=env.get("LAGESBOT_TOKEN_ISSUER", defaults.token_issuer),
             default_language=env.get("LAGESBOT_DEFAULT_LANGUAGE", defaults.default_language),
             default_time_zone=env.get("LAGESBOT_DEFAULT_TIME_ZONE", defaults.default_time_zone),
+            authority=env.get("LAGESBOT_AUTHORITY", ""),
+            tls_ca_bundle=env.get("LAGESBOT_CA_BUNDLE", ""),
         )

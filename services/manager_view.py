@@ -82,6 +82,9 @@ class StatusCardView:
     page_count: int = 1
     total_items: int = 0
     intranet_url: str | None = None
+    # After the deadline a recorded answer is final ("Ändra" disappears), but unanswered
+    # items can still be answered late until the round is closed.
+    past_deadline: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -109,6 +110,9 @@ def _risk_view(risk: RiskScale, language: Language) -> RiskScaleView:
     return RiskScaleView(likelihood=axis("likelihood"), consequence=axis("consequence"))
 
 
+PageSizer = Callable[[StatusCardView, Sequence[ItemQuestion]], int]
+
+
 async def build_status_view(
     session: AsyncSession,
     *,
@@ -116,18 +120,15 @@ async def build_status_view(
     rnd: ReportingRound,
     person: Person,
     language: Language,
+    now: datetime,
     page: int = 1,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    now: datetime | None = None,
+    page_size: int | PageSizer = DEFAULT_PAGE_SIZE,
 ) -> StatusCardView:
+    """The card for one page of a request. ``page_size`` may be a function of the whole
+    view, so the card layer can size pages to its message budget."""
     rows = await round_store.round_items_of_owner(session, rnd.id, request.person_id)
-    total = len(rows)
-    page_count = max(1, -(-total // page_size))
-    page = min(max(page, 1), page_count)
-    page_rows = rows[(page - 1) * page_size : page * page_size]
-    items = [item for _, item in page_rows]
+    items = [item for _, item in rows]
     item_ids = [item.id for item in items]
-
     current = await response_store.current_answers(session, rnd.id, item_ids)
     previous: dict[int, Response] = {}
     if rnd.previous_round_id is not None:
@@ -162,9 +163,9 @@ async def build_status_view(
                 else None
             ),
         )
-        for round_item, item in page_rows
+        for round_item, item in rows
     )
-    return StatusCardView(
+    view = StatusCardView(
         round_id=rnd.id,
         round_name=rnd.name,
         request_id=request.id,
@@ -181,7 +182,16 @@ async def build_status_view(
         ask_comment=rnd.ask_comment,
         comment_max_length=rnd.comment_max_length,
         items=questions,
+        total_items=len(questions),
+        past_deadline=now > rnd.deadline_at,
+    )
+    size = page_size if isinstance(page_size, int) else page_size(view, questions)
+    size = max(1, size)
+    page_count = max(1, -(-len(questions) // size))
+    page = min(max(page, 1), page_count)
+    return replace(
+        view,
+        items=questions[(page - 1) * size : page * size],
         page=page,
         page_count=page_count,
-        total_items=total,
     )

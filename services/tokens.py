@@ -7,9 +7,11 @@ before expiry. The authority is configurable so tests can point it at a local to
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+import threading
+from typing import Any, Protocol
 
 import msal
+import requests
 
 BOT_CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 
@@ -22,6 +24,16 @@ class TokenProvider(Protocol):
     async def token(self, scope: str) -> str: ...
 
 
+def _http_session(verify: str | bool) -> requests.Session:
+    session = requests.Session()
+    session.verify = verify
+    if isinstance(verify, str):
+        # requests lets REQUESTS_CA_BUNDLE override a session's own CA bundle; a configured
+        # bundle must win, so the environment is not consulted for this session.
+        session.trust_env = False
+    return session
+
+
 class MsalTokenProvider:
     def __init__(
         self,
@@ -31,19 +43,36 @@ class MsalTokenProvider:
         authority: str,
         verify: str | bool = True,
     ) -> None:
-        self._app = msal.ConfidentialClientApplication(
-            client_id,
-            client_credential=client_secret,
-            authority=authority,
-            # Instance discovery would call login.microsoftonline.com even for a
-            # configured authority; the authority we are given is the one to trust.
-            instance_discovery=False,
-            verify=verify,
-        )
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._authority = authority
+        self._verify = verify
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._lock = threading.Lock()
+
+    def _acquire(self, scope: str) -> dict[str, Any]:
+        # msal fetches the authority's metadata when constructed, so it is built lazily
+        # on a worker thread, never on the event loop.
+        with self._lock:
+            if self._app is None:
+                self._app = msal.ConfidentialClientApplication(
+                    self._client_id,
+                    client_credential=self._client_secret,
+                    authority=self._authority,
+                    # Instance discovery would call login.microsoftonline.com even for a
+                    # configured authority; the authority we are given is the one to trust.
+                    instance_discovery=False,
+                    http_client=_http_session(self._verify),
+                )
+            app = self._app
+        result: dict[str, Any] = app.acquire_token_for_client(scopes=[scope])
+        return result
 
     async def token(self, scope: str) -> str:
-        # msal is synchronous (requests); keep it off the event loop.
-        result = await asyncio.to_thread(self._app.acquire_token_for_client, scopes=[scope])
+        try:
+            result = await asyncio.to_thread(self._acquire, scope)
+        except (ValueError, OSError) as exc:  # msal raises these for unreachable authorities
+            raise TokenError(f"token request failed: {exc}") from exc
         if "access_token" not in result:
             raise TokenError(
                 f"token request failed: {result.get('error')}: {result.get('error_description')}"

@@ -81,17 +81,20 @@ async def delegated_requests_of_person(
     session: AsyncSession, person_id: int
 ) -> list[tuple[ReportRequest, ReportingRound]]:
     """Open requests of others that contain items this person is delegate for."""
-    query = (
-        select(ReportRequest, ReportingRound)
-        .join(ReportingRound, ReportingRound.id == ReportRequest.round_id)
+    delegated = (
+        select(ReportRequest.id)
         .join(
             RoundItem,
             (RoundItem.round_id == ReportRequest.round_id)
             & (RoundItem.owner_id == ReportRequest.person_id),
         )
         .join(PlanItem, PlanItem.id == RoundItem.item_id)
-        .where(PlanItem.delegate_id == person_id, ReportingRound.state == RoundState.OPEN)
-        .distinct()
+        .where(PlanItem.delegate_id == person_id, ReportRequest.person_id != person_id)
+    )
+    query = (
+        select(ReportRequest, ReportingRound)
+        .join(ReportingRound, ReportingRound.id == ReportRequest.round_id)
+        .where(ReportRequest.id.in_(delegated), ReportingRound.state == RoundState.OPEN)
         .order_by(ReportingRound.deadline_at)
     )
-    return [(req, rnd) for req, rnd in (await session.execute(query))]
+    return [(req, rnd) for req, rnd in (await session.execute(query)).all()]

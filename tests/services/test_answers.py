@@ -38,7 +38,9 @@ async def count_responses(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count(Response.id)))).scalar_one())
 
 
-async def submit(session: AsyncSession, s: RoundSetup, data: dict[str, Any], actor: Any = None):
+async def submit(
+    session: AsyncSession, s: RoundSetup, data: dict[str, Any], actor: Any = None
+) -> answers.SubmitResult:
     result = await answers.submit(
         session, actor=actor or s.owner, submission=answers.parse_submission(data), now=NOW
     )
@@ -175,6 +177,7 @@ async def test_concurrent_duplicate_submits_store_one_answer(
     for _ in range(2):
         async with session_factory() as session:
             owner = await session.get(type(s.owner), s.owner.id)
+            assert owner is not None
             outcomes.append(
                 (
                     await answers.submit(

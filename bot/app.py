@@ -1,0 +1,172 @@
+"""The aiohttp application: `POST /api/messages` (Bot Framework) and `GET /healthz`.
+
+create_app(settings) owns the engine, the HTTP client and the bot adapter through
+cleanup_ctx, so tests and `lagesbot serve` start and stop exactly the same things.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import pydantic
+from aiohttp import web
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import AgentApplication, ClaimsIdentity, TurnContext, TurnState
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.agent import build_agent
+from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
+from bot.connections import connection_manager
+from dialogs.context import Deps
+from services.config import Settings
+from services.tokens import MsalTokenProvider, TokenProvider
+from storage.db import create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+KEYS = web.AppKey("keys", OpenIdKeySource)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+AGENT = web.AppKey("agent", AgentApplication[TurnState])
+
+MAX_BODY_BYTES = 1024 * 1024
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _bad_request(reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=400)
+
+
+def _unauthorized() -> web.Response:
+    return web.json_response({"error": "unauthorized"}, status=401)
+
+
+def _is_activity(body: Any) -> bool:
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        return False
+    conversation = body.get("conversation")
+    return (
+        isinstance(conversation, dict)
+        and isinstance(conversation.get("id"), str)
+        and bool(conversation["id"])
+    )
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    settings = app[SETTINGS]
+    raw = await request.read()
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return _bad_request("body is not JSON")
+    if not _is_activity(body):
+        return _bad_request("not a Bot Framework activity")
+
+    try:
+        if settings.anonymous:
+            check_tenant(body, settings.allowed_tenants)
+            identity = ClaimsIdentity({})
+        else:
+            rules = TokenRules(settings.app_id, (settings.token_issuer,), settings.allowed_tenants)
+            claims = await validate_request(
+                request.headers.get("Authorization"), body, rules, app[KEYS]
+            )
+            identity = ClaimsIdentity(claims, authentication_type="Bearer")
+    except AuthError as exc:
+        log.warning("refused activity: %s", exc)
+        return _unauthorized()
+
+    request["claims_identity"] = identity
+    try:
+        response = await app[ADAPTER].process(request, app[AGENT])
+    except pydantic.ValidationError:
+        return _bad_request("activity does not follow the Bot Framework schema")
+    return response if response is not None else web.Response(status=202)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        async with request.app[ENGINE].connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # any failure here is what the health check reports
+        database = f"error: {type(exc).__name__}"
+    status = 200 if database == "ok" else 503
+    return web.json_response(
+        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
+    )
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    # Let the request fail with 503 so Teams retries instead of the SDK default of
+    # echoing the exception text into the chat.
+    log.exception("turn failed", exc_info=error)
+    raise web.HTTPServiceUnavailable(text="temporarily unavailable") from error
+
+
+def create_app(
+    settings: Settings,
+    *,
+    token_provider: TokenProvider | None = None,
+    clock: Clock = utc_now,
+) -> web.Application:
+    if settings.anonymous:
+        log.warning(
+            "ANONYMOUS MODE: no Bot Framework JWT is checked. Only for local runs with the "
+            "Agents Playground; never expose this process to a network."
+        )
+    elif not settings.app_id:
+        raise ValueError("MICROSOFT_APP_ID is required unless LAGESBOT_ANONYMOUS=1")
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+
+    async def store(app: web.Application) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app[ENGINE] = engine
+        app[SESSIONS] = create_session_factory(engine)
+        yield
+        await engine.dispose()
+
+    async def clients(app: web.Application) -> AsyncIterator[None]:
+        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        app[HTTP] = http
+        app[KEYS] = OpenIdKeySource(settings.openid_metadata_url, http)
+        yield
+        await http.close()
+
+    async def bot(app: web.Application) -> AsyncIterator[None]:
+        provider = token_provider or MsalTokenProvider(
+            client_id=settings.app_id,
+            client_secret=settings.app_password,
+            authority=settings.effective_authority,
+            verify=settings.tls_ca_bundle or True,
+        )
+        connections = connection_manager(
+            app_id=settings.app_id, tenant_id=settings.app_tenant_id, provider=provider
+        )
+        adapter = CloudAdapter(connection_manager=connections)
+        adapter.on_turn_error = _on_turn_error
+        app[ADAPTER] = adapter
+        deps = Deps(sessions=app[SESSIONS], settings=settings, clock=clock)
+        app[AGENT] = build_agent(deps, connections)
+        yield
+
+    app.cleanup_ctx.extend([store, clients, bot])
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app

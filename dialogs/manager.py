@@ -1,0 +1,61 @@
+"""The manager's 1:1 chat: help, "my items", and re-posting the open status card."""
+
+from __future__ import annotations
+
+from dialogs import render
+from dialogs.commands import Command, command_of
+from dialogs.context import Deps, Inbound, Reply
+from dialogs.installation import kind_of, remember_conversation
+from dialogs.people import language_for, person_of
+from services.status_view import build_status_view
+from storage import responses as response_store
+from storage import rounds as round_store
+from storage.models import ConversationKind
+
+
+async def on_message(deps: Deps, inbound: Inbound) -> list[Reply]:
+    if kind_of(inbound) is ConversationKind.PERSONAL:
+        # Keeps the reference fresh (serviceUrl can change) for proactive cards.
+        await remember_conversation(deps, inbound)
+    command = command_of(inbound.text)
+    async with deps.sessions() as session:
+        person = await person_of(session, inbound)
+        language = language_for(person, inbound)
+        if command is Command.HELP:
+            return [render.help_message(language)]
+        if person is None:
+            return [render.text(language, "refusal.unknown_person")]
+        if command is Command.MY_ITEMS:
+            summaries = []
+            for _request, rnd in await round_store.open_requests_of_person(session, person.id):
+                rows = await round_store.round_items_of_owner(session, rnd.id, person.id)
+                answered = await response_store.current_answers(
+                    session, rnd.id, [item.id for _, item in rows]
+                )
+                summaries.append(
+                    render.RoundSummary(rnd, [item for _, item in rows], set(answered))
+                )
+            return [render.my_items(language, summaries, person.time_zone)]
+        if command is Command.STATUS:
+            replies = []
+            requests = await round_store.open_requests_of_person(session, person.id)
+            requests += await round_store.delegated_requests_of_person(session, person.id)
+            for request, rnd in requests:
+                owner = (
+                    person
+                    if request.person_id == person.id
+                    else await session.get(type(person), request.person_id)
+                )
+                assert owner is not None
+                view = await build_status_view(
+                    session,
+                    request=request,
+                    rnd=rnd,
+                    person=owner,
+                    language=language,
+                    now=deps.clock(),
+                    page_size=render.page_size_for,
+                )
+                replies.append(Reply(card=render.status_card(view, editing=False)))
+            return replies or [render.text(language, "status.nothing_open")]
+        return [render.unknown_command(language)]

@@ -1,0 +1,118 @@
+"""A local Entra ID token endpoint (client credentials) over HTTPS, because msal only talks
+to https authorities. The test CA is written to a file the client is told to trust."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import ssl
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+
+def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = directory / "entra-test-ca.pem"
+    key_path = directory / "entra-test-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path
+
+
+@dataclass
+class EntraTokenEndpoint:
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    base_url: str = ""
+    issued: list[dict[str, str]] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._metadata)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        return app
+
+    @property
+    def authority(self) -> str:
+        return f"{self.base_url}/{self.tenant_id}"
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        tenant = request.match_info["tenant"]
+        return web.json_response(
+            {
+                "issuer": f"{self.base_url}/{tenant}/v2.0",
+                "token_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{self.base_url}/{tenant}/oauth2/v2.0/devicecode",
+            }
+        )
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("grant_type") != "client_credentials":
+            return web.json_response({"error": "unsupported_grant_type"}, status=400)
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
+            return web.json_response(
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret",
+                },
+                status=401,
+            )
+        token = f"entra-{uuid.uuid4().hex}"
+        self.issued.append({"scope": str(form.get("scope", "")), "token": token})
+        return web.json_response(
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": token,
+            }
+        )
+
+
+async def start(endpoint: EntraTokenEndpoint, directory: Path) -> tuple[TestServer, Path]:
+    context, ca_path = self_signed_tls(directory)
+    server = TestServer(endpoint.app(), host="127.0.0.1")
+    await server.start_server(ssl=context)
+    endpoint.base_url = f"https://127.0.0.1:{server.port}"
+    return server, ca_path
