@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import verbs
 from dialogs import render
 from dialogs.context import Deps, Inbound
 from dialogs.people import language_for, person_of
+from dialogs.status import status_view_for
 from services import answers
 from services.answers import Outcome
-from services.status_view import build_status_view
 from storage import rounds as round_store
-from storage.models import ReportRequest
+from storage.models import Person, ReportRequest
 
 log = logging.getLogger(__name__)
 
@@ -65,33 +66,21 @@ async def _show(
             return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
         if rnd is None or request is None or request.round_id != rnd.id:
             return ActionOutcome(card=render.notice(language, "refusal.unknown_request"))
-        if not await _may_see(session, actor.id, request):
+        if not await _may_see(session, actor, request):
             return ActionOutcome(card=render.notice(language, "refusal.not_your_item"))
-        owner = (
-            actor
-            if actor.id == request.person_id
-            else await session.get(type(actor), request.person_id)
-        )
-        assert owner is not None
-        view = await build_status_view(
-            session,
-            request=request,
-            rnd=rnd,
-            person=owner,
-            language=language,
-            page=page,
-            now=deps.clock(),
-            page_size=render.page_size_for,
+        view = await status_view_for(
+            session, deps, viewer=actor, request=request, rnd=rnd, language=language, page=page
         )
         may_edit = not view.closed and not view.past_deadline
         return ActionOutcome(card=render.status_card(view, editing=editing and may_edit))
 
 
-async def _may_see(session: Any, person_id: int, request: ReportRequest) -> bool:
-    if person_id == request.person_id:
+async def _may_see(session: AsyncSession, actor: Person, request: ReportRequest) -> bool:
+    """Owners and anyone who may answer at least one of the request's items."""
+    if actor.id == request.person_id:
         return True
     rows = await round_store.round_items_of_owner(session, request.round_id, request.person_id)
-    return any(item.delegate_id == person_id for _, item in rows)
+    return any(answers.may_answer(actor, request.person_id, item) for _, item in rows)
 
 
 async def edit_status(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
@@ -137,19 +126,15 @@ async def _submit_once(
             return ActionOutcome(card=render.notice(language, result.refusal or ""))
         rnd = await round_store.get_round(session, submission.round_id)
         request = await round_store.get_request(session, submission.request_id)
-        assert rnd is not None and request is not None
-        owner = await session.get(type(actor), request.person_id)
-        assert owner is not None
-        await session.flush()
-        view = await build_status_view(
+        assert rnd is not None and request is not None  # submit() returned NOT_FOUND otherwise
+        view = await status_view_for(
             session,
+            deps,
+            viewer=actor,
             request=request,
             rnd=rnd,
-            person=owner,
             language=language,
             page=submission.page,
-            now=deps.clock(),
-            page_size=render.page_size_for,
         )
         if result.outcome in (Outcome.RECORDED, Outcome.UNCHANGED, Outcome.CLOSED):
             card = render.status_card(view, editing=False)

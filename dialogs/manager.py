@@ -7,7 +7,7 @@ from dialogs.commands import Command, command_of
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.installation import kind_of, remember_conversation
 from dialogs.people import language_for, person_of
-from services.status_view import build_status_view
+from dialogs.status import status_view_for
 from storage import responses as response_store
 from storage import rounds as round_store
 from storage.models import ConversationKind
@@ -41,20 +41,8 @@ async def on_message(deps: Deps, inbound: Inbound) -> list[Reply]:
             requests = await round_store.open_requests_of_person(session, person.id)
             requests += await round_store.delegated_requests_of_person(session, person.id)
             for request, rnd in requests:
-                owner = (
-                    person
-                    if request.person_id == person.id
-                    else await session.get(type(person), request.person_id)
-                )
-                assert owner is not None
-                view = await build_status_view(
-                    session,
-                    request=request,
-                    rnd=rnd,
-                    person=owner,
-                    language=language,
-                    now=deps.clock(),
-                    page_size=render.page_size_for,
+                view = await status_view_for(
+                    session, deps, viewer=person, request=request, rnd=rnd, language=language
                 )
                 replies.append(Reply(card=render.status_card(view, editing=False)))
             return replies or [render.text(language, "status.nothing_open")]

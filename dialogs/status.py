@@ -1,0 +1,39 @@
+"""The status card view for a request, as whoever is looking at it sees it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogs import render
+from dialogs.context import Deps
+from services.manager_view import Language, StatusCardView
+from services.status_view import build_status_view
+from storage.models import Person, ReportingRound, ReportRequest
+
+
+async def status_view_for(
+    session: AsyncSession,
+    deps: Deps,
+    *,
+    viewer: Person,
+    request: ReportRequest,
+    rnd: ReportingRound,
+    language: Language,
+    page: int = 1,
+) -> StatusCardView:
+    """The card shows the owner's items and name even when a delegate opens it, in the
+    viewer's language, paged to the card layer's size budget."""
+    owner = (
+        viewer if viewer.id == request.person_id else await session.get(Person, request.person_id)
+    )
+    assert owner is not None  # requests reference people by foreign key
+    return await build_status_view(
+        session,
+        request=request,
+        rnd=rnd,
+        person=owner,
+        language=language,
+        page=page,
+        now=deps.clock(),
+        page_size=render.page_size_for,
+    )
