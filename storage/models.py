@@ -136,6 +136,11 @@ class Person(Base):
     preferred_language: Mapped[str] = mapped_column(String(16), default="sv")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Leavers are marked inactive with the time they were seen gone, never deleted.
+    left_at: Mapped[datetime | None]
+    # Set when personal data was removed on request; answers stay, pointing at this row.
+    erased_at: Mapped[datetime | None]
+    synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -252,6 +257,8 @@ class PlanItem(Base):
     unit: Mapped[str | None] = mapped_column(String(50))
     target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     link_url: Mapped[str | None] = mapped_column(String(2000))
+    # Title of the linked intranet page/document, looked up through Graph.
+    link_title: Mapped[str | None] = mapped_column(String(500))
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Items dropped from a re-imported plan are deactivated, never deleted: their answers stay.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -386,6 +393,12 @@ class SteeringGroup(Base):
     # e.g. {"org_units": ["RS"], "plan_items": ["S1"]}
     scope: Mapped[dict[str, Any]] = mapped_column(default=dict)
     language: Mapped[str] = mapped_column(String(16), default="sv")
+    # Weekly digest during open rounds: ISO weekday (1 = Monday) and local hour; None = off.
+    digest_weekday: Mapped[int | None] = mapped_column(Integer, default=1)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -398,4 +411,121 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(100))
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_id: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboxKind(enum.StrEnum):
+    REQUEST = "request"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ROUND_CLOSED = "round_closed"
+    DIGEST = "digest"
+    NOTICE = "notice"
+
+
+class OutboxOperation(enum.StrEnum):
+    SEND = "send"
+    UPDATE = "update"
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxJob(Base):
+    """One message the bot must deliver (or one posted card it must replace).
+
+    Jobs are written in the same transaction as the change that calls for them and carry a
+    unique ``dedupe_key``, so a round opened twice, a scheduler tick run by two instances, or a
+    retry never produce a second message. Senders claim jobs with a lease."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind, "outbox_kind"))
+    operation: Mapped[OutboxOperation] = mapped_column(
+        _enum(OutboxOperation, "outbox_operation"), default=OutboxOperation.SEND
+    )
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    steering_group_id: Mapped[int | None] = mapped_column(ForeignKey("steering_groups.id"))
+    # Target conversation when known; otherwise the sender finds or creates the 1:1 chat.
+    conversation_id: Mapped[str | None] = mapped_column(String(500))
+    # For UPDATE: the activity to replace. For SEND: the id the Bot Connector gave the message.
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[OutboxState] = mapped_column(
+        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class RoundSummary(Base):
+    """The final record of a closed round, and where it was published on the intranet."""
+
+    __tablename__ = "round_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), unique=True)
+    closed_by: Mapped[str] = mapped_column(String(320))
+    closed_at: Mapped[datetime]
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    intranet_page_url: Mapped[str | None] = mapped_column(String(2000))
+    intranet_export_url: Mapped[str | None] = mapped_column(String(2000))
+    published_at: Mapped[datetime | None]
+    publish_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestPost(Base):
+    """The digest card last posted for a steering group in a round, so later digests of the
+    same round replace it in place instead of flooding the channel."""
+
+    __tablename__ = "digest_posts"
+    __table_args__ = (UniqueConstraint("steering_group_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    steering_group_id: Mapped[int] = mapped_column(ForeignKey("steering_groups.id"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(500))
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    occasion: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncState(Base):
+    """Small key/value memory for background jobs, e.g. a Graph delta link."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WorkerHeartbeat(Base):
+    """Each running sender/scheduler reports here; /healthz and the admin view read it."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
