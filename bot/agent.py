@@ -15,7 +15,7 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.turns import ADAPTIVE_CARD, activity_for, inbound_from
-from dialogs import actions, installation, manager
+from dialogs import installation, router
 from dialogs.context import Deps, Reply
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def build_agent(deps: Deps, connections: Connections) -> AgentApplication[TurnSt
 
     @app.message()
     async def on_message(context: TurnContext, _state: TurnState) -> None:
-        await _send(context, await manager.on_message(deps, inbound_from(context)))
+        await _send(context, await router.on_message(deps, inbound_from(context)))
 
     # One raw invoke route so every payload shape, however malformed, gets a deliberate
     # answer instead of the SDK's 501 for values it cannot parse.
@@ -82,7 +82,7 @@ def build_agent(deps: Deps, connections: Connections) -> AgentApplication[TurnSt
         if not isinstance(verb, str) or not isinstance(data, dict | None):
             await _invoke_response(context, error_body(400, "malformed Action.Execute"))
             return
-        outcome = await actions.dispatch(deps, inbound_from(context), verb, data or {})
+        outcome = await router.dispatch(deps, inbound_from(context), verb, data or {})
         if outcome.card is not None:
             await _invoke_response(context, card_body(outcome.card))
         else:

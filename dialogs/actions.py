@@ -148,12 +148,3 @@ HANDLERS: dict[str, Handler] = {
     verbs.EDIT_STATUS: edit_status,
     verbs.SHOW_PAGE: show_page,
 }
-
-
-async def dispatch(
-    deps: Deps, inbound: Inbound, verb: str, data: Mapping[str, Any]
-) -> ActionOutcome:
-    handler = HANDLERS.get(verb)
-    if handler is None:
-        return ActionOutcome(error=f"unknown verb {verb[:80]!r}")
-    return await handler(deps, inbound, data)

@@ -1,8 +1,10 @@
 """Every user-facing text of Lägesbot, in Swedish (the default) and English.
 
-Texts live in gettext catalogues, ``locale/<lang>/LC_MESSAGES/lagesbot.po``, keyed by stable
-message ids such as ``error.status_missing``; code never holds a user-facing sentence. The .po
-files are read with Babel when first needed (no compile step, so a fresh checkout works as is).
+Texts live in gettext catalogues, ``locale/<lang>/LC_MESSAGES/*.po`` (``lagesbot.po`` plus one
+file per feature area, e.g. ``admin.po``), keyed by stable message ids such as
+``error.status_missing``; a message id is defined in one file only. Code never holds a
+user-facing sentence. The .po files are read with Babel when first needed (no compile step,
+so a fresh checkout works as is).
 Placeholders use ``str.format`` names: ``"Sida {page} av {page_count}"``.
 
 Usage::
@@ -64,18 +66,25 @@ def catalogue_path(language: Language) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def catalogue_paths(language: Language) -> list[Path]:
+    return sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
+
+
 @cache
 def catalogue(language: Language) -> Mapping[str, str]:
     """msgid → translation of one language; untranslated and fuzzy entries are left out so a
     half-finished translation falls back to Swedish instead of showing an empty string."""
-    with catalogue_path(language).open("rb") as handle:
-        parsed = read_po(handle, locale=_BABEL_LOCALES[language], domain=DOMAIN)
     messages: dict[str, str] = {}
-    for message in parsed:
-        if not message.id or not isinstance(message.id, str) or message.fuzzy:
-            continue
-        if isinstance(message.string, str) and message.string:
-            messages[message.id] = message.string
+    for path in catalogue_paths(language):
+        with path.open("rb") as handle:
+            parsed = read_po(handle, locale=_BABEL_LOCALES[language], domain=DOMAIN)
+        for message in parsed:
+            if not message.id or not isinstance(message.id, str) or message.fuzzy:
+                continue
+            if message.id in messages:
+                raise ValueError(f"{path.name}: message id {message.id!r} defined twice")
+            if isinstance(message.string, str) and message.string:
+                messages[message.id] = message.string
     return messages
 
 

@@ -68,9 +68,10 @@ def test_the_catalogue_files_have_no_untranslated_or_fuzzy_entries() -> None:
     from babel.messages.pofile import read_po
 
     for language in texts.LANGUAGES:
-        with texts.catalogue_path(language).open("rb") as handle:
-            parsed = read_po(handle)
-        ids = [m.id for m in parsed if m.id]
+        ids = []
+        for path in texts.catalogue_paths(language):
+            with path.open("rb") as handle:
+                ids += [m.id for m in read_po(handle) if m.id]
         assert len(ids) == len(texts.catalogue(language)), f"{language}: empty or fuzzy entries"
 
 
