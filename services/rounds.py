@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import fanout
 from storage import audit
 from storage import rounds as round_store
 from storage.models import ItemKind, OrgUnit, PlanItem, ReportingRound, RoundItem, RoundState
@@ -64,7 +65,8 @@ async def items_in_scope(session: AsyncSession, rnd: ReportingRound) -> list[Pla
 async def open_round(
     session: AsyncSession, rnd: ReportingRound, *, now: datetime, actor: str
 ) -> dict[int, int]:
-    """Open the round: freeze its items and create one request per owner.
+    """Open the round: freeze its items, create one request per owner and, in the same
+    transaction, one outbox job per request so the cards are sent exactly once.
     Returns items per owner (person id -> count). Opening twice changes nothing."""
     if rnd.state == RoundState.CLOSED:
         raise RoundError("the round is closed")
@@ -92,6 +94,7 @@ async def open_round(
     await session.flush()
     for owner_id in per_owner:
         await round_store.ensure_request(session, rnd.id, owner_id)
+    await fanout.enqueue_round_requests(session, rnd, now)
     if rnd.state != RoundState.OPEN:
         rnd.state = RoundState.OPEN
         audit.record(
