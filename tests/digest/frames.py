@@ -1,0 +1,84 @@
+"""A small hand-built round as the frames storage.digest_queries reads: two strategies,
+goals under the first, an item outside any strategy, answers in this and the previous round."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from services.digest import DigestFrames, RiskAxes, RoundInfo
+
+STATUSES = pd.DataFrame(
+    {
+        "status_key": ["done", "on_track", "deviation", "at_risk", "not_started"],
+        "label": ["Klar", "Enligt plan", "Avvikelse", "Risk att inte nås", "Ej påbörjad"],
+        "card_colour": ["accent", "good", "warning", "attention", "default"],
+        "severity": [0, 1, 3, 4, 2],
+        "position": [0, 1, 2, 3, 4],
+    }
+)
+
+# id, parent, kind, title, position
+PLAN = [
+    (1, None, "strategy", "God och jämlik hälsa", 1),
+    (2, 1, "goal", "Kortare väntetider", 1),
+    (3, 2, "activity", "Fler operationer", 1),
+    (4, 2, "risk", "Brist på sjuksköterskor", 2),
+    (5, 1, "goal", "Fler vårdplatser", 2),
+    (6, None, "strategy", "Ekonomi i balans", 2),
+    (7, 6, "activity", "Budget i balans", 1),
+    (8, None, "activity", "Fristående uppdrag", 3),
+]
+OWNERS = {3: (10, "Anna Lindqvist"), 4: (11, "Bo Ek"), 5: (10, "Anna Lindqvist"),
+          7: (12, "Cecilia Berg"), 8: (11, "Bo Ek")}  # fmt: skip
+
+ROUND = RoundInfo(
+    round_id=100,
+    key="t3-2026",
+    name="Tertial 3 2026",
+    state="open",
+    deadline=datetime(2026, 11, 27, 16, 0, tzinfo=UTC),
+    closed_at=None,
+    previous_round_name="Tertial 2 2026",
+)
+AXES = RiskAxes(
+    likelihood_max=4,
+    consequence_max=4,
+    likelihood_labels={1: "Osannolik", 2: "Mindre sannolik", 3: "Möjlig", 4: "Sannolik"},
+    consequence_labels={1: "Försumbar", 2: "Lindrig", 3: "Kännbar", 4: "Allvarlig"},
+    bands=(
+        (1, 3, "Låg", "good"),
+        (4, 6, "Medel", "warning"),
+        (7, 9, "Hög", "attention"),
+        (10, 16, "Mycket hög", "attention"),
+    ),
+)
+
+
+def frames() -> DigestFrames:
+    plan = pd.DataFrame(PLAN, columns=["item_id", "parent_id", "kind", "title", "position"])
+    plan["parent_id"] = plan["parent_id"].astype("Int64")
+    asked = plan[plan["item_id"].isin(OWNERS)].copy()
+    asked["item_key"] = "K" + asked["item_id"].astype(str)
+    asked["owner_id"] = asked["item_id"].map(lambda i: OWNERS[i][0])
+    asked["owner_name"] = asked["item_id"].map(lambda i: OWNERS[i][1])
+    answers = pd.DataFrame(
+        [
+            (3, "on_track", None, None, "Enligt tidplan", 10, 2),
+            (4, "at_risk", 3, 4, "Svårt att rekrytera", 11, 1),
+            (5, "deviation", None, None, "Försenad byggstart", 10, 1),
+            (8, "done", 1, 2, None, 11, 1),
+        ],
+        columns=[
+            "item_id", "status_key", "likelihood", "consequence", "comment",
+            "answered_by_id", "revision",
+        ],
+    )  # fmt: skip
+    previous = pd.DataFrame(
+        [(3, "deviation"), (4, "on_track"), (5, "deviation"), (8, "not_started")],
+        columns=["item_id", "status_key"],
+    )
+    return DigestFrames(
+        items=asked, plan_items=plan, answers=answers, previous=previous, statuses=STATUSES
+    )
