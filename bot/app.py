@@ -17,15 +17,16 @@ import pydantic
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, ClaimsIdentity, TurnContext, TurnState
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import health
 from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
+from bot.logging_setup import bind, correlation_middleware, register_secret
 from dialogs.context import Deps
 from services.config import Settings
-from services.tokens import MsalTokenProvider, TokenProvider
+from services.tokens import MsalTokenProvider, TokenError, TokenProvider
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def _is_activity(body: Any) -> bool:
 async def messages(request: web.Request) -> web.StreamResponse:
     app = request.app
     settings = app[SETTINGS]
+    if request.content_type != "application/json":
+        return web.json_response({"error": "expected application/json"}, status=415)
     raw = await request.read()
     try:
         body = json.loads(raw)
@@ -75,6 +78,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return _bad_request("body is not JSON")
     if not _is_activity(body):
         return _bad_request("not a Bot Framework activity")
+    bind(activity_id=body.get("id"), conversation_id=body["conversation"]["id"])
 
     try:
         if settings.anonymous:
@@ -95,20 +99,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
         response = await app[ADAPTER].process(request, app[AGENT])
     except pydantic.ValidationError:
         return _bad_request("activity does not follow the Bot Framework schema")
+    except TokenError:
+        # The SDK fetches the Bot Connector token before the turn, outside _on_turn_error:
+        # answer 503 so Teams retries, rather than a 500.
+        log.exception("could not get a token for the Bot Connector")
+        return web.json_response({"error": "temporarily unavailable"}, status=503)
     return response if response is not None else web.Response(status=202)
-
-
-async def healthz(request: web.Request) -> web.Response:
-    try:
-        async with request.app[ENGINE].connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception as exc:  # any failure here is what the health check reports
-        database = f"error: {type(exc).__name__}"
-    status = 200 if database == "ok" else 503
-    return web.json_response(
-        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
-    )
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:
@@ -132,13 +128,15 @@ def create_app(
     elif not settings.app_id:
         raise ValueError("MICROSOFT_APP_ID is required unless LAGESBOT_ANONYMOUS=1")
 
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    register_secret(settings.app_password)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware])
     app[SETTINGS] = settings
 
     async def store(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         app[ENGINE] = engine
         app[SESSIONS] = create_session_factory(engine)
+        health.install(app, engine, clock)
         yield
         await engine.dispose()
 
@@ -168,5 +166,5 @@ def create_app(
 
     app.cleanup_ctx.extend([store, clients, bot])
     app.router.add_post("/api/messages", messages)
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", health.healthz)
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+import os
 
 import typer
 from aiohttp import web
 
 from bot.app import create_app
+from bot.logging_setup import configure_logging
 from services.config import Settings
 
 
@@ -16,8 +17,11 @@ def serve(
     port: int = typer.Option(None, help="Port (default from PORT / LAGESBOT_PORT, 3978)."),
 ) -> None:
     """Start the bot: POST /api/messages and GET /healthz."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings.from_env()
+    # One JSON line per event, secrets redacted (bot/logging_setup.py).
+    configure_logging(
+        os.environ.get("LAGESBOT_LOG_LEVEL", "INFO").upper(), secrets=(settings.app_password,)
+    )
     app = create_app(settings)
     host, port = host or settings.host, port or settings.port
     url = f"http://{host}:{port}/api/messages"

@@ -1,0 +1,108 @@
+"""`GET /healthz` tells a load balancer (status code) and an operator (JSON) whether the
+store answers and whether the sender is alive."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import create_app
+from bot.health import HEARTBEAT_STALE_SECONDS, WORKERS_EXPECTED
+from services.config import Settings
+from storage.models import WorkerHeartbeat
+from tests.factories import NOW
+
+Health = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def health(database_url: str) -> AsyncIterator[Health]:
+    """GET /healthz of a freshly started app; `expected` sets WORKERS_EXPECTED."""
+    servers: list[TestServer] = []
+
+    async def get(
+        *, expected: bool | None = None, url: str = database_url
+    ) -> tuple[int, dict[str, Any]]:
+        app = create_app(Settings(database_url=url, app_id="health-test"), clock=lambda: NOW)
+        if expected is not None:
+            app[WORKERS_EXPECTED] = expected
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(str(server.make_url("/healthz"))) as response,
+        ):
+            return response.status, await response.json()
+
+    yield get
+    for server in servers:
+        await server.close()
+
+
+def beat(worker_id: str, age_seconds: int, role: str = "sender") -> WorkerHeartbeat:
+    at = NOW - timedelta(seconds=age_seconds)
+    return WorkerHeartbeat(worker_id=worker_id, role=role, started_at=at, heartbeat_at=at)
+
+
+async def test_a_recent_sender_heartbeat_is_healthy(health: Health, session: AsyncSession) -> None:
+    session.add_all([beat("host-a:sender", 5), beat("host-b:sender", 3600)])
+    await session.commit()
+    status, body = await health(expected=True)
+    assert status == 200
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["sender"]["state"] == "ok"
+    ages = {w["worker_id"]: w["age_seconds"] for w in body["sender"]["workers"]}
+    assert ages == {"host-a:sender": 5, "host-b:sender": 3600}
+
+
+async def test_a_sender_that_stopped_reporting_is_unhealthy(
+    health: Health, session: AsyncSession
+) -> None:
+    session.add(beat("host-a:sender", HEARTBEAT_STALE_SECONDS + 1))
+    await session.commit()
+    for expected in (True, None):
+        status, body = await health(expected=expected)
+        assert status == 503
+        assert body["status"] == "degraded"
+        assert body["sender"]["state"] == "stale"
+        assert body["database"] == "ok"
+
+
+async def test_expected_workers_that_never_reported_are_unhealthy(health: Health) -> None:
+    status, body = await health(expected=True)
+    assert (status, body["sender"]["state"]) == (503, "missing")
+    # Without being told workers should run, an install with none yet is not reported down.
+    status, body = await health()
+    assert (status, body["sender"]["state"]) == (200, "missing")
+
+
+async def test_a_deployment_without_workers_is_healthy_whatever_the_table_holds(
+    health: Health, session: AsyncSession
+) -> None:
+    session.add(beat("old-host:sender", 86400))
+    await session.commit()
+    status, body = await health(expected=False)
+    assert status == 200
+    assert body["sender"]["state"] == "disabled"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_an_unreachable_database_is_unhealthy(health: Health, tmp_path: Any) -> None:
+    for url in (
+        f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/db.sqlite3",
+        "postgresql+asyncpg://postgres@127.0.0.1:1/nothing",
+    ):
+        status, body = await health(expected=False, url=url)
+        assert status == 503
+        assert body["status"] == "degraded"
+        assert body["database"].startswith("error: ")
+        assert "127.0.0.1" not in body["database"]
+        assert body["sender"]["state"] == "unknown"
