@@ -7,4 +7,28 @@ SUBMIT_STATUS = "lagesbot.status.submit"
 EDIT_STATUS = "lagesbot.status.edit"
 SHOW_PAGE = "lagesbot.status.page"
 
-ALL_VERBS: frozenset[str] = frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE})
+# Admins: reporting rounds. Handlers re-check admin rights on every invoke.
+ADMIN_ROUND_FORM = "lagesbot.admin.round.form"
+ADMIN_PREVIEW_ROUND = "lagesbot.admin.round.preview"
+ADMIN_CREATE_ROUND = "lagesbot.admin.round.create"
+ADMIN_OPEN_ROUND = "lagesbot.admin.round.open"
+ADMIN_LIST_ROUNDS = "lagesbot.admin.round.list"
+ADMIN_EXTEND_ROUND = "lagesbot.admin.round.extend"
+ADMIN_CONFIRM_CLOSE = "lagesbot.admin.round.confirm_close"
+ADMIN_CLOSE_ROUND = "lagesbot.admin.round.close"
+ADMIN_COPY_ROUND = "lagesbot.admin.round.copy"
+ADMIN_VERBS: frozenset[str] = frozenset(
+    {
+        ADMIN_ROUND_FORM,
+        ADMIN_PREVIEW_ROUND,
+        ADMIN_CREATE_ROUND,
+        ADMIN_OPEN_ROUND,
+        ADMIN_LIST_ROUNDS,
+        ADMIN_EXTEND_ROUND,
+        ADMIN_CONFIRM_CLOSE,
+        ADMIN_CLOSE_ROUND,
+        ADMIN_COPY_ROUND,
+    }
+)
+
+ALL_VERBS: frozenset[str] = frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE}) | ADMIN_VERBS
