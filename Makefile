@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: test demo lint typecheck venv node clean
+.PHONY: test demo lint typecheck venv node clean package
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(STAMP) $(NODE_STAMP) lint typecheck
 
 demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/lagesbot demo
+
+# The Teams app zip, from MICROSOFT_APP_ID, LAGESBOT_PUBLIC_URL and friends (docs/admin-guide.*.md).
+package: $(STAMP)
+	$(BIN)/lagesbot package --out build/lagesbot-teams-app.zip
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

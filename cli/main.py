@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from cli import db_commands, demo_command, import_commands, scale_commands, serve_command
+from cli import (
+    db_commands,
+    demo_command,
+    import_commands,
+    package_command,
+    scale_commands,
+    serve_command,
+)
 
 app = typer.Typer(
     name="lagesbot",
@@ -17,6 +24,7 @@ app.add_typer(import_commands.app, name="import")
 app.add_typer(scale_commands.app, name="scales")
 app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
+app.command("package")(package_command.package)
 
 
 if __name__ == "__main__":
