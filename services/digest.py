@@ -123,6 +123,19 @@ def ancestors(items: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFrame:
     ).astype({"strategy_id": "Int64", "goal_id": "Int64"})
 
 
+def in_subtrees(item_ids: pd.Series, plan_items: pd.DataFrame, roots: set[int]) -> pd.Series:
+    """Whether each item is one of ``roots`` or below one of them."""
+    parent = plan_items.set_index("item_id")["parent_id"].astype("Int64")
+    current = item_ids.astype("Int64").reset_index(drop=True)
+    found = pd.Series(False, index=current.index)
+    for _ in range(MAX_DEPTH):
+        if not current.notna().any():
+            break
+        found |= current.isin(roots).fillna(False).astype(bool)
+        current = current.map(parent).astype("Int64")
+    return found
+
+
 def item_table(frames: DigestFrames) -> pd.DataFrame:
     """One row per item in scope with everything the digest says about it: the strategy
     and goal above it, the current and previous status with their severities, the risk

@@ -1,0 +1,312 @@
+"""Reads what a digest needs for one round and scope as plain frames (see
+``services.digest``). A region-sized round is tens of thousands of items, so each frame is one
+Core query returning plain tuples, never ORM objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.digest import (
+    ANSWER_COLUMNS,
+    ITEM_COLUMNS,
+    PLAN_COLUMNS,
+    PREVIOUS_COLUMNS,
+    STATUS_COLUMNS,
+    Digest,
+    DigestFrames,
+    RiskAxes,
+    RoundInfo,
+    compute_digest,
+    in_subtrees,
+)
+from storage.models import (
+    OrgUnit,
+    Person,
+    PlanItem,
+    ReportingRound,
+    Response,
+    RoundItem,
+    RoundState,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A steering group's part of the plan: org units (with everything below them) and plan
+    items (with everything below them), by key. Empty lists mean no restriction."""
+
+    org_units: tuple[str, ...] = ()
+    plan_items: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, scope: dict[str, Any] | None) -> Scope:
+        scope = scope or {}
+        return cls(
+            org_units=tuple(str(k) for k in scope.get("org_units") or ()),
+            plan_items=tuple(str(k) for k in scope.get("plan_items") or ()),
+        )
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"org_units": list(self.org_units), "plan_items": list(self.plan_items)}
+
+
+def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=list(columns))
+
+
+async def org_unit_subtree(session: AsyncSession, keys: Iterable[str]) -> set[int]:
+    rows = (await session.execute(select(OrgUnit.id, OrgUnit.key, OrgUnit.parent_id))).all()
+    children: dict[int | None, list[int]] = {}
+    by_key: dict[str, int] = {}
+    for uid, key, parent_id in rows:
+        children.setdefault(parent_id, []).append(uid)
+        by_key[key] = uid
+    found: set[int] = set()
+    stack = [by_key[k] for k in keys if k in by_key]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+async def previous_round_id(session: AsyncSession, rnd: ReportingRound) -> int | None:
+    """The round this one follows: as recorded, else the latest earlier round of the plan."""
+    if rnd.previous_round_id is not None:
+        return rnd.previous_round_id
+    query = (
+        select(ReportingRound.id)
+        .where(
+            ReportingRound.plan_id == rnd.plan_id,
+            ReportingRound.id != rnd.id,
+            ReportingRound.opens_at < rnd.opens_at,
+            ReportingRound.state.in_([RoundState.OPEN, RoundState.CLOSED]),
+        )
+        .order_by(ReportingRound.opens_at.desc(), ReportingRound.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def current_answers_frame(
+    session: AsyncSession, round_id: int, columns: Sequence[str] = ANSWER_COLUMNS
+) -> pd.DataFrame:
+    """The answer with the highest revision per item of the round."""
+    latest = (
+        select(Response.item_id, func.max(Response.revision).label("revision"))
+        .where(Response.round_id == round_id)
+        .group_by(Response.item_id)
+        .subquery()
+    )
+    query = (
+        select(*(getattr(Response, c) for c in columns))
+        .join(
+            latest,
+            (Response.item_id == latest.c.item_id) & (Response.revision == latest.c.revision),
+        )
+        .where(Response.round_id == round_id)
+    )
+    return _frame((await session.execute(query)).all(), columns)
+
+
+async def item_frames(
+    session: AsyncSession, rnd: ReportingRound
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The round's items (with the owner they had when it opened) and the plan's items."""
+    asked = (
+        select(
+            RoundItem.item_id,
+            PlanItem.key,
+            PlanItem.title,
+            PlanItem.kind,
+            PlanItem.parent_id,
+            PlanItem.position,
+            RoundItem.owner_id,
+            Person.display_name,
+            PlanItem.org_unit_id,
+        )
+        .join(PlanItem, PlanItem.id == RoundItem.item_id)
+        .join(Person, Person.id == RoundItem.owner_id)
+        .where(RoundItem.round_id == rnd.id)
+    )
+    items = _frame((await session.execute(asked)).all(), [*ITEM_COLUMNS, "org_unit_id"])
+    plan_query = select(
+        PlanItem.id, PlanItem.parent_id, PlanItem.kind, PlanItem.title, PlanItem.position
+    ).where(PlanItem.plan_id == rnd.plan_id)
+    plan = _frame((await session.execute(plan_query)).all(), PLAN_COLUMNS)
+    for frame in (items, plan):
+        frame["kind"] = frame["kind"].map(str)
+        frame["parent_id"] = frame["parent_id"].astype("Int64")
+    items["org_unit_id"] = items["org_unit_id"].astype("Int64")
+    return items, plan
+
+
+async def restrict(
+    session: AsyncSession,
+    rnd: ReportingRound,
+    items: pd.DataFrame,
+    plan: pd.DataFrame,
+    scope: Scope,
+) -> pd.DataFrame:
+    keep = pd.Series(True, index=items.index)
+    if scope.org_units:
+        units = await org_unit_subtree(session, scope.org_units)
+        keep &= items["org_unit_id"].isin(units).fillna(False).astype(bool)
+    if scope.plan_items:
+        root_query = select(PlanItem.id).where(
+            PlanItem.plan_id == rnd.plan_id, PlanItem.key.in_(scope.plan_items)
+        )
+        roots = set((await session.execute(root_query)).scalars())
+        keep &= in_subtrees(items["item_id"], plan, roots).to_numpy()
+    return items[keep].reset_index(drop=True)
+
+
+def statuses_frame(rnd: ReportingRound, language: str) -> pd.DataFrame:
+    rows = [
+        (
+            o.key,
+            o.label_en if language == "en" else o.label_sv,
+            o.card_colour,
+            o.severity,
+            o.position,
+        )
+        for o in rnd.status_scale.options
+    ]
+    return _frame(rows, STATUS_COLUMNS)
+
+
+def risk_axes(rnd: ReportingRound, language: str) -> RiskAxes | None:
+    scale = rnd.risk_scale
+    if scale is None:
+        return None
+
+    def label(level: Any) -> str:
+        return str(level.label_en if language == "en" else level.label_sv)
+
+    return RiskAxes(
+        likelihood_max=scale.likelihood_max,
+        consequence_max=scale.consequence_max,
+        likelihood_labels={lv.value: label(lv) for lv in scale.levels if lv.axis == "likelihood"},
+        consequence_labels={lv.value: label(lv) for lv in scale.levels if lv.axis == "consequence"},
+        bands=tuple(
+            (b.min_score, b.max_score, label(b), b.card_colour)
+            for b in sorted(scale.bands, key=lambda b: b.min_score)
+        ),
+    )
+
+
+async def round_info(session: AsyncSession, rnd: ReportingRound) -> RoundInfo:
+    previous_id = await previous_round_id(session, rnd)
+    previous = None if previous_id is None else await session.get(ReportingRound, previous_id)
+    return RoundInfo(
+        round_id=rnd.id,
+        key=rnd.key,
+        name=rnd.name,
+        state=str(rnd.state),
+        deadline=rnd.deadline_at,
+        closed_at=rnd.closed_at,
+        previous_round_name=None if previous is None else previous.name,
+    )
+
+
+async def load_frames(
+    session: AsyncSession, rnd: ReportingRound, scope: Scope, language: str = "sv"
+) -> DigestFrames:
+    items, plan = await item_frames(session, rnd)
+    items = await restrict(session, rnd, items, plan, scope)
+    answers = await current_answers_frame(session, rnd.id)
+    previous_id = await previous_round_id(session, rnd)
+    if previous_id is None:
+        previous = _frame([], PREVIOUS_COLUMNS)
+    else:
+        previous = await current_answers_frame(session, previous_id, PREVIOUS_COLUMNS)
+    in_scope = set(items["item_id"])
+    return DigestFrames(
+        items=items,
+        plan_items=plan,
+        answers=answers[answers["item_id"].isin(in_scope)].reset_index(drop=True),
+        previous=previous[previous["item_id"].isin(in_scope)].reset_index(drop=True),
+        statuses=statuses_frame(rnd, language),
+    )
+
+
+async def load_digest(
+    session: AsyncSession, rnd: ReportingRound, scope: Scope, language: str = "sv"
+) -> Digest:
+    frames = await load_frames(session, rnd, scope, language)
+    return compute_digest(frames, await round_info(session, rnd), risk_axes(rnd, language))
+
+
+async def rounds_for_scope(
+    session: AsyncSession, scope: Scope, *, states: Iterable[RoundState]
+) -> list[ReportingRound]:
+    """Rounds in the given states that ask about at least one item of the scope."""
+    query = select(ReportingRound).where(ReportingRound.state.in_(list(states)))
+    if scope.org_units:
+        units = await org_unit_subtree(session, scope.org_units)
+        query = query.where(
+            exists(
+                select(RoundItem.id)
+                .join(PlanItem, PlanItem.id == RoundItem.item_id)
+                .where(RoundItem.round_id == ReportingRound.id, PlanItem.org_unit_id.in_(units))
+            )
+        )
+    if scope.plan_items:
+        query = query.where(
+            exists(
+                select(PlanItem.id).where(
+                    PlanItem.plan_id == ReportingRound.plan_id,
+                    PlanItem.key.in_(scope.plan_items),
+                )
+            )
+        )
+    query = query.order_by(ReportingRound.deadline_at, ReportingRound.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def answer_history_frame(session: AsyncSession, round_id: int) -> pd.DataFrame:
+    """Every answer of the round, every revision, oldest first, with who gave it."""
+    columns = [
+        "item_id",
+        "item_key",
+        "title",
+        "revision",
+        "status_key",
+        "likelihood",
+        "consequence",
+        "comment",
+        "value",
+        "answered_by",
+        "answered_at",
+        "source",
+    ]
+    query = (
+        select(
+            Response.item_id,
+            PlanItem.key,
+            PlanItem.title,
+            Response.revision,
+            Response.status_key,
+            Response.likelihood,
+            Response.consequence,
+            Response.comment,
+            Response.value,
+            Person.display_name,
+            Response.answered_at,
+            Response.source,
+        )
+        .join(PlanItem, PlanItem.id == Response.item_id)
+        .join(Person, Person.id == Response.answered_by_id)
+        .where(Response.round_id == round_id)
+        .order_by(Response.item_id, Response.revision)
+    )
+    frame = _frame((await session.execute(query)).all(), columns)
+    frame["source"] = frame["source"].map(str)
+    return frame
