@@ -22,6 +22,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(scale_commands.app, name="scales")
+app.add_typer(erase_command.app, name="erase")
 app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
 app.command("package")(package_command.package)
