@@ -1,0 +1,1 @@
+"""Microsoft Graph: the interface the bot uses and its msgraph-sdk implementation."""
