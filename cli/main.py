@@ -7,6 +7,7 @@ import typer
 from cli import (
     db_commands,
     demo_command,
+    erase_command,
     import_commands,
     package_command,
     scale_commands,
