@@ -195,7 +195,11 @@ async def _drain(process: asyncio.subprocess.Process, output: list[str]) -> None
 async def start_bot(settings: Settings) -> web.AppRunner:
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     return runner
 
 
@@ -256,5 +260,13 @@ def demo(
     settings = demo_settings(
         database_url, demo_data, host="127.0.0.1", port=int(os.environ.get("PORT", "3978"))
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(settings, playground_port, work_dir))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(settings, playground_port, work_dir))
+    except OSError as exc:
+        # Almost always a port another program holds; say which and how to pick another.
+        typer.echo(
+            f"Kunde inte starta demon: {exc.strerror or exc}. Välj andra portar med "
+            f"PORT=<port> (boten) och --playground-port <port>."
+        )
+        raise typer.Exit(1) from exc

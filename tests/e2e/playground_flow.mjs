@@ -1,0 +1,179 @@
+// What a newcomer does in the Agents Playground, in headless Chromium: ask for help, list
+// their items, get the status card, answer it and submit. tests/e2e/test_playground.py starts
+// the bot and the Playground, passes a JSON file with the URL, the texts to expect (taken from
+// the bot's catalogue) and the answers to give, and asserts on what this script prints.
+//
+// usage: node playground_flow.mjs <config.json>
+// The last line on stdout is `RESULT <json>`: the text of every card the flow saw, by step.
+// Each step also leaves a screenshot in config.outDir. Waiting is done on text appearing,
+// never on sleeps; the timeouts below only stop a hung run.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const config = JSON.parse(await readFile(process.argv[2], 'utf-8'));
+const { url, outDir, labels, answers, expect: expected } = config;
+await mkdir(outDir, { recursive: true });
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const browser = await chromium.launch({
+  executablePath: config.chromium ?? '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+  ],
+});
+
+const result = { steps: {}, blocked: [] };
+let shot = 0;
+
+try {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 1500 },
+    locale: 'sv-SE',
+    timezoneId: 'Europe/Stockholm',
+  });
+  // The Playground's page pulls fonts and an animation from Microsoft's CDN; the test must
+  // not need the internet, so everything that is not this machine is refused.
+  await context.route(
+    (u) => !LOCAL_HOSTS.has(new URL(u).hostname),
+    (route) => {
+      result.blocked.push(new URL(route.request().url()).hostname);
+      return route.abort();
+    },
+  );
+  const page = await context.newPage();
+  page.setDefaultTimeout(config.timeoutMs ?? 90_000);
+
+  const cards = page.locator('.ac-adaptiveCard');
+  const messageBox = page.locator('[role="textbox"][data-lexical-editor="true"]');
+
+  // Whole-page shots: an element shot of a card taller than the chat pane gets the page's
+  // header painted over it. `focus` is scrolled into view first.
+  async function screenshot(name, focus) {
+    shot += 1;
+    const file = path.join(outDir, `${String(shot).padStart(2, '0')}-${name}.png`);
+    if (focus) await focus.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: file });
+    return file;
+  }
+
+  // Sends `text` and waits for a card that was not there before and contains `waitFor`.
+  async function say(text, waitFor) {
+    const matching = cards.filter({ hasText: waitFor });
+    const before = await matching.count();
+    await messageBox.click();
+    await messageBox.fill(text);
+    await page.keyboard.press('Enter');
+    const card = matching.nth(before);
+    await card.waitFor();
+    return card;
+  }
+
+  async function choose(combobox, option) {
+    await combobox.click();
+    await page.getByRole('option', { name: option, exact: typeof option === 'string' }).click();
+  }
+
+  await page.goto(url);
+  await page.getByText('Connected.').first().waitFor();
+  // The install greeting: the Playground installs the bot on every page load.
+  const greeting = cards.filter({ hasText: expected.greeting }).first();
+  await greeting.waitFor();
+  result.steps.greeting = await greeting.innerText();
+  await screenshot('connected');
+
+  const help = await say(config.say.help, expected.helpTitle);
+  result.steps.help = await help.innerText();
+  await screenshot('help');
+
+  const myItems = await say(config.say.myItems, expected.myItemsTitle);
+  result.steps.myItems = await myItems.innerText();
+  await screenshot('my-items');
+
+  const statusCard = await say(config.say.status, expected.statusTitle);
+  result.steps.statusCard = await statusCard.innerText();
+  await screenshot('status-card');
+
+  // Every item on the page needs a status (the card marks it required); the first gets its
+  // own status and a comment, the item that asks about risk gets likelihood × consequence
+  // and a comment of its own.
+  const statuses = statusCard.getByRole('combobox', { name: labels.status, exact: true });
+  const count = await statuses.count();
+  result.steps.itemsOnPage = count;
+  for (let i = 0; i < count; i += 1) {
+    await choose(statuses.nth(i), i === 0 ? answers.firstStatus : answers.otherStatus);
+  }
+  const comments = statusCard.getByRole('textbox', { name: labels.comment, exact: true });
+  await comments.first().fill(answers.firstComment);
+  const likelihood = statusCard.getByRole('combobox', { name: labels.likelihood, exact: true });
+  const hasRisk = (await likelihood.count()) > 0;
+  result.steps.hasRiskItem = hasRisk;
+  if (hasRisk) {
+    // The innermost container holding both a status and a likelihood box is that item's
+    // (`has` locators are relative to the container, hence page.getByRole).
+    const box = (label) => page.getByRole('combobox', { name: label, exact: true });
+    const riskItem = statusCard
+      .locator('.ac-container')
+      .filter({ has: box(labels.likelihood) })
+      .filter({ has: box(labels.status) })
+      .last();
+    await choose(likelihood.first(), new RegExp(`^${answers.likelihood}\\b`));
+    await choose(
+      statusCard.getByRole('combobox', { name: labels.consequence, exact: true }).first(),
+      new RegExp(`^${answers.consequence}\\b`),
+    );
+    await choose(
+      riskItem.getByRole('combobox', { name: labels.status, exact: true }),
+      answers.riskStatus,
+    );
+    await riskItem
+      .getByRole('textbox', { name: labels.comment, exact: true })
+      .fill(answers.riskComment);
+  }
+  await screenshot(
+    'filled',
+    statusCard.getByRole('button', { name: labels.submit, exact: true }),
+  );
+
+  // Action.Execute: the invoke response replaces this very card, so the same message
+  // turns into the recorded answers.
+  await statusCard.getByRole('button', { name: labels.submit, exact: true }).click();
+  const refreshed = cards.filter({ hasText: expected.recorded }).last();
+  await refreshed.waitFor();
+  result.steps.refreshed = await refreshed.innerText();
+  result.steps.cardsAfterSubmit = await cards.filter({ hasText: expected.statusTitle }).count();
+  await screenshot('recorded');
+
+  if (config.admin) {
+    const admin = await say(config.admin.say, config.admin.waitFor);
+    result.steps.admin = await admin.innerText();
+    await screenshot('admin');
+  }
+} catch (error) {
+  // Leave the page as it was for whoever reads the failure.
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages.length > 0) {
+      await pages[0].screenshot({ path: path.join(outDir, 'failure.png') });
+      result.failurePageText = (await pages[0].locator('body').innerText()).slice(-4000);
+    }
+  } catch {
+    // the screenshot is a courtesy; the original error is what matters
+  }
+  result.error = String(error?.stack ?? error);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}

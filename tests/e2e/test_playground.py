@@ -1,0 +1,258 @@
+"""End to end in Microsoft's Teams emulator: what `lagesbot demo` starts (the bot on the
+demo's SQLite store with the sample region and the open demo round, and Microsoft 365 Agents
+Playground in front of it), driven by headless Chromium (`playground_flow.mjs`, playwright-core)
+the way a newcomer uses it. The test then reads the answers back from the store.
+
+Screenshots of every step go to ``test-output/e2e/<test>/`` (or ``$LAGESBOT_TEST_OUTPUT``).
+Nothing here needs the internet: the browser refuses every host but this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from sqlalchemy import select
+
+from cli.demo_command import (
+    PLAYGROUND,
+    ROOT,
+    DemoData,
+    Playground,
+    demo_settings,
+    prepare_demo_data,
+    start_bot,
+    start_playground,
+    write_playground_config,
+)
+from services import texts
+from services.demo_round import CURRENT_KEY
+from storage.db import create_engine, create_session_factory
+from storage.models import Person, PlanItem, ReportingRound, Response, ResponseSource
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path(os.environ.get("LAGESBOT_CHROMIUM", "/usr/bin/chromium"))
+FLOW = Path(__file__).with_name("playground_flow.mjs")
+OUTPUT = Path(os.environ.get("LAGESBOT_TEST_OUTPUT", ROOT / "test-output")) / "e2e"
+# Only stops a hung browser run; the flow itself waits on what appears on the page.
+FLOW_GUARD_SECONDS = 600
+
+FIRST_COMMENT = "Enkäten visar lägre nöjdhet i kvällstrafiken; åtgärder tas fram till mars."
+RISK_COMMENT = "Nytt biljettsystem upphandlas; risken kvarstår tills det är infört."
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _missing_tools() -> list[str]:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    if shutil.which("node") is None:
+        missing.append("node")
+    if not PLAYGROUND.exists():
+        missing.append("@microsoft/m365agentsplayground (make node)")
+    if not (ROOT / "node_modules" / "playwright-core").exists():
+        missing.append("playwright-core (make node)")
+    return missing
+
+
+@pytest.fixture
+def browser_tools() -> None:
+    missing = _missing_tools()
+    if missing:
+        reason = "end-to-end tests need " + ", ".join(missing)
+        if _in_ci():
+            pytest.fail(reason + " - in CI these are installed by .ci/run", pytrace=False)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    # The Playground takes a port number, not a socket; the gap between closing this one and
+    # the Playground binding it is as small as it gets.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class DemoStack:
+    database_url: str
+    demo: DemoData
+    playground: Playground
+    bot_port: int
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def demo_stack(browser_tools: None, tmp_path: Path) -> AsyncIterator[DemoStack]:
+    """What `lagesbot demo` starts, on a fresh SQLite file and free ports."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"
+    demo = await prepare_demo_data(database_url)
+    runner = await start_bot(demo_settings(database_url, demo, host="127.0.0.1", port=0))
+    try:
+        bot_port = _bound_port(runner)
+        work_dir = tmp_path / "playground"
+        write_playground_config(work_dir, demo)
+        playground = await start_playground(
+            f"http://127.0.0.1:{bot_port}/api/messages", _free_port(), work_dir
+        )
+        try:
+            yield DemoStack(database_url, demo, playground, bot_port)
+        finally:
+            await playground.stop()
+    finally:
+        await runner.cleanup()
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    address = runner.addresses[0]
+    return int(address[1])
+
+
+async def run_flow(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """Run playground_flow.mjs with ``config`` and return what it saw. The flow's own error
+    (with its last screenshot in the output folder) becomes the test failure."""
+    out_dir = OUTPUT / name
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    config = {**config, "outDir": str(out_dir), "chromium": str(CHROMIUM)}
+    config_file = out_dir / "flow-config.json"
+    config_file.write_text(json.dumps(config, ensure_ascii=False, indent=2), encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(FLOW),
+        str(config_file),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), FLOW_GUARD_SECONDS)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail(f"the browser flow hung; see {out_dir}")
+    lines = [line for line in stdout.decode().splitlines() if line.startswith("RESULT ")]
+    if not lines:
+        pytest.fail(f"the browser flow printed no result:\n{stderr.decode()[-4000:]}")
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
+    if "error" in result or process.returncode != 0:
+        sys.stderr.write(result.get("failurePageText", ""))
+        pytest.fail(f"the browser flow failed (screenshots in {out_dir}):\n{result.get('error')}")
+    return result
+
+
+async def _answers_in_current_round(database_url: str) -> list[tuple[Response, str, str]]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            rows = await session.execute(
+                select(Response, PlanItem.title, Person.display_name)
+                .join(ReportingRound, ReportingRound.id == Response.round_id)
+                .join(PlanItem, PlanItem.id == Response.item_id)
+                .join(Person, Person.id == Response.answered_by_id)
+                .where(ReportingRound.key == CURRENT_KEY)
+                .order_by(Response.id)
+            )
+            return [(response, title, name) for response, title, name in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_newcomer_answers_the_status_card_and_sees_it_refresh(
+    demo_stack: DemoStack,
+) -> None:
+    demo = demo_stack.demo
+    # The Playground's client says en-US; the demo manager is stored as Swedish-speaking,
+    # and the bot answers known people in their own language.
+    tx = texts.for_language("sv")
+    status_title = tx.t("card.title", round=demo.round_name)
+    recorded = tx.t("card.recorded_thanks")
+    greeting = tx.t("greeting.personal", name=demo.manager_name).split("**")[0].strip()
+
+    result = await run_flow(
+        {
+            "url": demo_stack.playground.url,
+            "say": {"help": "hjälp", "myItems": "mina punkter", "status": "status"},
+            "labels": {
+                "status": tx.t("card.label.status"),
+                "comment": tx.t("card.label.comment"),
+                "likelihood": tx.t("card.label.likelihood"),
+                "consequence": tx.t("card.label.consequence"),
+                "submit": tx.t("card.submit"),
+            },
+            "answers": {
+                "firstStatus": "Avvikelse",
+                "otherStatus": "Enligt plan",
+                "firstComment": FIRST_COMMENT,
+                "riskStatus": "Risk att inte nås",
+                "likelihood": 3,
+                "consequence": 2,
+                "riskComment": RISK_COMMENT,
+            },
+            "expect": {
+                "greeting": greeting,
+                "helpTitle": tx.t("help.title"),
+                "myItemsTitle": tx.t("my_items.title"),
+                "statusTitle": status_title,
+                "recorded": recorded,
+            },
+        },
+        "manager",
+    )
+    steps = result["steps"]
+
+    assert set(result["blocked"]) <= {"res-1.cdn.office.net"}, result["blocked"]
+    assert demo.manager_name.split()[0] in steps["greeting"]
+    assert tx.t("help.command.status") in steps["help"]
+    assert tx.t("help.command.my_items") in steps["help"]
+    assert demo.round_name in steps["myItems"]
+    assert tx.t("my_items.progress", answered=0, total=demo.items) in steps["myItems"]
+
+    # The form: one status box per item on the page, the demo round asks about risk.
+    assert tx.t("card.intro", name=demo.manager_name.split()[0]) in steps["statusCard"]
+    items_on_page = steps["itemsOnPage"]
+    assert 1 <= items_on_page <= demo.items
+    assert steps["hasRiskItem"]
+
+    # The same message turned into the recorded answers: no new card was posted.
+    refreshed = steps["refreshed"]
+    assert steps["cardsAfterSubmit"] == 1
+    assert refreshed.startswith(status_title)
+    assert recorded in refreshed
+    assert tx.t("card.submit") not in refreshed
+    assert tx.t("card.edit") in refreshed
+    assert FIRST_COMMENT in refreshed and RISK_COMMENT in refreshed
+    assert "Avvikelse" in refreshed and "Risk att inte nås" in refreshed
+    assert "Risk 6" in refreshed  # likelihood 3 x consequence 2
+    recorded_by = tx.t("card.recorded_by", name=demo.manager_name, when="")
+    assert refreshed.count(recorded_by) == items_on_page
+
+    # What the store kept: one first revision per answered item, by the manager, from Teams.
+    answers = await _answers_in_current_round(demo_stack.database_url)
+    assert len(answers) == items_on_page
+    assert {name for _, _, name in answers} == {demo.manager_name}
+    for response, title, _ in answers:
+        assert response.revision == 1
+        assert response.source is ResponseSource.TEAMS_CARD
+        assert title in refreshed
+    by_comment = {response.comment: response for response, _, _ in answers}
+    first = by_comment[FIRST_COMMENT]
+    assert (first.status_key, first.likelihood, first.consequence) == ("deviation", None, None)
+    risk = by_comment[RISK_COMMENT]
+    assert (risk.status_key, risk.likelihood, risk.consequence) == ("at_risk", 3, 2)
+    others = [r for r, _, _ in answers if r.comment not in (FIRST_COMMENT, RISK_COMMENT)]
+    assert len(others) == items_on_page - 2
+    assert {(r.status_key, r.comment) for r in others} == {("on_track", None)}
