@@ -10,6 +10,7 @@ from cli import (
     erase_command,
     import_commands,
     package_command,
+    round_commands,
     scale_commands,
     serve_command,
 )
@@ -24,6 +25,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(scale_commands.app, name="scales")
 app.add_typer(erase_command.app, name="erase")
+app.add_typer(round_commands.app, name="round")
 app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
 app.command("package")(package_command.package)

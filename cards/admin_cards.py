@@ -1,0 +1,615 @@
+"""The admin's cards for reporting rounds: the round form, the preview of who is asked, the
+list of rounds with progress and actions, and the close confirmation.
+
+Pure functions of plain view data. Everything from the store or typed by an admin is escaped
+here; catalogue texts go in as they are. Every card stays under Teams' 28 KB: long owner lists
+and round lists are cut and summarised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from cards import layout, verbs
+from cards.escape import escape_markdown
+from cards.layout import Element
+from services import texts
+from services.round_admin import OwnerLoad, RoundOverview, local_zone
+from storage.models import RoundState
+
+# Input ids of the round form; the action data carries the same names back.
+NAME = "name"
+PLAN = "plan"
+ORG_UNITS = "org_units"
+KINDS = "kinds"
+OPENS_DATE = "opens_date"
+OPENS_TIME = "opens_time"
+DEADLINE_DATE = "deadline_date"
+DEADLINE_TIME = "deadline_time"
+REMINDERS = "reminders"
+ESCALATION = "escalation"
+QUESTION_TOGGLES: Final = ("ask_status", "ask_risk", "ask_comment", "ask_value")
+FORM_INPUTS: Final = (
+    NAME,
+    PLAN,
+    ORG_UNITS,
+    KINDS,
+    OPENS_DATE,
+    OPENS_TIME,
+    DEADLINE_DATE,
+    DEADLINE_TIME,
+    REMINDERS,
+    ESCALATION,
+    *QUESTION_TOGGLES,
+)
+# Where the error of a round field is shown: after the last input that sets it.
+ERROR_ANCHOR: Final[Mapping[str, str]] = {
+    "name": NAME,
+    "key": NAME,
+    "plan": PLAN,
+    "org_units": ORG_UNITS,
+    "kinds": KINDS,
+    "opens": OPENS_TIME,
+    "deadline": DEADLINE_TIME,
+    "reminders": REMINDERS,
+    "escalation": ESCALATION,
+    **{flag: "ask_value" for flag in QUESTION_TOGGLES},
+}
+KIND_KEYS: Final = (
+    "goal",
+    "indicator",
+    "activity",
+    "assignment",
+    "control_point",
+    "risk",
+    "strategy",
+)
+PREVIEW_OWNERS: Final = 30
+LIST_FAILURES: Final = 3
+
+
+def extend_date_id(round_id: int) -> str:
+    return f"deadline_date.{round_id}"
+
+
+def extend_time_id(round_id: int) -> str:
+    return f"deadline_time.{round_id}"
+
+
+def _plain(text: str) -> str:
+    return escape_markdown(text, keep_line_breaks=False)
+
+
+@dataclass(frozen=True)
+class RoundFormView:
+    """The form as the admin last left it: values per input id and errors per input id."""
+
+    values: Mapping[str, str]
+    plans: Sequence[tuple[str, str]]  # (key, name)
+    org_units: Sequence[tuple[str, str]]  # (key, label)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    copy_of_key: str | None = None
+    copy_of_name: str | None = None
+    org_units_left_out: int = 0
+
+
+def _error_after(body: list[Element], errors: Mapping[str, str], input_id: str) -> None:
+    if input_id in errors:
+        body.append(layout.field_error(errors[input_id]))
+
+
+def _choices(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"title": title, "value": key} for key, title in pairs]
+
+
+def _value(values: Mapping[str, str], key: str) -> dict[str, str]:
+    value = values.get(key, "")
+    return {"value": value} if value else {}
+
+
+def create_round_form_card(language: str | None, form: RoundFormView) -> dict[str, Any]:
+    """Name, plan and scope, open time and deadline (Swedish local time), reminders,
+    escalation and the questions asked; "Förhandsgranska" checks everything and shows who
+    would be asked before anything is stored."""
+    tx = texts.for_language(language)
+    values, errors = form.values, form.errors
+    title = (
+        tx.t("admin.form.copy_title", name=_plain(form.copy_of_name))
+        if form.copy_of_name
+        else tx.t("admin.form.title")
+    )
+    body: list[Element] = [layout.heading(title)]
+    if errors:
+        body.append(layout.banner(tx.t("admin.form.has_errors"), "attention"))
+    body.append(layout.text_block(tx.t("admin.form.intro"), subtle=True, spacing="small"))
+    name_input = layout.text_input(
+        NAME,
+        label=tx.t("admin.form.name"),
+        value=values.get(NAME),
+        placeholder=tx.t("admin.form.name_placeholder"),
+        max_length=200,
+    )
+    name_input["isRequired"] = True
+    name_input["errorMessage"] = tx.t("admin.error.required")
+    body.append(name_input)
+    _error_after(body, errors, NAME)
+    body.append(
+        layout.choice_set(
+            PLAN,
+            label=tx.t("admin.form.plan"),
+            choices=[(key, _plain(name)) for key, name in form.plans],
+            value=values.get(PLAN),
+            placeholder=tx.t("admin.form.plan_placeholder"),
+            required=True,
+            error_message=tx.t("admin.error.required"),
+        )
+    )
+    _error_after(body, errors, PLAN)
+    body.append(
+        {
+            "type": "Input.ChoiceSet",
+            "id": ORG_UNITS,
+            "label": tx.t("admin.form.org_units"),
+            "style": "compact",
+            "isMultiSelect": True,
+            "placeholder": tx.t("admin.form.org_units_placeholder"),
+            "choices": _choices([(key, _plain(label)) for key, label in form.org_units]),
+            **_value(values, ORG_UNITS),
+        }
+    )
+    if form.org_units_left_out:
+        body.append(
+            layout.small_note(
+                tx.t("admin.form.org_units_left_out", count=form.org_units_left_out),
+                spacing="none",
+            )
+        )
+    _error_after(body, errors, ORG_UNITS)
+    body.append(
+        {
+            "type": "Input.ChoiceSet",
+            "id": KINDS,
+            "label": tx.t("admin.form.kinds"),
+            "style": "compact",
+            "isMultiSelect": True,
+            "placeholder": tx.t("admin.form.kinds_placeholder"),
+            "choices": _choices([(kind, tx.t(f"admin.kind.{kind}")) for kind in KIND_KEYS]),
+            **_value(values, KINDS),
+        }
+    )
+    _error_after(body, errors, KINDS)
+    for date_id, time_id, label in (
+        (OPENS_DATE, OPENS_TIME, "admin.form.opens"),
+        (DEADLINE_DATE, DEADLINE_TIME, "admin.form.deadline"),
+    ):
+        body.append(
+            {
+                "type": "Input.Date",
+                "id": date_id,
+                "label": tx.t(label),
+                "isRequired": True,
+                "errorMessage": tx.t("admin.error.required"),
+                **_value(values, date_id),
+            }
+        )
+        _error_after(body, errors, date_id)
+        body.append(
+            {
+                "type": "Input.Time",
+                "id": time_id,
+                "label": tx.t("admin.form.time"),
+                "isRequired": True,
+                "errorMessage": tx.t("admin.error.required"),
+                **_value(values, time_id),
+            }
+        )
+        _error_after(body, errors, time_id)
+    body.append(
+        layout.text_input(
+            REMINDERS,
+            label=tx.t("admin.form.reminders"),
+            value=values.get(REMINDERS),
+            placeholder=tx.t("admin.form.reminders_placeholder"),
+            max_length=60,
+        )
+    )
+    _error_after(body, errors, REMINDERS)
+    body.append(
+        layout.text_input(
+            ESCALATION,
+            label=tx.t("admin.form.escalation"),
+            value=values.get(ESCALATION),
+            placeholder=tx.t("admin.form.escalation_placeholder"),
+            max_length=20,
+        )
+    )
+    _error_after(body, errors, ESCALATION)
+    body.append(layout.text_block(tx.t("admin.form.questions"), weight="bolder"))
+    for toggle in QUESTION_TOGGLES:
+        body.append(
+            {
+                "type": "Input.Toggle",
+                "id": toggle,
+                "title": tx.t(f"admin.form.{toggle}"),
+                "valueOn": "true",
+                "valueOff": "false",
+                "value": values.get(toggle, "true" if toggle != "ask_risk" else "false"),
+                "spacing": "none",
+            }
+        )
+    _error_after(body, errors, "ask_value")
+    hidden: dict[str, Any] = {}
+    if form.copy_of_key:
+        hidden["copy_of"] = form.copy_of_key
+    actions = [
+        layout.execute(
+            tx.t("admin.action.preview"), verbs.ADMIN_PREVIEW_ROUND, hidden, style="positive"
+        ),
+        layout.execute(
+            tx.t("admin.action.all_rounds"),
+            verbs.ADMIN_LIST_ROUNDS,
+            {},
+            associated_inputs="none",
+        ),
+    ]
+    return layout.adaptive_card(body, actions)
+
+
+@dataclass(frozen=True)
+class RoundPreviewView:
+    name: str
+    key: str
+    plan_name: str
+    org_units: Sequence[str]  # unit names; empty = the whole plan
+    kinds: Sequence[str]  # kind keys; empty = every kind but strategies
+    opens_at: datetime
+    deadline_at: datetime
+    reminder_hours: Sequence[int]
+    escalation_hours: int
+    questions: Sequence[str]  # the toggles that are on
+    owners: Sequence[OwnerLoad]
+    kind_counts: Mapping[str, int]
+    # The form's values, carried by the buttons so nothing is stored before "Open"/"Schedule".
+    data: Mapping[str, Any]
+    time_zone: str
+    copy_of_name: str | None = None
+
+
+def _hours_text(tx: texts.Texts, hours: int) -> str:
+    if hours % 24 == 0:
+        return tx.t("admin.duration.days", count=hours // 24)
+    return tx.t("admin.duration.hours", count=hours)
+
+
+def create_round_preview_card(language: str | None, view: RoundPreviewView) -> dict[str, Any]:
+    """Who would be asked and about how many items, with the set-up to confirm."""
+    tx = texts.for_language(language)
+    body: list[Element] = [
+        layout.heading(tx.t("admin.preview.title", name=_plain(view.name))),
+    ]
+    items = sum(owner.items for owner in view.owners)
+    body.append(
+        layout.banner(tx.t("admin.preview.summary", owners=len(view.owners), items=items), "accent")
+    )
+    unit_text = (
+        ", ".join(_plain(u) for u in view.org_units)
+        if view.org_units
+        else tx.t("admin.preview.whole_plan")
+    )
+    kind_text = (
+        ", ".join(tx.t(f"admin.kind.{k}") for k in view.kinds)
+        if view.kinds
+        else tx.t("admin.preview.default_kinds")
+    )
+    facts: list[tuple[str, str]] = [
+        (tx.t("admin.form.plan"), _plain(view.plan_name)),
+        (tx.t("admin.form.org_units"), unit_text),
+        (tx.t("admin.form.kinds"), kind_text),
+        (tx.t("admin.form.opens"), tx.format_datetime(view.opens_at, view.time_zone)),
+        (tx.t("admin.form.deadline"), tx.format_datetime(view.deadline_at, view.time_zone)),
+        (
+            tx.t("admin.preview.reminders"),
+            ", ".join(_hours_text(tx, h) for h in view.reminder_hours) or "-",
+        ),
+        (tx.t("admin.preview.escalation"), _hours_text(tx, view.escalation_hours)),
+        (
+            tx.t("admin.form.questions"),
+            ", ".join(tx.t(f"admin.question.{q}") for q in view.questions),
+        ),
+    ]
+    if view.copy_of_name:
+        facts.append((tx.t("admin.preview.copy_of"), _plain(view.copy_of_name)))
+    body.extend(layout.fact_row(title, value) for title, value in facts)
+    if view.kind_counts:
+        counts = ", ".join(
+            tx.t("admin.preview.kind_count", kind=tx.t(f"admin.kind.{kind}"), count=count)
+            for kind, count in view.kind_counts.items()
+        )
+        body.append(layout.small_note(counts))
+    owners: list[Element] = [
+        layout.text_block(tx.t("admin.preview.owners"), weight="bolder"),
+    ]
+    for owner in view.owners[:PREVIEW_OWNERS]:
+        label = _plain(owner.name)
+        if not owner.active:
+            label = tx.t("admin.preview.inactive", name=label)
+        owners.append(
+            layout.fact_row(
+                label,
+                layout.text_block(tx.t("admin.preview.items", count=owner.items)),
+                wide_title=True,
+            )
+        )
+    hidden = view.owners[PREVIEW_OWNERS:]
+    if hidden:
+        owners.append(
+            layout.small_note(
+                tx.t(
+                    "admin.preview.more_owners",
+                    count=len(hidden),
+                    items=sum(o.items for o in hidden),
+                )
+            )
+        )
+    body.append(layout.container(owners, separator=True, spacing="medium"))
+    data = dict(view.data)
+    actions = [
+        layout.execute(
+            tx.t("admin.action.open_now"),
+            verbs.ADMIN_CREATE_ROUND,
+            {**data, "start": "now"},
+            style="positive",
+            associated_inputs="none",
+        ),
+        layout.execute(
+            tx.t("admin.action.schedule"),
+            verbs.ADMIN_CREATE_ROUND,
+            {**data, "start": "schedule"},
+            associated_inputs="none",
+        ),
+        layout.execute(
+            tx.t("admin.action.back"), verbs.ADMIN_ROUND_FORM, data, associated_inputs="none"
+        ),
+    ]
+    return layout.adaptive_card(body, actions)
+
+
+@dataclass(frozen=True)
+class RoundListView:
+    rounds: Sequence[RoundOverview]
+    time_zone: str
+    page: int = 1
+    page_count: int = 1
+    banner: str | None = None
+    banner_good: bool = True
+    errors: Mapping[int, str] = field(default_factory=dict)
+
+
+_STATE_COLOURS: Final[Mapping[RoundState, str]] = {
+    RoundState.OPEN: "good",
+    RoundState.SCHEDULED: "accent",
+    RoundState.DRAFT: "default",
+    RoundState.CLOSED: "default",
+}
+
+
+def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> Element:
+    zone = view.time_zone
+    items: list[Element] = [
+        layout.fact_row(
+            _plain(rnd.name),
+            layout.badge(tx.t(f"admin.state.{rnd.state.value}"), _STATE_COLOURS[rnd.state]),
+            wide_title=True,
+        ),
+        layout.small_note(tx.t("admin.list.key", key=_plain(rnd.key)), spacing="none"),
+    ]
+    if rnd.state == RoundState.CLOSED and rnd.closed_at is not None:
+        when = tx.t("admin.list.closed_at", closed=tx.format_datetime(rnd.closed_at, zone))
+    else:
+        when = tx.t(
+            "admin.list.dates",
+            opens=tx.format_datetime(rnd.opens_at, zone),
+            deadline=tx.format_datetime(rnd.deadline_at, zone),
+        )
+    items.append(layout.text_block(when, spacing="none"))
+    if rnd.state in (RoundState.OPEN, RoundState.CLOSED):
+        items.append(
+            layout.text_block(
+                tx.t(
+                    "admin.progress.answers",
+                    answered=rnd.answered,
+                    items=rnd.items,
+                    done=rnd.owners_done,
+                    owners=rnd.owners,
+                ),
+                spacing="none",
+            )
+        )
+    else:
+        items.append(
+            layout.text_block(
+                tx.t("admin.preview.summary", owners=rnd.owners, items=rnd.items),
+                spacing="none",
+            )
+        )
+    if rnd.fanout.get("total", 0):
+        items.append(
+            layout.text_block(
+                tx.t(
+                    "admin.progress.fanout",
+                    sent=rnd.sent,
+                    failed=rnd.failed_count,
+                    pending=rnd.pending,
+                ),
+                color="attention" if rnd.failed_count else None,
+                spacing="none",
+            )
+        )
+    for failure in rnd.failed[:LIST_FAILURES]:
+        items.append(
+            layout.small_note(
+                tx.t(
+                    "admin.progress.failed_line",
+                    name=_plain(failure.person_name or "?"),
+                    status=failure.last_status or "-",
+                    reason=_plain(failure.reason[:120] or "-"),
+                ),
+                spacing="none",
+            )
+        )
+    if rnd.id in view.errors:
+        items.append(layout.field_error(view.errors[rnd.id]))
+    actions: list[Element] = []
+    target = {"round_id": rnd.id}
+    if rnd.state in (RoundState.DRAFT, RoundState.SCHEDULED):
+        actions.append(
+            layout.execute(
+                tx.t("admin.action.open_now"),
+                verbs.ADMIN_OPEN_ROUND,
+                target,
+                associated_inputs="none",
+            )
+        )
+    if rnd.state != RoundState.CLOSED:
+        actions.append(_extend_action(tx, rnd, zone))
+        actions.append(
+            layout.execute(
+                tx.t("admin.action.close"),
+                verbs.ADMIN_CONFIRM_CLOSE,
+                target,
+                associated_inputs="none",
+            )
+        )
+    actions.append(
+        layout.execute(
+            tx.t("admin.action.copy"), verbs.ADMIN_COPY_ROUND, target, associated_inputs="none"
+        )
+    )
+    items.append(layout.action_set(actions))
+    return layout.container(items, separator=True, spacing="medium")
+
+
+def _extend_action(tx: texts.Texts, rnd: RoundOverview, zone: str) -> Element:
+    local = rnd.deadline_at.astimezone(local_zone(zone))
+    card = layout.adaptive_card(
+        [
+            {
+                "type": "Input.Date",
+                "id": extend_date_id(rnd.id),
+                "label": tx.t("admin.form.deadline"),
+                "value": local.date().isoformat(),
+                "isRequired": True,
+                "errorMessage": tx.t("admin.error.required"),
+            },
+            {
+                "type": "Input.Time",
+                "id": extend_time_id(rnd.id),
+                "label": tx.t("admin.form.time"),
+                "value": local.strftime("%H:%M"),
+                "isRequired": True,
+                "errorMessage": tx.t("admin.error.required"),
+            },
+        ],
+        [
+            layout.execute(
+                tx.t("admin.action.save_deadline"),
+                verbs.ADMIN_EXTEND_ROUND,
+                {"round_id": rnd.id},
+                style="positive",
+            )
+        ],
+    )
+    # A nested card inherits the outer card's schema and version; Teams rejects repeats.
+    del card["$schema"]
+    del card["version"]
+    return {"type": "Action.ShowCard", "title": tx.t("admin.action.extend"), "card": card}
+
+
+def create_round_list_card(language: str | None, view: RoundListView) -> dict[str, Any]:
+    """Every round with its state, dates and progress (answers; cards sent, failed, pending),
+    and what the admin can do next."""
+    tx = texts.for_language(language)
+    body: list[Element] = [layout.heading(tx.t("admin.list.title"))]
+    if view.banner:
+        body.append(layout.banner(_plain(view.banner), "good" if view.banner_good else "attention"))
+    if not view.rounds:
+        body.append(layout.text_block(tx.t("admin.list.none")))
+    body.extend(_round_section(tx, rnd, view) for rnd in view.rounds)
+    if view.page_count > 1:
+        body.append(
+            layout.small_note(tx.t("admin.list.page", page=view.page, page_count=view.page_count))
+        )
+    actions: list[Element] = [
+        layout.execute(
+            tx.t("admin.action.new_round"), verbs.ADMIN_ROUND_FORM, {}, associated_inputs="none"
+        ),
+        layout.execute(
+            tx.t("admin.action.refresh"),
+            verbs.ADMIN_LIST_ROUNDS,
+            {"page": view.page},
+            associated_inputs="none",
+        ),
+    ]
+    if view.page > 1:
+        actions.append(
+            layout.execute(
+                tx.t("admin.action.previous_page"),
+                verbs.ADMIN_LIST_ROUNDS,
+                {"page": view.page - 1},
+                associated_inputs="none",
+            )
+        )
+    if view.page < view.page_count:
+        actions.append(
+            layout.execute(
+                tx.t("admin.action.next_page"),
+                verbs.ADMIN_LIST_ROUNDS,
+                {"page": view.page + 1},
+                associated_inputs="none",
+            )
+        )
+    return layout.adaptive_card(body, actions)
+
+
+def create_close_confirm_card(
+    language: str | None, rnd: RoundOverview, time_zone: str
+) -> dict[str, Any]:
+    """Closing cannot be undone, so it asks once more and says what will happen."""
+    tx = texts.for_language(language)
+    body: list[Element] = [
+        layout.heading(tx.t("admin.close.title", name=_plain(rnd.name))),
+        layout.text_block(
+            tx.t(
+                "admin.progress.answers",
+                answered=rnd.answered,
+                items=rnd.items,
+                done=rnd.owners_done,
+                owners=rnd.owners,
+            )
+        ),
+        layout.text_block(
+            tx.t(
+                "admin.list.dates",
+                opens=tx.format_datetime(rnd.opens_at, time_zone),
+                deadline=tx.format_datetime(rnd.deadline_at, time_zone),
+            ),
+            spacing="none",
+        ),
+        layout.banner(tx.t("admin.close.warning"), "warning"),
+    ]
+    actions = [
+        layout.execute(
+            tx.t("admin.action.confirm_close"),
+            verbs.ADMIN_CLOSE_ROUND,
+            {"round_id": rnd.id},
+            style="destructive",
+            associated_inputs="none",
+        ),
+        layout.execute(
+            tx.t("admin.action.cancel"), verbs.ADMIN_LIST_ROUNDS, {}, associated_inputs="none"
+        ),
+    ]
+    return layout.adaptive_card(body, actions)

@@ -1,0 +1,404 @@
+"""`lagesbot round ...`: reporting rounds from the command line and from round files.
+
+The commands call the same services as the admin's Teams chat, so they validate, store and
+audit the same way. Times are Swedish local time unless an offset is given."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import round_admin, texts
+from services.config import Settings
+from services.round_admin import (
+    LOCAL_TIME_ZONE,
+    START_VALUES,
+    RoundActionRefused,
+    RoundInvalid,
+    RoundOverview,
+    Start,
+)
+from services.round_file import RoundFileInvalid, load_round_file
+from storage import rounds as round_store
+from storage.db import create_engine, create_session_factory
+from storage.models import Plan, ReportingRound
+
+app = typer.Typer(
+    help="Rapportomgångar: skapa, öppna, förläng, stäng, kopiera.", no_args_is_help=True
+)
+
+Lang = Literal["sv", "en"]
+T = TypeVar("T")
+MAX_OWNERS_SHOWN = 200
+
+LANG_OPTION = typer.Option("sv", "--lang", help="Språk för meddelanden: sv eller en.")
+ACTOR_OPTION = typer.Option(None, help="Vem som utför ändringen (till granskningsloggen).")
+KEY_ARGUMENT = typer.Argument(..., help="Omgångens nyckel, t.ex. tertial-1-2027.")
+FILE_OPTION = typer.Option(
+    ..., "--file", exists=True, dir_okay=False, readable=True, help="Omgångsfil (YAML/TOML)."
+)
+
+
+class _Stop(Exception):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _language(value: str) -> Lang:
+    if value not in ("sv", "en"):
+        raise typer.BadParameter("sv eller en / sv or en", param_hint="--lang")
+    return "en" if value == "en" else "sv"
+
+
+def _actor(value: str | None) -> str:
+    if value:
+        return value
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(value: str, option: str, language: Lang) -> datetime:
+    try:
+        return round_admin.parse_moment(value)
+    except ValueError:
+        tx = texts.for_language(language)
+        raise typer.BadParameter(
+            tx.t("admin.error.bad_datetime", value=value), param_hint=option
+        ) from None
+
+
+def _start(value: str, language: Lang) -> Start:
+    for start in START_VALUES:
+        if start == value:
+            return start
+    tx = texts.for_language(language)
+    raise typer.BadParameter(
+        tx.t("admin.file.bad_start", value=value, known=", ".join(START_VALUES)),
+        param_hint="--start",
+    )
+
+
+async def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]], language: Lang) -> T:
+    """Run in one transaction; any refusal rolls everything back and exits with code 1."""
+    tx = texts.for_language(language)
+    try:
+        return asyncio.run(_in_transaction(work))
+    except _Stop as stop:
+        lines = stop.lines
+    except RoundInvalid as invalid:
+        lines = [tx.t("admin.cli.invalid")] + [
+            "  " + tx.t("admin.file.field_error", field=name, message=tx.t(e.code, **e.params))
+            for name, e in invalid.errors.items()
+        ]
+    except RoundFileInvalid as invalid:
+        lines = [tx.t("admin.cli.file_invalid", file=str(invalid.path))] + [
+            "  " + error.render(language) for error in invalid.errors
+        ]
+    except RoundActionRefused as refused:
+        lines = [tx.t(refused.error.code, **refused.error.params)]
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(1)
+
+
+async def _round(session: AsyncSession, key: str, language: Lang) -> ReportingRound:
+    rnd = await round_store.get_round_by_key(session, key)
+    if rnd is None:
+        raise _Stop([texts.for_language(language).t("admin.error.unknown_round", key=key)])
+    return rnd
+
+
+def _when(moment: datetime | None, language: Lang) -> str:
+    if moment is None:
+        return "-"
+    return texts.for_language(language).format_datetime(moment, LOCAL_TIME_ZONE)
+
+
+def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
+    tx = texts.for_language(language)
+    lines = [
+        f"{view.key}  {view.name}",
+        "  "
+        + tx.t(
+            "admin.cli.round_line",
+            state=tx.t(f"admin.state.{view.state.value}"),
+            opens=_when(view.opens_at, language),
+            deadline=_when(view.deadline_at, language),
+        ),
+        "  "
+        + tx.t(
+            "admin.progress.answers",
+            answered=view.answered,
+            items=view.items,
+            done=view.owners_done,
+            owners=view.owners,
+        ),
+    ]
+    if view.fanout.get("total", 0):
+        lines.append(
+            "  "
+            + tx.t(
+                "admin.progress.fanout",
+                sent=view.sent,
+                failed=view.failed_count,
+                pending=view.pending,
+            )
+        )
+    return lines
+
+
+@app.command("create")
+def create(
+    file: Path = FILE_OPTION,
+    start: str | None = typer.Option(
+        None, help="Ersätter filens start: draft, schedule eller now."
+    ),
+    lang: str = LANG_OPTION,
+    actor: str | None = ACTOR_OPTION,
+) -> None:
+    """Skapa en omgång från en YAML- eller TOML-fil. Samma fil igen ändrar ingenting."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+    who = _actor(actor)
+
+    async def work(session: AsyncSession) -> list[str]:
+        round_file = load_round_file(file)
+        spec = round_file.spec()
+        how = _start(start, language) if start else round_file.start
+        try:
+            result = await round_admin.create_round(session, spec, start=how, now=_now(), actor=who)
+        except RoundInvalid as invalid:
+            raise round_file.invalid(invalid) from None
+        view = await round_admin.overview(session, result.round)
+        head = tx.t(
+            "admin.cli.created" if result.created else "admin.cli.exists",
+            key=result.round.key,
+            state=tx.t(f"admin.state.{result.round.state.value}"),
+        )
+        return [head, *_overview_lines(view, language)]
+
+    for line in _run(work, language):
+        typer.echo(line)
+
+
+@app.command("list")
+def list_rounds(lang: str = LANG_OPTION) -> None:
+    """Visa alla omgångar med läge, deadline och utskick (skickade/misslyckade/väntande)."""
+    language = _language(lang)
+
+    async def work(session: AsyncSession) -> list[str]:
+        lines: list[str] = []
+        for rnd in await round_admin.all_rounds(session):
+            lines += _overview_lines(await round_admin.overview(session, rnd), language)
+        return lines or [texts.for_language(language).t("admin.list.none")]
+
+    for line in _run(work, language):
+        typer.echo(line)
+
+
+@app.command("preview")
+def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
+    """Vilka som tillfrågas och hur många punkter var och en har."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+
+    async def work(session: AsyncSession) -> list[str]:
+        rnd = await _round(session, key, language)
+        shown = await round_admin.preview_round(session, rnd)
+        lines = [
+            f"{rnd.key}  {rnd.name}",
+            tx.t("admin.preview.summary", owners=len(shown.owners), items=shown.items),
+        ]
+        for owner in shown.owners[:MAX_OWNERS_SHOWN]:
+            lines.append(
+                "  "
+                + tx.t("admin.cli.owner_line", name=owner.name, upn=owner.upn, items=owner.items)
+            )
+        hidden = len(shown.owners) - MAX_OWNERS_SHOWN
+        if hidden > 0:
+            lines.append("  " + tx.t("admin.preview.more", count=hidden))
+        return lines
+
+    for line in _run(work, language):
+        typer.echo(line)
+
+
+@app.command("open")
+def open_round(
+    key: str = KEY_ARGUMENT,
+    at: str | None = typer.Option(
+        None, "--at", help="Schemalägg i stället: öppnas då (t.ex. 2027-04-26 08:00)."
+    ),
+    lang: str = LANG_OPTION,
+    actor: str | None = ACTOR_OPTION,
+) -> None:
+    """Öppna omgången nu och skicka korten, eller schemalägg den med --at."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+    opens_at = None if at is None else _moment(at, "--at", language)
+    who = _actor(actor)
+
+    async def work(session: AsyncSession) -> str:
+        rnd = await _round(session, key, language)
+        if opens_at is not None:
+            await round_admin.schedule(session, rnd, opens_at=opens_at, now=_now(), actor=who)
+            return tx.t("admin.done.scheduled", name=rnd.name, opens=_when(opens_at, language))
+        per_owner = await round_admin.open_now(session, rnd, now=_now(), actor=who)
+        return tx.t(
+            "admin.done.opened", name=rnd.name, owners=len(per_owner), items=sum(per_owner.values())
+        )
+
+    typer.echo(_run(work, language))
+
+
+@app.command("extend")
+def extend(
+    key: str = KEY_ARGUMENT,
+    deadline: str = typer.Option(..., "--deadline", help="Ny deadline, t.ex. 2027-05-14 16:00."),
+    lang: str = LANG_OPTION,
+    actor: str | None = ACTOR_OPTION,
+) -> None:
+    """Flytta omgångens deadline."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+    new_deadline = _moment(deadline, "--deadline", language)
+    who = _actor(actor)
+
+    async def work(session: AsyncSession) -> str:
+        rnd = await _round(session, key, language)
+        await round_admin.extend_deadline(
+            session, rnd, deadline_at=new_deadline, now=_now(), actor=who
+        )
+        return tx.t("admin.done.extended", name=rnd.name, deadline=_when(new_deadline, language))
+
+    typer.echo(_run(work, language))
+
+
+@app.command("close")
+def close(
+    key: str = KEY_ARGUMENT,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Stäng utan att fråga."),
+    lang: str = LANG_OPTION,
+    actor: str | None = ACTOR_OPTION,
+) -> None:
+    """Stäng omgången: sena svar tas inte emot, korten visas som stängda, slutsumman sparas."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+    who = _actor(actor)
+    if not yes and not typer.confirm(tx.t("admin.cli.confirm_close", key=key)):
+        raise typer.Exit(1)
+
+    async def work(session: AsyncSession) -> list[str]:
+        rnd = await _round(session, key, language)
+        summary = await round_admin.close_round(session, rnd, _now(), who)
+        counts: dict[str, Any] = summary.summary
+        return [
+            tx.t("admin.done.closed", name=rnd.name),
+            tx.t(
+                "admin.progress.answers",
+                answered=counts.get("answered", 0),
+                items=counts.get("items", 0),
+                done=counts.get("owners_done", 0),
+                owners=counts.get("owners", 0),
+            ),
+        ]
+
+    for line in _run(work, language):
+        typer.echo(line)
+
+
+@app.command("copy")
+def copy(
+    key: str = KEY_ARGUMENT,
+    name: str = typer.Option(..., "--name", help="Den nya omgångens namn."),
+    opens: str = typer.Option(..., "--opens", help="Öppnas, t.ex. 2027-09-01 08:00."),
+    deadline: str = typer.Option(..., "--deadline", help="Deadline, t.ex. 2027-09-15 16:00."),
+    new_key: str | None = typer.Option(None, "--key", help="Nyckel (annars av namnet)."),
+    start: str = typer.Option("schedule", help="draft, schedule eller now."),
+    lang: str = LANG_OPTION,
+    actor: str | None = ACTOR_OPTION,
+) -> None:
+    """Kopiera omgången till nästa period: samma plan, urval och frågor; förra svaren visas
+    som sammanhang i korten."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+    opens_at = _moment(opens, "--opens", language)
+    deadline_at = _moment(deadline, "--deadline", language)
+    how = _start(start, language)
+    who = _actor(actor)
+
+    async def work(session: AsyncSession) -> list[str]:
+        rnd = await _round(session, key, language)
+        result = await round_admin.copy_round(
+            session,
+            rnd,
+            name=name,
+            key=new_key,
+            opens_at=opens_at,
+            deadline_at=deadline_at,
+            now=_now(),
+            actor=who,
+            start=how,
+        )
+        view = await round_admin.overview(session, result.round)
+        head = tx.t(
+            "admin.cli.created" if result.created else "admin.cli.exists",
+            key=result.round.key,
+            state=tx.t(f"admin.state.{result.round.state.value}"),
+        )
+        return [head, *_overview_lines(view, language)]
+
+    for line in _run(work, language):
+        typer.echo(line)
+
+
+@app.command("progress")
+def progress(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
+    """Svar och utskick för en omgång, med orsaken till varje misslyckat utskick."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+
+    async def work(session: AsyncSession) -> list[str]:
+        rnd = await _round(session, key, language)
+        view = await round_admin.overview(session, rnd, with_failures=True)
+        plan = await session.get(Plan, rnd.plan_id)
+        lines = _overview_lines(view, language)
+        if plan is not None:
+            lines.insert(1, "  " + tx.t("admin.cli.plan_line", plan=plan.name, key=plan.key))
+        for failure in view.failed:
+            lines.append(
+                "  "
+                + tx.t(
+                    "admin.progress.failed_line",
+                    name=failure.person_name or "?",
+                    status=failure.last_status or "-",
+                    reason=failure.reason or "-",
+                )
+            )
+        return lines
+
+    for line in _run(work, language):
+        typer.echo(line)
