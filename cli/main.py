@@ -10,9 +10,11 @@ from cli import (
     erase_command,
     import_commands,
     package_command,
+    report_commands,
     round_commands,
     scale_commands,
     serve_command,
+    steering_commands,
 )
 
 app = typer.Typer(
@@ -29,6 +31,9 @@ app.add_typer(round_commands.app, name="round")
 app.command("serve")(serve_command.serve)
 app.command("demo")(demo_command.demo)
 app.command("package")(package_command.package)
+app.add_typer(steering_commands.app, name="steering")
+app.command("report")(report_commands.report)
+app.command("export")(report_commands.export)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,172 @@
-"""Placeholder: the steering dialog. Replaced by its own module."""
+"""The steering group's channel: the digest on request, and binding a channel to a group.
+
+- ``sammanfattning`` / ``digest`` in a channel posts the digest of every open round in the
+  scope of the group(s) bound to that channel (or of the latest closed round, when none is
+  open), now.
+- ``koppla styrgrupp KEY`` / ``link steering group KEY`` binds the channel to a group; only
+  admins (Settings.admin_object_ids) may, and the change is written to the audit log.
+"""
 
 from __future__ import annotations
 
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.escape import escape_markdown
+from dialogs import render
 from dialogs.actions import Handler
+from dialogs.commands import normalise
 from dialogs.context import Deps, Inbound, Reply
+from dialogs.installation import kind_of
+from dialogs.people import language_for, person_of
+from services import digest_posting, texts
+from storage import audit, conversations, digest_queries, steering
+from storage.digest_queries import Scope
+from storage.models import ConversationKind, ReportingRound, RoundState, SteeringGroup
 
 HANDLERS: dict[str, Handler] = {}
 
+# A channel digest per open round; a group following more rounds at once than this gets the
+# soonest deadlines (the rest are in `lagesbot report`).
+MAX_ROUNDS_PER_REQUEST: Final = 3
+
+
+def _digest_words() -> frozenset[str]:
+    return texts.all_translations("digest.command.digest")
+
+
+def _bind_phrases() -> frozenset[str]:
+    return texts.all_translations("digest.command.bind")
+
+
+def bind_key(text: str) -> str | None:
+    """The group key after a bind phrase ("koppla styrgrupp rs" -> "rs"; "" when missing),
+    or None when the text is not a bind command."""
+    said = normalise(text)
+    for phrase in _bind_phrases():
+        if said == phrase or said.startswith(phrase + " "):
+            # Keys keep their case: take them from the text as typed.
+            words = " ".join(text.split()).strip().strip("/!.")
+            return words[len(phrase) :].strip()
+    return None
+
+
+def is_digest_request(inbound: Inbound) -> bool:
+    return (
+        kind_of(inbound) is ConversationKind.CHANNEL and normalise(inbound.text) in _digest_words()
+    )
+
 
 def applies(inbound: Inbound) -> bool:
-    return False
+    return is_digest_request(inbound) or bind_key(inbound.text) is not None
 
 
 async def on_message(deps: Deps, inbound: Inbound) -> list[Reply]:
-    return []
+    key = bind_key(inbound.text)
+    if key is not None:
+        return await _bind(deps, inbound, key)
+    return await _digest(deps, inbound)
+
+
+async def _bind(deps: Deps, inbound: Inbound, key: str) -> list[Reply]:
+    async with deps.sessions() as session, session.begin():
+        person = await person_of(session, inbound)
+        language = language_for(person, inbound)
+        if kind_of(inbound) is not ConversationKind.CHANNEL:
+            return [render.text(language, "digest.bind.not_channel")]
+        if not inbound.user_object_id or inbound.user_object_id not in (
+            deps.settings.admin_object_ids
+        ):
+            return [render.text(language, "digest.bind.not_admin")]
+        if not key:
+            return [render.text(language, "digest.bind.usage")]
+        group = await steering.get_group(session, key)
+        if group is None:
+            known = [g.key for g in await steering.list_groups(session)]
+            if not known:
+                return [render.text(language, "digest.bind.none_known")]
+            return [
+                render.text(
+                    language,
+                    "digest.bind.unknown",
+                    key=escape_markdown(key, keep_line_breaks=False),
+                    keys=", ".join(escape_markdown(k) for k in known),
+                )
+            ]
+        channel_id = steering.channel_conversation_id(inbound.conversation_id)
+        reference: dict[str, Any] = dict(inbound.reference)
+        if isinstance(reference.get("conversation"), dict):
+            reference["conversation"] = {**reference["conversation"], "id": channel_id}
+        channel = await conversations.upsert(
+            session,
+            conversation_id=channel_id,
+            kind=ConversationKind.CHANNEL,
+            service_url=inbound.service_url,
+            reference=reference,
+            tenant_id=inbound.tenant_id,
+            team_id=inbound.team_id,
+            channel_id=inbound.teams_channel_id,
+            bot_id=inbound.bot_id,
+            locale=inbound.locale,
+        )
+        previous = group.conversation_reference_id
+        group.conversation_reference_id = channel.id
+        audit.record(
+            session,
+            actor=person.upn if person is not None else f"aad:{inbound.user_object_id}",
+            action="steering_group.bind_channel",
+            target_type="steering_group",
+            target_id=group.id,
+            details={
+                "key": group.key,
+                "conversation_id": channel_id,
+                "team_id": inbound.team_id,
+                "previous_conversation_reference_id": previous,
+            },
+        )
+        return [
+            render.text(
+                language,
+                "digest.bind.done",
+                group=escape_markdown(group.name, keep_line_breaks=False),
+            )
+        ]
+
+
+async def rounds_to_summarise(session: AsyncSession, group: SteeringGroup) -> list[ReportingRound]:
+    scope = Scope.of(group.scope)
+    open_rounds = await digest_queries.rounds_for_scope(session, scope, states=[RoundState.OPEN])
+    if open_rounds:
+        return open_rounds[:MAX_ROUNDS_PER_REQUEST]
+    closed = await digest_queries.rounds_for_scope(session, scope, states=[RoundState.CLOSED])
+    closed.sort(key=lambda r: (r.closed_at or r.deadline_at, r.id))
+    return closed[-1:]
+
+
+async def _digest(deps: Deps, inbound: Inbound) -> list[Reply]:
+    async with deps.sessions() as session:
+        groups = await steering.groups_for_channel(
+            session, inbound.conversation_id, inbound.teams_channel_id
+        )
+        if not groups:
+            person = await person_of(session, inbound)
+            return [render.text(language_for(person, inbound), "digest.channel.not_bound")]
+        replies: list[Reply] = []
+        now = deps.clock()
+        for group in groups:
+            rounds = await rounds_to_summarise(session, group)
+            if not rounds:
+                replies.append(
+                    render.text(
+                        texts.normalise_language(group.language),
+                        "digest.channel.no_round",
+                        group=escape_markdown(group.name, keep_line_breaks=False),
+                    )
+                )
+            for rnd in rounds:
+                card = await digest_posting.digest_card_for(
+                    session, group, rnd, occasion="on_demand", now=now
+                )
+                replies.append(Reply(card=card))
+        return replies

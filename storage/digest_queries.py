@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.digest import (
@@ -245,10 +246,22 @@ async def load_digest(
 
 
 async def rounds_for_scope(
-    session: AsyncSession, scope: Scope, *, states: Iterable[RoundState]
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    states: Iterable[RoundState],
+    closed_after: datetime | None = None,
 ) -> list[ReportingRound]:
-    """Rounds in the given states that ask about at least one item of the scope."""
+    """Rounds in the given states that ask about at least one item of the scope; closed
+    rounds only when closed after ``closed_after`` (if given)."""
     query = select(ReportingRound).where(ReportingRound.state.in_(list(states)))
+    if closed_after is not None:
+        query = query.where(
+            or_(
+                ReportingRound.state != RoundState.CLOSED,
+                ReportingRound.closed_at >= closed_after,
+            )
+        )
     if scope.org_units:
         units = await org_unit_subtree(session, scope.org_units)
         query = query.where(

@@ -1,0 +1,238 @@
+"""`lagesbot steering ...`: steering groups, their scope, their channel and digest schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.config import Settings
+from storage import audit, conversations, steering
+from storage.db import create_engine, create_session_factory
+from storage.digest_queries import Scope
+from storage.models import ConversationKind, PlanItem
+from storage.org import units_by_key
+
+app = typer.Typer(help="Styrgrupper och deras sammanfattningar.", no_args_is_help=True)
+
+WEEKDAY_OFF = 0
+
+
+class Refused(Exception):
+    pass
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+async def _check_scope(session: AsyncSession, org_units: list[str], plan_items: list[str]) -> None:
+    known_units = await units_by_key(session)
+    missing = [k for k in org_units if k not in known_units]
+    if missing:
+        raise Refused(f"Okända organisationsenheter / unknown org units: {', '.join(missing)}")
+    if plan_items:
+        query = select(PlanItem.key).where(PlanItem.key.in_(plan_items))
+        found = set((await session.execute(query)).scalars())
+        missing = [k for k in plan_items if k not in found]
+        if missing:
+            raise Refused(f"Okända planpunkter / unknown plan items: {', '.join(missing)}")
+
+
+async def _add(
+    key: str,
+    name: str | None,
+    org_units: list[str] | None,
+    plan_items: list[str] | None,
+    channel: str | None,
+    weekday: int | None,
+    hour: int | None,
+    time_zone: str | None,
+    language: str | None,
+) -> str:
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            existing = await steering.get_group(session, key)
+            scope = None
+            if org_units is not None or plan_items is not None or existing is None:
+                old = Scope.of(existing.scope if existing else None)
+                units = org_units if org_units is not None else list(old.org_units)
+                items = plan_items if plan_items is not None else list(old.plan_items)
+                await _check_scope(session, units, items)
+                scope = Scope(tuple(units), tuple(items)).as_dict()
+            reference_id = None
+            if channel is not None:
+                reference = await conversations.by_conversation_id(
+                    session, steering.channel_conversation_id(channel)
+                )
+                if reference is None or reference.kind is not ConversationKind.CHANNEL:
+                    known = [r.conversation_id for r in await steering.channel_references(session)]
+                    raise Refused(
+                        "Okänd kanal / unknown channel. Lägg till boten i teamet först. "
+                        f"Kända kanaler / known channels: {', '.join(known) or '-'}"
+                    )
+                reference_id = reference.id
+            group, created = await steering.save_group(
+                session,
+                key=key,
+                name=name,
+                scope=scope,
+                conversation_reference_id=reference_id,
+                digest_weekday=False
+                if weekday is None
+                else (None if weekday == WEEKDAY_OFF else weekday),
+                digest_hour=hour,
+                time_zone=time_zone,
+                language=language,
+                created_by=_actor(),
+            )
+            audit.record(
+                session,
+                actor=_actor(),
+                action="steering_group.create" if created else "steering_group.update",
+                target_type="steering_group",
+                target_id=group.id,
+                details={
+                    "key": group.key,
+                    "name": group.name,
+                    "scope": group.scope,
+                    "conversation_reference_id": group.conversation_reference_id,
+                    "digest_weekday": group.digest_weekday,
+                    "digest_hour": group.digest_hour,
+                    "time_zone": group.time_zone,
+                },
+            )
+            verb = "Skapade / created" if created else "Uppdaterade / updated"
+            return f"{verb}: {group.key} ({group.name})"
+    finally:
+        await engine.dispose()
+
+
+KEY_ARGUMENT = typer.Argument(..., help="Styrgruppens nyckel, t.ex. rs.")
+NAME_OPTION = typer.Option(None, "--name", help="Namn som visas i kortet.")
+ORG_UNITS_OPTION = typer.Option(
+    None, "--org-units", help="Organisationsenheter (nycklar, kommaseparerade)."
+)
+PLAN_ITEMS_OPTION = typer.Option(
+    None, "--plan-items", help="Planpunkter (nycklar, kommaseparerade) med allt under dem."
+)
+CHANNEL_OPTION = typer.Option(
+    None, "--channel", help="Kanalens conversation id (se `lagesbot steering channels`)."
+)
+WEEKDAY_OPTION = typer.Option(
+    None, "--weekday", min=0, max=7, help="Veckodag för veckosammanfattning, 1=måndag; 0=av."
+)
+HOUR_OPTION = typer.Option(None, "--hour", min=0, max=23, help="Timme (lokal tid).")
+TIME_ZONE_OPTION = typer.Option(None, "--time-zone", help="T.ex. Europe/Stockholm.")
+LANGUAGE_OPTION = typer.Option(None, "--lang", help="Kortets språk: sv eller en.")
+
+
+@app.command("add")
+def add(
+    key: str = KEY_ARGUMENT,
+    name: str | None = NAME_OPTION,
+    org_units: str | None = ORG_UNITS_OPTION,
+    plan_items: str | None = PLAN_ITEMS_OPTION,
+    channel: str | None = CHANNEL_OPTION,
+    weekday: int | None = WEEKDAY_OPTION,
+    hour: int | None = HOUR_OPTION,
+    time_zone: str | None = TIME_ZONE_OPTION,
+    language: str | None = LANGUAGE_OPTION,
+) -> None:
+    """Skapa eller ändra en styrgrupp (bara de angivna fälten ändras)."""
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(time_zone, param_hint="--time-zone") from None
+    if language is not None and language not in ("sv", "en"):
+        raise typer.BadParameter("sv eller en / sv or en", param_hint="--lang")
+    try:
+        message = asyncio.run(
+            _add(
+                key,
+                name,
+                _split(org_units),
+                _split(plan_items),
+                channel,
+                weekday,
+                hour,
+                time_zone,
+                language,
+            )
+        )
+    except Refused as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(message)
+
+
+async def _list() -> list[str]:
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            lines = []
+            for group in await steering.list_groups(session):
+                channel = await steering.channel_of(session, group)
+                scope = Scope.of(group.scope)
+                schedule = (
+                    "-"
+                    if group.digest_weekday is None
+                    else f"{group.digest_weekday}@{group.digest_hour:02d} {group.time_zone}"
+                )
+                lines.append(
+                    "\t".join(
+                        [
+                            group.key,
+                            group.name,
+                            ",".join(scope.org_units) or "*",
+                            ",".join(scope.plan_items) or "*",
+                            channel.conversation_id if channel else "-",
+                            schedule,
+                            "" if group.active else "inactive",
+                        ]
+                    ).rstrip()
+                )
+            return lines
+    finally:
+        await engine.dispose()
+
+
+@app.command("list")
+def list_groups() -> None:
+    """Lista styrgrupper: nyckel, namn, enheter, planpunkter, kanal, schema."""
+    lines = asyncio.run(_list())
+    typer.echo("\n".join(lines) if lines else "Inga styrgrupper / no steering groups.")
+
+
+async def _channels() -> list[str]:
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return [
+                f"{r.conversation_id}\tteam={r.team_id or '-'}"
+                for r in await steering.channel_references(session)
+            ]
+    finally:
+        await engine.dispose()
+
+
+@app.command("channels")
+def channels() -> None:
+    """Lista kanaler där boten har lagts till (för --channel)."""
+    lines = asyncio.run(_channels())
+    typer.echo("\n".join(lines) if lines else "Inga kanaler / no channels.")
