@@ -1,0 +1,30 @@
+"""The real endpoint harness of tests/bot, started with one configured admin."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import pytest
+
+import tests.bot.conftest as bot_harness
+from services.config import Settings
+from tests.bot.conftest import bot
+from tests.factories import object_id
+
+ADMIN_NAME = "Ada Admin"
+ADMIN_OBJECT_ID = object_id("ada.admin")
+
+__all__ = ["ADMIN_NAME", "ADMIN_OBJECT_ID", "bot", "with_admin"]
+
+
+@pytest.fixture(autouse=True)
+def with_admin() -> Iterator[None]:
+    """The harness builds its Settings itself; this adds LAGESBOT_ADMINS to them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            bot_harness,
+            "Settings",
+            functools.partial(Settings, admin_object_ids=(ADMIN_OBJECT_ID,)),
+        )
+        yield
