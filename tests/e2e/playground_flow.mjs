@@ -154,6 +154,10 @@ try {
   result.steps.refreshed = await refreshed.innerText();
   result.steps.cardsAfterSubmit = await cards.filter({ hasText: expected.statusTitle }).count();
   await screenshot('recorded');
+  // The same moment without the Playground's log panel: the picture in the README.
+  await page.getByRole('button', { name: 'Hide log panel' }).click();
+  await page.mouse.move(0, 0);
+  await screenshot('recorded-chat', refreshed);
 
   if (config.admin) {
     const admin = await say(config.admin.say, config.admin.waitFor);

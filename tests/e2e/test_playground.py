@@ -144,6 +144,7 @@ async def run_flow(config: dict[str, Any], name: str) -> dict[str, Any]:
         process.kill()
         await process.wait()
         pytest.fail(f"the browser flow hung; see {out_dir}")
+    (out_dir / "flow-stderr.log").write_bytes(stderr)
     lines = [line for line in stdout.decode().splitlines() if line.startswith("RESULT ")]
     if not lines:
         pytest.fail(f"the browser flow printed no result:\n{stderr.decode()[-4000:]}")
