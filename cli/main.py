@@ -8,6 +8,7 @@ from cli import (
     db_commands,
     demo_command,
     erase_command,
+    graph_commands,
     import_commands,
     package_command,
     report_commands,
@@ -34,6 +35,8 @@ app.command("package")(package_command.package)
 app.add_typer(steering_commands.app, name="steering")
 app.command("report")(report_commands.report)
 app.command("export")(report_commands.export)
+app.add_typer(graph_commands.app, name="sync")
+app.command("publish")(graph_commands.publish)
 
 
 if __name__ == "__main__":

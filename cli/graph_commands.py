@@ -1,0 +1,195 @@
+"""`lagesbot sync people`, `lagesbot sync links` and `lagesbot publish ROUND`: the Microsoft
+Graph jobs, also run by the scheduler (people sync) and at round close (publish)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.config import Settings
+from services.graph.client import MsGraph
+from services.graph.interface import Graph, GraphError
+from services.intranet import PublishRefused, Workbook, publish_round
+from services.link_titles import refresh_link_titles
+from services.people_sync import PeopleSyncReport, SyncNotConfigured, SyncScope, sync_people
+from services.texts import Texts, for_language
+from storage.db import create_engine, create_session_factory
+from storage.models import utcnow
+
+app = typer.Typer(help="Synkronisera från Microsoft Graph (Entra ID, SharePoint).")
+
+LANG_OPTION = typer.Option("sv", "--lang", help="Språk för utskrifter: sv eller en.")
+ACTOR_OPTION = typer.Option(None, help="Vem som kör (till granskningsloggen).")
+
+T = TypeVar("T")
+# Tests replace these to run the commands against the local fakes.
+graph_factory: Callable[[Settings], MsGraph] = MsGraph.from_settings
+workbook_factory: Workbook | None = None
+
+
+def _actor(value: str | None) -> str:
+    if value:
+        return value
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+def _fail(tx: Texts, msgid: str, **params: object) -> None:
+    typer.echo(tx.t(msgid, **params), err=True)
+    raise typer.Exit(1)
+
+
+async def _in_transaction(
+    settings: Settings, work: Callable[[AsyncSession, Graph], Awaitable[T]]
+) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        async with graph_factory(settings) as graph:
+            async with create_session_factory(engine)() as session:
+                try:
+                    result = await work(session, graph)
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await session.commit()
+                return result
+    finally:
+        await engine.dispose()
+
+
+def _settings(tx: Texts) -> Settings:
+    settings = Settings.from_env()
+    if not settings.graph_configured:
+        _fail(tx, "graph.not_configured")
+    return settings
+
+
+def print_sync_report(report: PeopleSyncReport, tx: Texts) -> None:
+    if report.full:
+        typer.echo(tx.t("sync.full"))
+    typer.echo(
+        tx.t(
+            "sync.summary",
+            created=len(report.created),
+            updated=len(report.updated),
+            reactivated=len(report.reactivated),
+            deactivated=len(report.deactivated),
+        )
+    )
+    for upn in report.deactivated:
+        typer.echo("  " + tx.t("sync.left", upn=upn))
+    for user, reason in report.skipped:
+        typer.echo("  " + tx.t("sync.skipped", user=user, reason=reason), err=True)
+    if report.managers_outside_scope:
+        typer.echo(tx.t("sync.managers_outside", count=report.managers_outside_scope))
+    if report.orphaned_items:
+        typer.echo(tx.t("sync.orphans_heading", count=len(report.orphaned_items)))
+        for item in report.orphaned_items:
+            typer.echo(
+                "  "
+                + tx.t(
+                    "sync.orphan",
+                    plan=item.plan_key,
+                    item=item.item_key,
+                    title=item.title,
+                    owner=item.owner_name,
+                    upn=item.owner_upn,
+                )
+            )
+
+
+@app.command("people")
+def people(lang: str = LANG_OPTION, actor: str | None = ACTOR_OPTION) -> None:
+    """Läs personer, chefer och språk från Entra ID (grupper eller avdelningar i
+    inställningarna). Den som slutat inaktiveras; deras punkter listas."""
+    tx = for_language(lang)
+    settings = _settings(tx)
+    try:
+        scope = SyncScope(settings.sync_group_ids, settings.sync_departments)
+    except SyncNotConfigured:
+        _fail(tx, "sync.not_configured")
+        return
+    who = _actor(actor)
+
+    async def work(session: AsyncSession, graph: Graph) -> PeopleSyncReport:
+        return await sync_people(
+            session,
+            graph,
+            scope,
+            now=utcnow(),
+            actor=who,
+            default_language=settings.default_language,
+        )
+
+    try:
+        report = asyncio.run(_in_transaction(settings, work))
+    except GraphError as exc:
+        _fail(tx, "graph.failed", error=str(exc))
+        return
+    print_sync_report(report, tx)
+
+
+@app.command("links")
+def links(
+    lang: str = LANG_OPTION,
+    only_missing: bool = typer.Option(False, "--only-missing", help="Bara punkter utan titel."),
+) -> None:
+    """Hämta titlar för planpunkternas SharePoint-länkar."""
+    tx = for_language(lang)
+    settings = _settings(tx)
+
+    async def work(session: AsyncSession, graph: Graph) -> tuple[int, int]:
+        report = await refresh_link_titles(
+            session, graph, extra_hosts=settings.sharepoint_hosts, only_missing=only_missing
+        )
+        return report.updated, report.unknown
+
+    try:
+        updated, unknown = asyncio.run(_in_transaction(settings, work))
+    except GraphError as exc:
+        _fail(tx, "graph.failed", error=str(exc))
+        return
+    typer.echo(tx.t("links.summary", updated=updated, unknown=unknown))
+
+
+def publish(
+    round_key: str = typer.Argument(..., metavar="ROUND", help="Rundans nyckel."),
+    lang: str = LANG_OPTION,
+    actor: str | None = ACTOR_OPTION,
+) -> None:
+    """Publicera en stängd rundas sammanställning på intranätet (sida, riskkarta, Excel)."""
+    tx = for_language(lang)
+    settings = _settings(tx)
+    if not settings.sharepoint_site_id:
+        _fail(tx, "intranet.site_missing")
+    who = _actor(actor)
+
+    async def work(session: AsyncSession, graph: Graph) -> tuple[str | None, str | None, str | None]:
+        summary = await publish_round(
+            session,
+            graph,
+            round_key=round_key,
+            site_id=settings.sharepoint_site_id,
+            library_path=settings.sharepoint_library_path,
+            now=utcnow(),
+            actor=who,
+            language=settings.default_language,
+            workbook=workbook_factory,
+        )
+        return summary.intranet_page_url, summary.intranet_export_url, summary.publish_error
+
+    try:
+        page_url, export_url, error = asyncio.run(_in_transaction(settings, work))
+    except PublishRefused as refused:
+        _fail(tx, refused.msgid, **refused.params)
+        return
+    if error:
+        _fail(tx, "intranet.failed", error=error)
+    typer.echo(tx.t("intranet.published", page_url=page_url, export_url=export_url))
