@@ -159,6 +159,28 @@ try {
   await page.mouse.move(0, 0);
   await screenshot('recorded-chat', refreshed);
 
+  if (config.edit) {
+    // Ändra brings the form back with what was recorded; changing one item and submitting
+    // records a new revision of that item only.
+    await statusCard.getByRole('button', { name: labels.edit, exact: true }).click();
+    await statusCard.getByRole('button', { name: labels.submit, exact: true }).waitFor();
+    result.steps.editForm = {
+      firstStatus: await statuses.first().inputValue(),
+      firstComment: await comments.first().inputValue(),
+      statuses: await statuses.count(),
+    };
+    await choose(statuses.first(), config.edit.firstStatus);
+    await comments.first().fill(config.edit.firstComment);
+    await screenshot('editing', comments.first());
+    await statusCard.getByRole('button', { name: labels.submit, exact: true }).click();
+    const edited = cards
+      .filter({ hasText: expected.recorded })
+      .filter({ hasText: config.edit.firstComment });
+    await edited.waitFor();
+    result.steps.edited = await edited.innerText();
+    await screenshot('edited', edited);
+  }
+
   if (config.admin) {
     const admin = await say(config.admin.say, config.admin.waitFor);
     result.steps.admin = await admin.innerText();
