@@ -59,7 +59,7 @@ async def test_sammanfattning_in_the_channel_posts_the_digest_card(
     assert "Anna Lindqvist: Svårt att rekrytera." in text
     assert "Cecilia Berg (1 av 1)" in text
     # The reply goes to the conversation the request came from.
-    assert bot.connector.calls[-1].conversation_id.startswith(CHANNEL_ID)
+    assert (bot.connector.calls[-1].conversation_id or "").startswith(CHANNEL_ID)
 
 
 async def test_digest_in_a_channel_without_a_group_says_how_to_link_it(
