@@ -54,6 +54,28 @@ class Settings:
     authority: str = ""
     # Extra CA bundle for outbound TLS (a corporate proxy, or the tests' local servers).
     tls_ca_bundle: str = ""
+    # Microsoft Graph (people sync, proactive install, intranet); see README.
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    graph_certificate_path: str = ""
+    teams_app_catalog_id: str = ""
+    sync_group_ids: tuple[str, ...] = ()
+    sync_departments: tuple[str, ...] = ()
+    sharepoint_site_id: str = ""
+    sharepoint_library_path: str = "Lägesbot"
+    sharepoint_hosts: tuple[str, ...] = ()
+
+    @property
+    def graph_app_id(self) -> str:
+        return self.graph_client_id or self.app_id
+
+    @property
+    def graph_configured(self) -> bool:
+        has_credential = bool(
+            self.graph_certificate_path or self.graph_client_secret or self.app_password
+        )
+        return bool(self.graph_app_id and has_credential and (self.authority or self.app_tenant_id))
 
     @property
     def effective_authority(self) -> str:
@@ -84,4 +106,18 @@ class Settings:
             default_time_zone=env.get("LAGESBOT_DEFAULT_TIME_ZONE", defaults.default_time_zone),
             authority=env.get("LAGESBOT_AUTHORITY", ""),
             tls_ca_bundle=env.get("LAGESBOT_CA_BUNDLE", ""),
+            graph_url=env.get("LAGESBOT_GRAPH_URL", defaults.graph_url).rstrip("/"),
+            graph_client_id=env.get("LAGESBOT_GRAPH_CLIENT_ID", ""),
+            graph_client_secret=env.get("LAGESBOT_GRAPH_CLIENT_SECRET", ""),
+            graph_certificate_path=env.get("LAGESBOT_GRAPH_CERTIFICATE_PATH", ""),
+            teams_app_catalog_id=env.get("LAGESBOT_TEAMS_APP_CATALOG_ID", ""),
+            sync_group_ids=_csv(
+                env.get("LAGESBOT_SYNC_GROUP_IDS") or env.get("LAGESBOT_SYNC_GROUP_ID")
+            ),
+            sync_departments=_csv(env.get("LAGESBOT_SYNC_DEPARTMENTS")),
+            sharepoint_site_id=env.get("LAGESBOT_SHAREPOINT_SITE_ID", ""),
+            sharepoint_library_path=env.get(
+                "LAGESBOT_SHAREPOINT_LIBRARY_PATH", defaults.sharepoint_library_path
+            ).strip("/"),
+            sharepoint_hosts=_csv(env.get("LAGESBOT_SHAREPOINT_HOSTS")),
         )
