@@ -1,19 +1,22 @@
-// What a newcomer does in the Agents Playground, in headless Chromium: ask for help, list
-// their items, get the status card, answer it and submit. tests/e2e/test_playground.py starts
-// the bot and the Playground, passes a JSON file with the URL, the texts to expect (taken from
-// the bot's catalogue) and the answers to give, and asserts on what this script prints.
+// What a newcomer does in the Agents Playground, in headless Chromium. Two flows:
+// - manager: ask for help, list my items, get the status card, answer it, submit, see the
+//   card refresh in place, edit one answer and submit again;
+// - admin: "ny runda", fill in the round form, preview, open the round now.
+// tests/e2e/test_playground.py starts the bot and the Playground, passes a JSON file with
+// the URL, the texts to expect (taken from the bot's catalogue) and the answers to give, and
+// asserts on what this script prints.
 //
 // usage: node playground_flow.mjs <config.json>
 // The last line on stdout is `RESULT <json>`: the text of every card the flow saw, by step.
 // Each step also leaves a screenshot in config.outDir. Waiting is done on text appearing,
-// never on sleeps; the timeouts below only stop a hung run.
+// never on sleeps; the timeout below only stops a hung run.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const config = JSON.parse(await readFile(process.argv[2], 'utf-8'));
-const { url, outDir, labels, answers, expect: expected } = config;
+const { url, outDir } = config;
 await mkdir(outDir, { recursive: true });
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -57,6 +60,7 @@ try {
 
   const cards = page.locator('.ac-adaptiveCard');
   const messageBox = page.locator('[role="textbox"][data-lexical-editor="true"]');
+  const button = (within, name) => within.getByRole('button', { name, exact: true });
 
   // Whole-page shots: an element shot of a card taller than the chat pane gets the page's
   // header painted over it. `focus` is scrolled into view first.
@@ -69,15 +73,20 @@ try {
   }
 
   // Sends `text` and waits for a card that was not there before and contains `waitFor`.
+  // The card is returned by position, so it stays the same card when an Action.Execute
+  // response replaces its content.
   async function say(text, waitFor) {
     const matching = cards.filter({ hasText: waitFor });
     const before = await matching.count();
     await messageBox.click();
     await messageBox.fill(text);
     await page.keyboard.press('Enter');
-    const card = matching.nth(before);
-    await card.waitFor();
-    return card;
+    await matching.nth(before).waitFor();
+    const all = await cards.count();
+    for (let i = all - 1; i >= 0; i -= 1) {
+      if ((await cards.nth(i).innerText()).includes(waitFor)) return cards.nth(i);
+    }
+    throw new Error(`no card with ${waitFor}`);
   }
 
   async function choose(combobox, option) {
@@ -85,107 +94,128 @@ try {
     await page.getByRole('option', { name: option, exact: typeof option === 'string' }).click();
   }
 
-  await page.goto(url);
-  await page.getByText('Connected.').first().waitFor();
-  // The install greeting: the Playground installs the bot on every page load.
-  const greeting = cards.filter({ hasText: expected.greeting }).first();
-  await greeting.waitFor();
-  result.steps.greeting = await greeting.innerText();
-  await screenshot('connected');
+  async function managerFlow(manager) {
+    const { labels, answers, expect: expected } = manager;
 
-  const help = await say(config.say.help, expected.helpTitle);
-  result.steps.help = await help.innerText();
-  await screenshot('help');
+    const help = await say(manager.say.help, expected.helpTitle);
+    result.steps.help = await help.innerText();
+    await screenshot('help');
 
-  const myItems = await say(config.say.myItems, expected.myItemsTitle);
-  result.steps.myItems = await myItems.innerText();
-  await screenshot('my-items');
+    const myItems = await say(manager.say.myItems, expected.myItemsTitle);
+    result.steps.myItems = await myItems.innerText();
+    await screenshot('my-items');
 
-  const statusCard = await say(config.say.status, expected.statusTitle);
-  result.steps.statusCard = await statusCard.innerText();
-  await screenshot('status-card');
+    const statusCard = await say(manager.say.status, expected.statusTitle);
+    result.steps.statusCard = await statusCard.innerText();
+    await screenshot('status-card');
 
-  // Every item on the page needs a status (the card marks it required); the first gets its
-  // own status and a comment, the item that asks about risk gets likelihood × consequence
-  // and a comment of its own.
-  const statuses = statusCard.getByRole('combobox', { name: labels.status, exact: true });
-  const count = await statuses.count();
-  result.steps.itemsOnPage = count;
-  for (let i = 0; i < count; i += 1) {
-    await choose(statuses.nth(i), i === 0 ? answers.firstStatus : answers.otherStatus);
-  }
-  const comments = statusCard.getByRole('textbox', { name: labels.comment, exact: true });
-  await comments.first().fill(answers.firstComment);
-  const likelihood = statusCard.getByRole('combobox', { name: labels.likelihood, exact: true });
-  const hasRisk = (await likelihood.count()) > 0;
-  result.steps.hasRiskItem = hasRisk;
-  if (hasRisk) {
-    // The innermost container holding both a status and a likelihood box is that item's
-    // (`has` locators are relative to the container, hence page.getByRole).
-    const box = (label) => page.getByRole('combobox', { name: label, exact: true });
-    const riskItem = statusCard
-      .locator('.ac-container')
-      .filter({ has: box(labels.likelihood) })
-      .filter({ has: box(labels.status) })
-      .last();
-    await choose(likelihood.first(), new RegExp(`^${answers.likelihood}\\b`));
-    await choose(
-      statusCard.getByRole('combobox', { name: labels.consequence, exact: true }).first(),
-      new RegExp(`^${answers.consequence}\\b`),
-    );
-    await choose(
-      riskItem.getByRole('combobox', { name: labels.status, exact: true }),
-      answers.riskStatus,
-    );
-    await riskItem
-      .getByRole('textbox', { name: labels.comment, exact: true })
-      .fill(answers.riskComment);
-  }
-  await screenshot(
-    'filled',
-    statusCard.getByRole('button', { name: labels.submit, exact: true }),
-  );
+    // Every item on the page needs a status (the card marks it required); the first gets
+    // its own status and a comment, the item that asks about risk gets likelihood ×
+    // consequence and a comment of its own.
+    const statuses = statusCard.getByRole('combobox', { name: labels.status, exact: true });
+    const count = await statuses.count();
+    result.steps.itemsOnPage = count;
+    for (let i = 0; i < count; i += 1) {
+      await choose(statuses.nth(i), i === 0 ? answers.firstStatus : answers.otherStatus);
+    }
+    const comments = statusCard.getByRole('textbox', { name: labels.comment, exact: true });
+    await comments.first().fill(answers.firstComment);
+    const likelihood = statusCard.getByRole('combobox', {
+      name: labels.likelihood,
+      exact: true,
+    });
+    const hasRisk = (await likelihood.count()) > 0;
+    result.steps.hasRiskItem = hasRisk;
+    if (hasRisk) {
+      // The innermost container holding both a status and a likelihood box is that item's
+      // (`has` locators are relative to the container, hence page.getByRole).
+      const box = (label) => page.getByRole('combobox', { name: label, exact: true });
+      const riskItem = statusCard
+        .locator('.ac-container')
+        .filter({ has: box(labels.likelihood) })
+        .filter({ has: box(labels.status) })
+        .last();
+      await choose(likelihood.first(), new RegExp(`^${answers.likelihood}\\b`));
+      await choose(
+        statusCard.getByRole('combobox', { name: labels.consequence, exact: true }).first(),
+        new RegExp(`^${answers.consequence}\\b`),
+      );
+      await choose(
+        riskItem.getByRole('combobox', { name: labels.status, exact: true }),
+        answers.riskStatus,
+      );
+      await riskItem
+        .getByRole('textbox', { name: labels.comment, exact: true })
+        .fill(answers.riskComment);
+    }
+    await screenshot('filled', button(statusCard, labels.submit));
 
-  // Action.Execute: the invoke response replaces this very card, so the same message
-  // turns into the recorded answers.
-  await statusCard.getByRole('button', { name: labels.submit, exact: true }).click();
-  const refreshed = cards.filter({ hasText: expected.recorded }).last();
-  await refreshed.waitFor();
-  result.steps.refreshed = await refreshed.innerText();
-  result.steps.cardsAfterSubmit = await cards.filter({ hasText: expected.statusTitle }).count();
-  await screenshot('recorded');
-  // The same moment without the Playground's log panel: the picture in the README.
-  await page.getByRole('button', { name: 'Hide log panel' }).click();
-  await page.mouse.move(0, 0);
-  await screenshot('recorded-chat', refreshed);
+    // Action.Execute: the invoke response replaces this very card, so the same message
+    // turns into the recorded answers.
+    await button(statusCard, labels.submit).click();
+    await statusCard.getByText(expected.recorded).waitFor();
+    result.steps.refreshed = await statusCard.innerText();
+    result.steps.cardsAfterSubmit = await cards
+      .filter({ hasText: expected.statusTitle })
+      .count();
+    await screenshot('recorded');
+    // The same moment without the Playground's log panel: the picture in the README.
+    await page.getByRole('button', { name: 'Hide log panel' }).click();
+    await page.mouse.move(0, 0);
+    await screenshot('recorded-chat', statusCard);
 
-  if (config.edit) {
     // Ändra brings the form back with what was recorded; changing one item and submitting
     // records a new revision of that item only.
-    await statusCard.getByRole('button', { name: labels.edit, exact: true }).click();
-    await statusCard.getByRole('button', { name: labels.submit, exact: true }).waitFor();
+    const edit = manager.edit;
+    await button(statusCard, labels.edit).click();
+    await button(statusCard, labels.submit).waitFor();
     result.steps.editForm = {
       firstStatus: await statuses.first().inputValue(),
       firstComment: await comments.first().inputValue(),
       statuses: await statuses.count(),
     };
-    await choose(statuses.first(), config.edit.firstStatus);
-    await comments.first().fill(config.edit.firstComment);
+    await choose(statuses.first(), edit.firstStatus);
+    await comments.first().fill(edit.firstComment);
     await screenshot('editing', comments.first());
-    await statusCard.getByRole('button', { name: labels.submit, exact: true }).click();
-    const edited = cards
-      .filter({ hasText: expected.recorded })
-      .filter({ hasText: config.edit.firstComment });
-    await edited.waitFor();
-    result.steps.edited = await edited.innerText();
-    await screenshot('edited', edited);
+    await button(statusCard, labels.submit).click();
+    await statusCard.getByText(edit.firstComment).waitFor();
+    await statusCard.getByText(expected.recorded).waitFor();
+    result.steps.edited = await statusCard.innerText();
+    await screenshot('edited', statusCard);
   }
 
-  if (config.admin) {
-    const admin = await say(config.admin.say, config.admin.waitFor);
-    result.steps.admin = await admin.innerText();
-    await screenshot('admin');
+  async function adminFlow(admin) {
+    const { labels, expect: expected } = admin;
+
+    const form = await say(admin.say.newRound, expected.formTitle);
+    result.steps.form = await form.innerText();
+    await screenshot('round-form');
+
+    // The plan (there is one), the dates and the reminders come filled in; a name is all
+    // a round needs. No org unit chosen means the whole plan.
+    await form.getByRole('textbox', { name: labels.name, exact: true }).fill(admin.roundName);
+    await screenshot('round-form-filled', button(form, labels.preview));
+    await button(form, labels.preview).click();
+    await form.getByText(expected.previewTitle).waitFor();
+    result.steps.preview = await form.innerText();
+    await screenshot('round-preview', button(form, labels.openNow));
+
+    await button(form, labels.openNow).click();
+    await form.getByText(expected.opened).waitFor();
+    result.steps.opened = await form.innerText();
+    await screenshot('round-opened', form);
   }
+
+  await page.goto(url);
+  await page.getByText('Connected.').first().waitFor();
+  // The install greeting: the Playground installs the bot on every page load.
+  const greeting = cards.filter({ hasText: config.greeting }).first();
+  await greeting.waitFor();
+  result.steps.greeting = await greeting.innerText();
+  await screenshot('connected');
+
+  if (config.manager) await managerFlow(config.manager);
+  if (config.admin) await adminFlow(config.admin);
 } catch (error) {
   // Leave the page as it was for whoever reads the failure.
   try {

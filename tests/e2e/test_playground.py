@@ -38,7 +38,15 @@ from cli.demo_command import (
 from services import texts
 from services.demo_round import CURRENT_KEY
 from storage.db import create_engine, create_session_factory
-from storage.models import Person, PlanItem, ReportingRound, Response, ResponseSource
+from storage.models import (
+    AuditEntry,
+    Person,
+    PlanItem,
+    ReportingRound,
+    Response,
+    ResponseSource,
+    RoundState,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -173,45 +181,54 @@ async def _answers_in_current_round(database_url: str) -> list[tuple[Response, s
         await engine.dispose()
 
 
+# The Playground's client says en-US; the demo manager is stored as Swedish-speaking, and the
+# bot answers known people in their own language.
+SV = texts.for_language("sv")
+
+
+def _greeting(demo: DemoData) -> str:
+    # The greeting's first sentences, before the markdown the card renders as bold.
+    return SV.t("greeting.personal", name=demo.manager_name).split("**")[0].strip()
+
+
 async def test_newcomer_answers_the_status_card_and_sees_it_refresh(
     demo_stack: DemoStack,
 ) -> None:
     demo = demo_stack.demo
-    # The Playground's client says en-US; the demo manager is stored as Swedish-speaking,
-    # and the bot answers known people in their own language.
-    tx = texts.for_language("sv")
+    tx = SV
     status_title = tx.t("card.title", round=demo.round_name)
     recorded = tx.t("card.recorded_thanks")
-    greeting = tx.t("greeting.personal", name=demo.manager_name).split("**")[0].strip()
 
     result = await run_flow(
         {
             "url": demo_stack.playground.url,
-            "say": {"help": "hjälp", "myItems": "mina punkter", "status": "status"},
-            "labels": {
-                "status": tx.t("card.label.status"),
-                "comment": tx.t("card.label.comment"),
-                "likelihood": tx.t("card.label.likelihood"),
-                "consequence": tx.t("card.label.consequence"),
-                "submit": tx.t("card.submit"),
-                "edit": tx.t("card.edit"),
-            },
-            "answers": {
-                "firstStatus": "Avvikelse",
-                "otherStatus": "Enligt plan",
-                "firstComment": FIRST_COMMENT,
-                "riskStatus": "Risk att inte nås",
-                "likelihood": 3,
-                "consequence": 2,
-                "riskComment": RISK_COMMENT,
-            },
-            "edit": {"firstStatus": "Enligt plan", "firstComment": EDITED_COMMENT},
-            "expect": {
-                "greeting": greeting,
-                "helpTitle": tx.t("help.title"),
-                "myItemsTitle": tx.t("my_items.title"),
-                "statusTitle": status_title,
-                "recorded": recorded,
+            "greeting": _greeting(demo),
+            "manager": {
+                "say": {"help": "hjälp", "myItems": "mina punkter", "status": "status"},
+                "labels": {
+                    "status": tx.t("card.label.status"),
+                    "comment": tx.t("card.label.comment"),
+                    "likelihood": tx.t("card.label.likelihood"),
+                    "consequence": tx.t("card.label.consequence"),
+                    "submit": tx.t("card.submit"),
+                    "edit": tx.t("card.edit"),
+                },
+                "answers": {
+                    "firstStatus": "Avvikelse",
+                    "otherStatus": "Enligt plan",
+                    "firstComment": FIRST_COMMENT,
+                    "riskStatus": "Risk att inte nås",
+                    "likelihood": 3,
+                    "consequence": 2,
+                    "riskComment": RISK_COMMENT,
+                },
+                "edit": {"firstStatus": "Enligt plan", "firstComment": EDITED_COMMENT},
+                "expect": {
+                    "helpTitle": tx.t("help.title"),
+                    "myItemsTitle": tx.t("my_items.title"),
+                    "statusTitle": status_title,
+                    "recorded": recorded,
+                },
             },
         },
         "manager",
@@ -277,3 +294,66 @@ async def test_newcomer_answers_the_status_card_and_sees_it_refresh(
     ]
     assert len(others) == items_on_page - 2
     assert {(r.revision, r.status_key, r.comment) for r in others} == {(1, "on_track", None)}
+
+
+async def _round_named(database_url: str, name: str) -> tuple[ReportingRound, list[AuditEntry]]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            rnd = (
+                await session.execute(select(ReportingRound).where(ReportingRound.name == name))
+            ).scalar_one()
+            audit = (
+                await session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.target_type == "round", AuditEntry.target_id == str(rnd.id))
+                    .order_by(AuditEntry.id)
+                )
+            ).scalars()
+            return rnd, list(audit)
+    finally:
+        await engine.dispose()
+
+
+async def test_admin_opens_a_round_from_the_chat(demo_stack: DemoStack) -> None:
+    demo = demo_stack.demo
+    tx = SV
+    name = "Tertial 1 2027"
+
+    result = await run_flow(
+        {
+            "url": demo_stack.playground.url,
+            "greeting": _greeting(demo),
+            "admin": {
+                "say": {"newRound": "ny runda"},
+                "roundName": name,
+                "labels": {
+                    "name": tx.t("admin.form.name"),
+                    "preview": tx.t("admin.action.preview"),
+                    "openNow": tx.t("admin.action.open_now"),
+                },
+                "expect": {
+                    "formTitle": tx.t("admin.form.title"),
+                    "previewTitle": tx.t("admin.preview.title", name=name),
+                    "opened": tx.t("admin.done.open", name=name),
+                },
+            },
+        },
+        "admin",
+    )
+    steps = result["steps"]
+
+    # The form came with the demo's one plan; the preview showed who would be asked.
+    assert tx.t("admin.form.plan") in steps["form"]
+    assert tx.t("admin.preview.whole_plan") in steps["preview"]
+    assert tx.t("admin.preview.owners") in steps["preview"]
+    # "Öppna nu" replaced the preview with the round list, the new round open in it.
+    opened = steps["opened"]
+    assert tx.t("admin.list.title") in opened
+    assert name in opened and demo.round_name in opened
+
+    rnd, audit = await _round_named(demo_stack.database_url, name)
+    assert rnd.state is RoundState.OPEN
+    assert rnd.created_by == demo.manager_upn
+    assert audit, "opening a round is written to the audit log"
+    assert {entry.actor for entry in audit} == {demo.manager_upn}
