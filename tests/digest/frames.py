@@ -82,3 +82,50 @@ def frames() -> DigestFrames:
     return DigestFrames(
         items=asked, plan_items=plan, answers=answers, previous=previous, statuses=STATUSES
     )
+
+
+def region_frames(items: int = 6000, strategies: int = 12, goals: int = 240) -> DigestFrames:
+    """A region-sized scope with long titles and comments: more of everything than a card
+    can hold."""
+    long = "Ökad tillgänglighet till specialistvård för barn och unga i hela länet " * 8
+    plan_rows = [
+        (s, None, "strategy", f"Strategi {s}: {long}"[:300], s) for s in range(1, strategies + 1)
+    ]
+    goal_ids = range(1000, 1000 + goals)
+    plan_rows += [(g, 1 + g % strategies, "goal", f"Mål {g}: {long}"[:300], g) for g in goal_ids]
+    first = 100_000
+    plan_rows += [
+        (
+            first + n,
+            1000 + n % goals,
+            "risk" if n % 3 == 0 else "activity",
+            f"Punkt {n}: {long}"[:500],
+            n,
+        )
+        for n in range(items)
+    ]
+    plan = pd.DataFrame(plan_rows, columns=["item_id", "parent_id", "kind", "title", "position"])
+    plan["parent_id"] = plan["parent_id"].astype("Int64")
+    asked = plan[plan["item_id"] >= first].copy()
+    asked["item_key"] = "P" + asked["item_id"].astype(str)
+    asked["owner_id"] = asked["item_id"] % 900
+    asked["owner_name"] = "Förnamn Efternamnsson-Långnamn " + asked["owner_id"].astype(str)
+    keys = list(STATUSES["status_key"])
+    answered = asked[asked["item_id"] % 10 != 0]
+    answers = pd.DataFrame(
+        {
+            "item_id": answered["item_id"],
+            "status_key": [keys[i % 5] for i in answered["item_id"]],
+            "likelihood": [1 + i % 4 if i % 3 == 0 else None for i in answered["item_id"]],
+            "consequence": [1 + (i // 4) % 4 if i % 3 == 0 else None for i in answered["item_id"]],
+            "comment": ["**Kommentar** [länk](https://x.example) " * 50] * len(answered),
+            "answered_by_id": answered["owner_id"],
+            "revision": 1,
+        }
+    )
+    previous = pd.DataFrame(
+        {"item_id": asked["item_id"], "status_key": [keys[(i + 1) % 5] for i in asked["item_id"]]}
+    )
+    return DigestFrames(
+        items=asked, plan_items=plan, answers=answers, previous=previous, statuses=STATUSES
+    )

@@ -1,0 +1,160 @@
+"""The digest card a steering group gets: snapshots, Adaptive Cards 1.5 validation, colours
+that always come with words, and a region-sized scope summarised within Teams' size limit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cards import paging
+from cards.digest_card import DigestCardView, create_digest_card
+from services.digest import ANSWER_COLUMNS, PREVIOUS_COLUMNS, compute_digest, empty_frame
+from tests import cardtools
+from tests.digest.frames import AXES, ROUND, frames, region_frames
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+VALIDATOR = ROOT / "tests" / "tools" / "validate_cards.mjs"
+UPDATE = os.environ.get("LAGESBOT_UPDATE_SNAPSHOTS") == "1"
+GENERATED = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+INTRANET = "https://region.sharepoint.com/sites/styrning/SitePages/T3-2026.aspx"
+EXPORT = "https://region.sharepoint.com/sites/styrning/Dokument/T3-2026.xlsx"
+
+Card = dict[str, Any]
+
+
+def view(language: str = "sv", **changes: Any) -> DigestCardView:
+    base = DigestCardView(
+        group_name="Regionstyrelsens styrgrupp",
+        digest=compute_digest(frames(), ROUND, AXES),
+        language=language,
+        time_zone="Europe/Stockholm",
+        generated_at=GENERATED,
+        occasion="weekly",
+        intranet_url=INTRANET,
+        export_url=EXPORT,
+    )
+    return replace(base, **changes)
+
+
+def _first_round() -> Card:
+    f = frames()
+    bare = replace(f, answers=empty_frame(ANSWER_COLUMNS), previous=empty_frame(PREVIOUS_COLUMNS))
+    digest = compute_digest(bare, replace(ROUND, previous_round_name=None), AXES)
+    return create_digest_card(view(digest=digest, intranet_url=None, export_url=None))
+
+
+@cache
+def region_card() -> Card:
+    digest = compute_digest(region_frames(), ROUND, AXES)
+    return create_digest_card(view(digest=digest, occasion="deadline"))
+
+
+VARIANTS: dict[str, Callable[[], Card]] = {
+    "digest_weekly_sv": lambda: create_digest_card(view()),
+    "digest_weekly_en": lambda: create_digest_card(view("en")),
+    "digest_first_round_sv": _first_round,
+}
+
+
+def _serialise(card: Card) -> str:
+    return json.dumps(card, ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_card_matches_its_snapshot(name: str) -> None:
+    path = SNAPSHOTS / f"{name}.json"
+    rendered = _serialise(VARIANTS[name]())
+    if UPDATE:
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(rendered, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path.name}; create it with LAGESBOT_UPDATE_SNAPSHOTS=1"
+    assert rendered == path.read_text(encoding="utf-8"), (
+        f"{name}.json differs; if intended, regenerate with LAGESBOT_UPDATE_SNAPSHOTS=1"
+    )
+
+
+def test_the_adaptivecards_library_accepts_every_digest_card(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    assert node is not None, "node is required for the card validator"
+    cards = {name: make() for name, make in VARIANTS.items()}
+    cards["digest_region"] = region_card()
+    files = []
+    for name, card in cards.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(_serialise(card), encoding="utf-8")
+        files.append(str(path))
+    done = subprocess.run(
+        [node, str(VALIDATOR), *files], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)["results"]
+    assert len(results) == len(cards)
+    problems = {Path(r["file"]).stem: r["errors"] + r["warnings"] for r in results}
+    assert problems == dict.fromkeys(cards, [])
+
+
+def test_every_colour_comes_with_words() -> None:
+    for card in (create_digest_card(view()), region_card()):
+        for element in cardtools.walk(card):
+            if element.get("type") in ("TextBlock", "TextRun") and element.get("color") not in (
+                None,
+                "default",
+            ):
+                words = element["text"].replace("●", "").replace("○", "").strip()
+                assert any(ch.isalpha() for ch in words), element
+            if element.get("type") == "TableCell" and element.get("style"):
+                texts = [i["text"] for i in element["items"]]
+                assert any(any(ch.isalpha() for ch in t) for t in texts), element
+
+
+def test_the_card_shows_the_heat_map_with_counts_and_band_names() -> None:
+    card = create_digest_card(view())
+    [table] = [e for e in cardtools.walk(card) if e.get("type") == "Table"]
+    rows = [[" ".join(i["text"] for i in c["items"]) for c in r["cells"]] for r in table["rows"]]
+    assert rows[0] == [
+        "Sannolikhet ↓ Konsekvens →",
+        "1 Försumbar",
+        "2 Lindrig",
+        "3 Kännbar",
+        "4 Allvarlig",
+    ]
+    assert rows[2] == ["3 Möjlig", "0 Låg", "0 Medel", "0 Hög", "1 Mycket hög"]
+    assert rows[4] == ["1 Osannolik", "0 Låg", "1 Låg", "0 Låg", "0 Medel"]
+
+
+def test_links_to_the_intranet_summary_and_the_export_only_when_published() -> None:
+    linked = create_digest_card(view())
+    assert [(a["title"], a["url"]) for a in cardtools.actions(linked)] == [
+        ("Sammanfattning på intranätet", INTRANET),
+        ("Excel-export", EXPORT),
+    ]
+    assert cardtools.actions(create_digest_card(view(intranet_url=None, export_url=None))) == []
+
+
+def test_a_region_sized_scope_is_summarised_within_the_size_limit() -> None:
+    card = region_card()
+    assert paging.card_size(card) <= paging.DEFAULT_BUDGET_BYTES
+    text = cardtools.all_text(card)
+    assert "5\u00a0400 av 6\u00a0000" in text  # the numbers stay exact
+    assert "… och" in text  # the lists say how much is left out
+    assert "Strategi 1:" in text
+    # The worst risk (score 16) leads the list.
+    assert "Riskvärde 16 (4 × 4) · Mycket hög".replace("(", "\\(").replace(")", "\\)") in text
+
+
+def test_an_empty_scope_says_so() -> None:
+    f = frames()
+    empty = replace(f, items=f.items.iloc[0:0])
+    card = create_digest_card(view(digest=compute_digest(empty, ROUND, AXES)))
+    assert "inga punkter inom styrgruppens område" in cardtools.all_text(card)
