@@ -101,7 +101,7 @@ def test_the_adaptivecards_library_accepts_every_digest_card(tmp_path: Path) -> 
     results = json.loads(done.stdout)["results"]
     assert len(results) == len(cards)
     problems = {Path(r["file"]).stem: r["errors"] + r["warnings"] for r in results}
-    assert problems == dict.fromkeys(cards, [])
+    assert problems == {key: [] for key in cards}
 
 
 def test_every_colour_comes_with_words() -> None:
