@@ -88,7 +88,7 @@ def region_frames(items: int = 6000, strategies: int = 12, goals: int = 240) -> 
     """A region-sized scope with long titles and comments: more of everything than a card
     can hold."""
     long = "Ökad tillgänglighet till specialistvård för barn och unga i hela länet " * 8
-    plan_rows = [
+    plan_rows: list[tuple[int, int | None, str, str, int]] = [
         (s, None, "strategy", f"Strategi {s}: {long}"[:300], s) for s in range(1, strategies + 1)
     ]
     goal_ids = range(1000, 1000 + goals)
