@@ -28,7 +28,7 @@ from services.round_admin import (
 from services.round_file import RoundFileInvalid, load_round_file
 from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory
-from storage.models import Plan, ReportingRound
+from storage.models import Plan, ReportingRound, RoundState
 
 app = typer.Typer(
     help="Rapportomgångar: skapa, öppna, förläng, stäng, kopiera.", no_args_is_help=True
@@ -148,15 +148,18 @@ def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
             opens=_when(view.opens_at, language),
             deadline=_when(view.deadline_at, language),
         ),
-        "  "
-        + tx.t(
+    ]
+    if view.state in (RoundState.OPEN, RoundState.CLOSED):
+        progress = tx.t(
             "admin.progress.answers",
             answered=view.answered,
             items=view.items,
             done=view.owners_done,
             owners=view.owners,
-        ),
-    ]
+        )
+    else:
+        progress = tx.t("admin.preview.summary", owners=view.owners, items=view.items)
+    lines.append("  " + progress)
     if view.fanout.get("total", 0):
         lines.append(
             "  "

@@ -268,9 +268,8 @@ async def preview(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         checked = await round_admin.check_spec(admin.session, spec, start="draft", now=admin.now)
     except RoundInvalid as invalid:
         return await _form_card(admin, values, invalid.errors)
-    unit_names = dict(
-        (await admin.session.execute(select(OrgUnit.key, OrgUnit.name))).tuples().all()
-    )
+    rows = (await admin.session.execute(select(OrgUnit.key, OrgUnit.name))).all()
+    unit_names = {key: name for key, name in rows}
     return admin_cards.create_round_preview_card(
         admin.language,
         RoundPreviewView(

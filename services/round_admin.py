@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import fanout, rounds
+from services.plan_import import parse_kind
 from storage import audit
 from storage import outbox as outbox_store
 from storage import plans as plan_store
@@ -260,8 +261,10 @@ def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME
     period = _text(values.get("period"))
     if period is not None and len(period) > 64:
         errors["period"] = FieldError("admin.error.too_long", {"max": 64})
-    kinds = _names(values.get("kinds"))
-    unknown_kinds = [k for k in kinds if k not in KIND_NAMES]
+    # Kinds as the plan files write them, Swedish or English ("mål", "indikator", "goal").
+    kind_names = _names(values.get("kinds"))
+    unknown_kinds = [k for k in kind_names if parse_kind(k) is None]
+    kinds = [str(parse_kind(k)) for k in kind_names if parse_kind(k) is not None]
     if unknown_kinds:
         errors["kinds"] = FieldError(
             "admin.error.unknown_kinds",
