@@ -78,7 +78,7 @@ def test_export_writes_one_sheet_per_level_and_every_answer_revision(
     def rows(sheet: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in book[sheet].iter_rows(values_only=True)]
 
-    overview = dict(rows("Översikt")[1:])
+    overview = {r[0]: r[1] for r in rows("Översikt")[1:]}
     assert overview["Punkter"] == 4 and overview["Besvarade"] == 3
     assert overview["Försämrade"] == 1
     strategies = rows("Strategier")
