@@ -242,15 +242,20 @@ async def _form_card(
     )
 
 
-def _checked(values: Mapping[str, str]) -> tuple[RoundSpec | None, dict[str, FieldError]]:
-    """The form's values parsed (not yet checked against the store)."""
+async def _checked(
+    admin: _Admin, values: Mapping[str, str]
+) -> tuple[RoundSpec | None, dict[str, FieldError]]:
+    """The form's values parsed; when they do not parse, every other problem that can be
+    found is reported with them."""
     round_values, errors = _round_values(values)
     try:
         spec = round_admin.parse_round_values(round_values, time_zone=TIME_ZONE)
     except RoundInvalid as invalid:
-        return None, {**invalid.errors, **errors}
-    if errors:
-        return None, errors
+        errors = {**invalid.errors, **errors}
+        spec = None
+    if spec is None or errors:
+        references = await round_admin.check_references(admin.session, round_values)
+        return None, {**references, **errors}
     return spec, {}
 
 
@@ -261,7 +266,7 @@ async def show_form(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def preview(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     values = _form_values(data)
-    spec, errors = _checked(values)
+    spec, errors = await _checked(admin, values)
     if spec is None:
         return await _form_card(admin, values, errors)
     try:
@@ -295,7 +300,7 @@ async def preview(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
 async def create(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     values = _form_values(data)
     start: Start = "now" if data.get("start") == "now" else "schedule"
-    spec, errors = _checked(values)
+    spec, errors = await _checked(admin, values)
     if spec is None:
         return await _form_card(admin, values, errors)
     try:

@@ -496,6 +496,26 @@ async def check_spec(
     return Checked(spec, plan, preview, existing, previous)
 
 
+async def check_references(
+    session: AsyncSession, values: Mapping[str, Any]
+) -> dict[str, FieldError]:
+    """The plan and org units an unparseable input names, so a form with a bad date also
+    says at once that a unit is unknown."""
+    errors: dict[str, FieldError] = {}
+    plan = _text(values.get("plan"))
+    if plan is not None and await plan_store.get_plan_by_key(session, plan) is None:
+        errors["plan"] = FieldError("admin.error.unknown_plan", {"plan": plan})
+    units = _names(values.get("org_units"))
+    if units:
+        known = set((await session.execute(select(OrgUnit.key))).scalars())
+        missing = [k for k in units if k not in known]
+        if missing:
+            errors["org_units"] = FieldError(
+                "admin.error.unknown_org_units", {"keys": ", ".join(missing)}
+            )
+    return errors
+
+
 @dataclass(frozen=True)
 class CreateResult:
     round: ReportingRound
