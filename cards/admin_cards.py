@@ -140,7 +140,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
         layout.choice_set(
             PLAN,
             label=tx.t("admin.form.plan"),
-            choices=[(key, _plain(name)) for key, name in form.plans],
+            choices=list(form.plans),  # choice titles are plain text, not markdown
             value=values.get(PLAN),
             placeholder=tx.t("admin.form.plan_placeholder"),
             required=True,
@@ -156,7 +156,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
             "style": "compact",
             "isMultiSelect": True,
             "placeholder": tx.t("admin.form.org_units_placeholder"),
-            "choices": _choices([(key, _plain(label)) for key, label in form.org_units]),
+            "choices": _choices(form.org_units),
             **_value(values, ORG_UNITS),
         }
     )

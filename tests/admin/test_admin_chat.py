@@ -58,6 +58,11 @@ def press(card: Card, verb: str, **typed: str) -> dict[str, Any]:
     return data
 
 
+async def stored_state(session: AsyncSession, rnd: ReportingRound) -> RoundState:
+    await session.refresh(rnd)
+    return rnd.state
+
+
 def button(preview: Card, start: str) -> dict[str, Any]:
     """The preview's "Open now" or "Schedule" button."""
     return next(a for a in cardtools.actions(preview) if a.get("data", {}).get("start") == start)
@@ -134,8 +139,7 @@ async def test_others_are_refused_and_nothing_changes(
             bot, bot.card_action(user=r.anna, verb=verb, data={"round_id": rnd.id})
         )
         assert "bara administratörer" in cardtools.all_text(refused)
-    await session.refresh(rnd)
-    assert rnd.state == RoundState.OPEN
+    assert await stored_state(session, rnd) == RoundState.OPEN
     assert await audit_actions(session) == ["round.create", "round.open"]
 
 
@@ -295,8 +299,7 @@ async def test_the_round_list_extends_closes_and_copies(
         bot.card_action(user=r.admin, verb=verbs.ADMIN_CONFIRM_CLOSE, data={"round_id": rnd.id}),
     )
     assert "Stänga Tertial 1 2027?" in cardtools.all_text(confirm)
-    await session.refresh(rnd)
-    assert rnd.state == RoundState.OPEN  # asking is not closing
+    assert await stored_state(session, rnd) == RoundState.OPEN  # asking is not closing
     closed = await invoke(
         bot,
         bot.card_action(
@@ -304,8 +307,7 @@ async def test_the_round_list_extends_closes_and_copies(
         ),
     )
     assert "Omgången Tertial 1 2027 är stängd." in cardtools.all_text(closed)
-    await session.refresh(rnd)
-    assert rnd.state == RoundState.CLOSED
+    assert await stored_state(session, rnd) == RoundState.CLOSED
     assert await count(session, RoundSummary) == 1
     actors = await audit_actions(session)
     assert actors[-2:] == ["round.extend", "round.close"]
