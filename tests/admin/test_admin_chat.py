@@ -4,6 +4,7 @@ everyone else, and a manager's late answer after the round closed."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -272,7 +273,9 @@ async def test_the_round_list_extends_closes_and_copies(
     text = cardtools.all_text(listed)
     assert "Tertial 1 2027" in text and "Öppen" in text
     assert "Svar: 0 av 6 punkter, 0 av 3 personer klara." in text
-    assert "Utskick: 0 skickade, 0 misslyckade, 3 väntar." in text
+    # However far a running sender got: three cards, none failed.
+    fanout = re.search(r"Utskick: (\d+) skickade, 0 misslyckade, (\d+) väntar\.", text)
+    assert fanout is not None and int(fanout[1]) + int(fanout[2]) == 3
 
     new_deadline = rnd.deadline_at + timedelta(days=7)
     day, clock = local(new_deadline)
