@@ -27,6 +27,7 @@ from bot.logging_setup import bind, correlation_middleware, register_secret
 from dialogs.context import Deps
 from services.config import Settings
 from services.tokens import MsalTokenProvider, TokenError, TokenProvider
+from services.workers import build_workers
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,18 @@ def create_app(
         app[AGENT] = build_agent(deps, connections)
         yield
 
+    async def workers(app: web.Application) -> AsyncIterator[None]:
+        # Outbox sender and round scheduler run inside the server: no cron needed.
+        runner = build_workers(
+            settings, app[SESSIONS], app[HTTP], token_provider=token_provider, clock=clock
+        )
+        await runner.start()
+        yield
+        await runner.stop()
+
     app.cleanup_ctx.extend([store, clients, bot])
+    if settings.workers.enabled:
+        app.cleanup_ctx.append(workers)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", health.healthz)
     return app

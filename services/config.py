@@ -9,6 +9,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from services.worker_settings import WorkerSettings
+
 
 def default_database_url() -> str:
     data_dir = Path(user_data_dir("lagesbot", appauthor=False))
@@ -54,6 +56,8 @@ class Settings:
     authority: str = ""
     # Extra CA bundle for outbound TLS (a corporate proxy, or the tests' local servers).
     tls_ca_bundle: str = ""
+    # Outbox sender and round scheduler (see services/worker_settings.py); off unless enabled.
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
     # Microsoft Graph (people sync, proactive install, intranet); see README.
     graph_url: str = "https://graph.microsoft.com/v1.0"
     graph_client_id: str = ""
@@ -106,6 +110,7 @@ class Settings:
             default_time_zone=env.get("LAGESBOT_DEFAULT_TIME_ZONE", defaults.default_time_zone),
             authority=env.get("LAGESBOT_AUTHORITY", ""),
             tls_ca_bundle=env.get("LAGESBOT_CA_BUNDLE", ""),
+            workers=WorkerSettings.from_env(env),
             graph_url=env.get("LAGESBOT_GRAPH_URL", defaults.graph_url).rstrip("/"),
             graph_client_id=env.get("LAGESBOT_GRAPH_CLIENT_ID", ""),
             graph_client_secret=env.get("LAGESBOT_GRAPH_CLIENT_SECRET", ""),

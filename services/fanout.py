@@ -8,11 +8,15 @@ than the moment it was posted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards.status_card import create_status_card, status_card_page_size
+from services.status_view import build_status_view, language_of
 from storage import outbox
 from storage.models import (
     ConversationKind,
@@ -21,8 +25,10 @@ from storage.models import (
     OutboxKind,
     OutboxOperation,
     OutboxState,
+    Person,
     ReportingRound,
     ReportRequest,
+    RoundState,
 )
 
 # Jobs that only make sense while the round is open; closing the round cancels those not sent.
@@ -65,6 +71,7 @@ async def enqueue_round_requests(session: AsyncSession, rnd: ReportingRound, now
                 select(ReportRequest)
                 .where(ReportRequest.round_id == rnd.id)
                 .order_by(ReportRequest.id)
+                .execution_options(populate_existing=True)
             )
         ).scalars()
     )
@@ -127,9 +134,50 @@ async def enqueue_round_closed(session: AsyncSession, rnd: ReportingRound, now: 
             select(ReportRequest)
             .where(ReportRequest.round_id == rnd.id, ReportRequest.card_activity_id.is_not(None))
             .order_by(ReportRequest.id)
+            # The sender updates these rows in its own sessions; read what is stored now.
+            .execution_options(populate_existing=True)
         )
     ).scalars()
     written = 0
     for request in requests:
         written += await enqueue_closed_update(session, request, now)
     return written
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    card: dict[str, Any] | None
+    cancel_reason: str | None = None
+
+
+async def render_request_card(
+    session: AsyncSession, request: ReportRequest, rnd: ReportingRound, now: datetime
+) -> dict[str, Any]:
+    """The owner's status card (first page) as stored now, in the owner's language: the form
+    while the round is open, read-only once it is closed."""
+    person = await session.get(Person, request.person_id)
+    assert person is not None  # requests reference people by foreign key
+    view = await build_status_view(
+        session,
+        request=request,
+        rnd=rnd,
+        person=person,
+        language=language_of(person.preferred_language),
+        now=now,
+        page=1,
+        page_size=status_card_page_size,
+    )
+    return create_status_card(view)
+
+
+async def render_job_card(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard:
+    """The card of a REQUEST or ROUND_CLOSED job, or why it is not to be sent any more."""
+    request = None if job.request_id is None else await session.get(ReportRequest, job.request_id)
+    rnd = None if request is None else await session.get(ReportingRound, request.round_id)
+    if request is None or rnd is None:
+        return RenderedCard(None, "request not found")
+    if job.kind == OutboxKind.REQUEST and rnd.state == RoundState.CLOSED:
+        return RenderedCard(None, "round closed before the card was sent")
+    if job.kind == OutboxKind.ROUND_CLOSED and rnd.state != RoundState.CLOSED:
+        return RenderedCard(None, "round is not closed")
+    return RenderedCard(await render_request_card(session, request, rnd, now))

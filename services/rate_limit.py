@@ -1,0 +1,109 @@
+"""Pacing of Bot Connector calls: per tenant (Teams allows about 50 proactive messages per
+second per app per tenant) and per conversation (Teams limits each thread separately).
+
+Each limiter spaces calls evenly (no burst): one call every ``1 / rate`` seconds, measured
+from when the previous call was let through, so no one-second window ever holds more than
+``rate`` calls. A small safety margin keeps the rate at the far end under the limit even when
+network latency varies between calls. A 429 pauses the tenant's limiter for the Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+HARD_CAP_PER_SECOND = 50.0
+# Requests leave slightly slower than the nominal rate: latency jitter between two calls can
+# otherwise bring their arrivals closer together than the interval they were sent at.
+SAFETY_MARGIN = 0.03
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def clamp_rate(rate: float) -> float:
+    """A configured rate within (0, 50] calls per second."""
+    if rate <= 0:
+        raise ValueError("a send rate must be positive")
+    return min(rate, HARD_CAP_PER_SECOND)
+
+
+@dataclass
+class PacedLimiter:
+    rate: float
+    monotonic: Monotonic = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    _last: float = float("-inf")
+    _paused_until: float = 0.0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def interval(self) -> float:
+        return (1.0 + SAFETY_MARGIN) / clamp_rate(self.rate)
+
+    async def acquire(self) -> None:
+        """Wait for the next slot. Waiters are served one at a time, in order, and the
+        spacing is measured from when the previous caller actually got its slot: after the
+        event loop was held up, overdue callers do not all go out at once."""
+        async with self._lock:
+            while True:
+                wait = max(self._last + self.interval, self._paused_until) - self.monotonic()
+                if wait <= 0:
+                    break
+                await self.sleep(wait)
+            self._last = self.monotonic()
+
+    def pause(self, seconds: float) -> None:
+        """Nothing goes out before ``seconds`` from now (the service said 429)."""
+        self._paused_until = max(self._paused_until, self.monotonic() + seconds)
+
+
+@dataclass
+class SendPacer:
+    """All limiters of one sender process. ``share`` divides the tenant rate between the
+    sender processes that are alive (from their heartbeats), so two instances together keep
+    to the configured rate."""
+
+    tenant_rate: float
+    conversation_interval: float = 1.0
+    tenant_rates: dict[str, float] = field(default_factory=dict)
+    monotonic: Monotonic = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    share: int = 1
+    _tenants: dict[str, PacedLimiter] = field(default_factory=dict)
+    _conversations: dict[str, float] = field(default_factory=dict)
+
+    def rate_for(self, tenant: str) -> float:
+        configured = clamp_rate(self.tenant_rates.get(tenant, self.tenant_rate))
+        return configured / max(1, self.share)
+
+    def tenant(self, tenant: str) -> PacedLimiter:
+        limiter = self._tenants.get(tenant)
+        if limiter is None:
+            limiter = PacedLimiter(self.rate_for(tenant), self.monotonic, self.sleep)
+            self._tenants[tenant] = limiter
+        limiter.rate = self.rate_for(tenant)
+        return limiter
+
+    def set_share(self, share: int) -> None:
+        self.share = max(1, share)
+
+    async def acquire(self, tenant: str, conversation_id: str | None) -> None:
+        """Wait until a call for ``tenant`` into ``conversation_id`` may go out."""
+        if conversation_id is not None and self.conversation_interval > 0:
+            now = self.monotonic()
+            slot = max(now, self._conversations.get(conversation_id, 0.0))
+            self._conversations[conversation_id] = slot + self.conversation_interval
+            if slot > now:
+                await self.sleep(slot - now)
+            self._forget_old_conversations(now)
+        await self.tenant(tenant).acquire()
+
+    def pause(self, tenant: str, seconds: float) -> None:
+        self.tenant(tenant).pause(seconds)
+
+    def _forget_old_conversations(self, now: float) -> None:
+        if len(self._conversations) > 10_000:
+            self._conversations = {c: t for c, t in self._conversations.items() if t > now}

@@ -1,0 +1,162 @@
+"""The in-process scheduler of `lagesbot serve`: no cron needed.
+
+Each tick (every ``scheduler_interval_seconds``):
+1. opens SCHEDULED rounds whose ``opens_at`` has passed (writing their request jobs);
+2. writes due reminder jobs (services/reminders.py);
+3. writes due escalation jobs (services/escalation.py);
+4. writes due steering-group digest jobs (services/digest_posting.py);
+5. refreshes this worker's heartbeat.
+
+Several instances may tick at the same time: a round is opened under a row lock (PostgreSQL
+``FOR UPDATE SKIP LOCKED``), and every job has a unique dedupe key, so a second instance's
+tick writes nothing new. Each step runs in its own transaction, so one failing step does not
+hold back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services import digest_posting, escalation, reminders, rounds
+from services.sender import Clock, new_worker_id, utc_now, write_heartbeat
+from services.worker_settings import WorkerSettings
+from storage.models import ReportingRound, RoundState
+
+log = logging.getLogger(__name__)
+
+SCHEDULER_ACTOR = "lagesbot-scheduler"
+T = TypeVar("T")
+
+
+@dataclass
+class TickResult:
+    opened: list[int] = field(default_factory=list)
+    reminders: int = 0
+    escalations: int = 0
+    digests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scheduler:
+    sessions: async_sessionmaker[AsyncSession]
+    settings: WorkerSettings
+    clock: Clock = utc_now
+    worker_id: str = field(default_factory=lambda: new_worker_id("scheduler"))
+    _started_at: datetime | None = None
+    ticks: int = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # a tick must never end the loop
+                log.exception("scheduler tick failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    stop.wait(), timeout=self.settings.scheduler_interval_seconds
+                )
+
+    async def tick(self) -> TickResult:
+        now = self.clock()
+        result = TickResult()
+        result.opened = await self._step(result, "open rounds", self.open_due_rounds, now) or []
+        hours = self.settings.working_hours
+
+        async def due_reminders(session: AsyncSession) -> int:
+            return await reminders.enqueue_due_reminders(session, now, hours=hours)
+
+        async def due_escalations(session: AsyncSession) -> int:
+            return await escalation.enqueue_due_escalations(session, now, hours=hours)
+
+        async def due_digests(session: AsyncSession) -> int:
+            return await digest_posting.enqueue_due_digests(session, now)
+
+        result.reminders = await self._in_transaction(result, "reminders", due_reminders) or 0
+        result.escalations = await self._in_transaction(result, "escalations", due_escalations) or 0
+        result.digests = await self._in_transaction(result, "digests", due_digests) or 0
+        self.ticks += 1
+        await self._step(result, "heartbeat", self.heartbeat, now)
+        return result
+
+    async def _step(
+        self,
+        result: TickResult,
+        name: str,
+        step: Callable[[datetime], Awaitable[T]],
+        now: datetime,
+    ) -> T | None:
+        try:
+            return await step(now)
+        except Exception as exc:
+            log.exception("scheduler step %s failed", name)
+            result.errors.append(f"{name}: {type(exc).__name__}")
+            return None
+
+    async def _in_transaction(
+        self,
+        result: TickResult,
+        name: str,
+        step: Callable[[AsyncSession], Awaitable[int]],
+    ) -> int | None:
+        try:
+            async with self.sessions() as session, session.begin():
+                return await step(session)
+        except Exception as exc:
+            log.exception("scheduler step %s failed", name)
+            result.errors.append(f"{name}: {type(exc).__name__}")
+            return None
+
+    async def open_due_rounds(self, now: datetime) -> list[int]:
+        """Open each due scheduled round in its own transaction, holding its row lock so a
+        second instance skips it instead of opening it concurrently."""
+        opened: list[int] = []
+        skipped: set[int] = set()
+        while True:
+            async with self.sessions() as session, session.begin():
+                query = (
+                    select(ReportingRound)
+                    .where(
+                        ReportingRound.state == RoundState.SCHEDULED,
+                        ReportingRound.opens_at <= now,
+                    )
+                    .order_by(ReportingRound.opens_at, ReportingRound.id)
+                    .limit(1)
+                )
+                if skipped:
+                    query = query.where(ReportingRound.id.not_in(skipped))
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                rnd = (await session.execute(query)).scalar_one_or_none()
+                if rnd is None:
+                    return opened
+                try:
+                    async with session.begin_nested():
+                        await rounds.open_round(session, rnd, now=now, actor=SCHEDULER_ACTOR)
+                except rounds.RoundError as exc:
+                    log.warning("scheduled round %s could not open: %s", rnd.id, exc)
+                    skipped.add(rnd.id)
+                    continue
+                opened.append(rnd.id)
+
+    async def heartbeat(self, now: datetime) -> None:
+        self._started_at = self._started_at or now
+        async with self.sessions() as session, session.begin():
+            await write_heartbeat(
+                session,
+                worker_id=self.worker_id,
+                role="scheduler",
+                now=now,
+                started_at=self._started_at,
+                details={"pid": os.getpid(), "ticks": self.ticks},
+            )
