@@ -278,6 +278,12 @@ class RoundPreviewView:
     copy_of_name: str | None = None
 
 
+def items_text(tx: texts.Texts, count: int) -> str:
+    return (
+        tx.t("admin.preview.item_one") if count == 1 else tx.t("admin.preview.items", count=count)
+    )
+
+
 def _hours_text(tx: texts.Texts, hours: int) -> str:
     if hours % 24 == 0:
         return tx.t("admin.duration.days", count=hours // 24)
@@ -339,7 +345,7 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
         owners.append(
             layout.fact_row(
                 label,
-                layout.text_block(tx.t("admin.preview.items", count=owner.items)),
+                layout.text_block(items_text(tx, owner.items)),
                 wide_title=True,
             )
         )

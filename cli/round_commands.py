@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards.admin_cards import items_text
 from services import round_admin, texts
 from services.config import Settings
 from services.round_admin import (
@@ -236,10 +237,9 @@ def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
             tx.t("admin.preview.summary", owners=len(shown.owners), items=shown.items),
         ]
         for owner in shown.owners[:MAX_OWNERS_SHOWN]:
-            lines.append(
-                "  "
-                + tx.t("admin.cli.owner_line", name=owner.name, upn=owner.upn, items=owner.items)
-            )
+            items = items_text(tx, owner.items)
+            line = tx.t("admin.cli.owner_line", name=owner.name, upn=owner.upn, items=items)
+            lines.append("  " + line)
         hidden = len(shown.owners) - MAX_OWNERS_SHOWN
         if hidden > 0:
             lines.append("  " + tx.t("admin.preview.more", count=hidden))

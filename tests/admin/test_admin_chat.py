@@ -187,7 +187,7 @@ async def test_preview_shows_who_is_asked_and_stores_nothing(
     text = cardtools.all_text(preview)
     assert "2 personer tillfrågas om 4 punkter." in text
     assert "Anna Lindqvist" in text and "3 punkter" in text
-    assert "Bo Ek" in text and "1 punkter" in text
+    assert "Bo Ek" in text and "1 punkt" in text and "1 punkter" not in text
     assert "Cecilia Berg" not in text
     assert "Hälso- och sjukvårdsnämnden" in text
     assert "23 nov. 2026 13:00" in text and "4 dec. 2026 16:00" in text

@@ -122,7 +122,7 @@ def test_open_extend_progress_close_and_copy(database_url: str, tmp_path: Path) 
     code, out = run(database_url, "round", "preview", "tertial-1-2027")
     assert code == 0, out
     assert "Anna Lindqvist <anna.lindqvist@region-exempel.se>: 3 punkter" in out
-    assert "Bo Ek <bo.ek@region-exempel.se>: 1 punkter" in out
+    assert "Bo Ek <bo.ek@region-exempel.se>: 1 punkt" in out
     assert "Cecilia" not in out
 
     code, out = run(database_url, "round", "open", "tertial-1-2027", "--actor", "agneta")
