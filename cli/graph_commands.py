@@ -51,15 +51,14 @@ async def _in_transaction(
 ) -> T:
     engine = create_engine(settings.database_url)
     try:
-        async with graph_factory(settings) as graph:
-            async with create_session_factory(engine)() as session:
-                try:
-                    result = await work(session, graph)
-                except BaseException:
-                    await session.rollback()
-                    raise
-                await session.commit()
-                return result
+        async with graph_factory(settings) as graph, create_session_factory(engine)() as session:
+            try:
+                result = await work(session, graph)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
     finally:
         await engine.dispose()
 
@@ -171,7 +170,9 @@ def publish(
         _fail(tx, "intranet.site_missing")
     who = _actor(actor)
 
-    async def work(session: AsyncSession, graph: Graph) -> tuple[str | None, str | None, str | None]:
+    async def work(
+        session: AsyncSession, graph: Graph
+    ) -> tuple[str | None, str | None, str | None]:
         summary = await publish_round(
             session,
             graph,

@@ -37,9 +37,7 @@ class NoInstaller:
 
 
 class GraphInstaller:
-    def __init__(
-        self, graph: Graph, catalog_app_id: str, *, tenant_id: str | None = None
-    ) -> None:
+    def __init__(self, graph: Graph, catalog_app_id: str, *, tenant_id: str | None = None) -> None:
         self.graph = graph
         self.catalog_app_id = catalog_app_id
         # The app registration's own tenant: Graph app-only tokens reach only that tenant.

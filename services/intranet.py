@@ -52,11 +52,14 @@ class PublishRefused(ValueError):
         self.params = params
 
 
-async def _default_workbook(session: AsyncSession, round_id: int) -> bytes:
-    from services import export_xlsx  # type: ignore[attr-defined, unused-ignore]
+def _default_workbook(language: str) -> Workbook:
+    async def workbook(session: AsyncSession, round_id: int) -> bytes:
+        # Imported here: the export pulls in openpyxl, which only publishing needs.
+        from services.export_xlsx import round_workbook
 
-    data: bytes = await export_xlsx.round_workbook(session, round_id)
-    return data
+        return await round_workbook(session, round_id, language=language)
+
+    return workbook
 
 
 def _slug(text: str) -> str:
@@ -74,6 +77,15 @@ def _hex(colour: str) -> tuple[int, int, int]:
     return (int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16))
 
 
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # DejaVu has å, ä, ö and the dashes of Swedish titles; Pillow's built-in font is the
+    # fallback on a server without it.
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
 def heat_map_png(
     grid: pd.DataFrame,
     *,
@@ -87,12 +99,13 @@ def heat_map_png(
     rows = [int(v) for v in grid.index]
     columns = [int(v) for v in grid.columns]
     cell, left, top, bottom = 96, 90, 60, 70
-    width = left + cell * len(columns) + 20
+    font = _font(18)
+    big = _font(32)
+    title_width = int(font.getlength(title)) if hasattr(font, "getlength") else 0
+    width = max(left + cell * len(columns) + 20, left + title_width + 20)
     height = top + cell * len(rows) + bottom
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=18)
-    big = ImageFont.load_default(size=32)
     draw.text((left, 18), title, fill="black", font=font)
 
     def colour(score: int) -> tuple[int, int, int]:
@@ -109,17 +122,21 @@ def heat_map_png(
             draw.rectangle(
                 [x, y, x + cell - 2, y + cell - 2], fill=colour(likelihood * consequence)
             )
-            count = int(grid.loc[likelihood, consequence])
+            count = int(grid.to_numpy()[r, c])
             if count:
                 draw.text(
                     (x + cell // 2, y + cell // 2), str(count), fill="black", font=big, anchor="mm"
                 )
     axis_y = top + cell * len(rows)
     for c, consequence in enumerate(columns):
-        draw.text((left + c * cell + cell // 2 - 5, axis_y + 6), str(consequence), fill="black", font=font)
+        draw.text(
+            (left + c * cell + cell // 2 - 5, axis_y + 6), str(consequence), fill="black", font=font
+        )
     draw.text((left, axis_y + 36), consequence_label, fill="black", font=font)
     label = Image.new("RGB", (cell * len(rows), 24), "white")
-    ImageDraw.Draw(label).text((0, 0), likelihood_label, fill="black", font=font)
+    ImageDraw.Draw(label).text(
+        (label.width // 2, 12), likelihood_label, fill="black", font=font, anchor="mm"
+    )
     image.paste(label.rotate(90, expand=True), (8, top))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -153,7 +170,9 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
         + "</p>",
     ]
     if info.closed_at is not None:
-        intro.append(f"<p>{_e(tx.t('intranet.closed_at', date=tx.format_date(info.closed_at)))}</p>")
+        intro.append(
+            f"<p>{_e(tx.t('intranet.closed_at', date=tx.format_date(info.closed_at)))}</p>"
+        )
     if export_url:
         intro.append(f'<p><a href="{_e(export_url)}">{_e(tx.t("intranet.export_link"))}</a></p>')
 
@@ -188,15 +207,15 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
 
     if not digest.risks.empty:
         risks = [f"<h3>{_e(tx.t('intranet.risks_heading'))}</h3><ul>"]
-        for row in digest.risks.head(MAX_LISTED).itertuples():
+        for risk in digest.risks.head(MAX_LISTED).to_dict("records"):
             risks.append(
-                f"<li><strong>{_e(row.title)}</strong> ({_e(row.owner_name)}): "
+                f"<li><strong>{_e(risk['title'])}</strong> ({_e(risk['owner_name'])}): "
                 + _e(
                     tx.t(
                         "intranet.risk_score",
-                        likelihood=int(row.likelihood),
-                        consequence=int(row.consequence),
-                        score=int(row.score),
+                        likelihood=int(risk["likelihood"]),
+                        consequence=int(risk["consequence"]),
+                        score=int(risk["score"]),
                     )
                 )
                 + "</li>"
@@ -209,9 +228,7 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
 # --- publishing ---------------------------------------------------------------------------
 
 
-async def _summary_for(
-    session: AsyncSession, rnd: ReportingRound, actor: str
-) -> RoundSummary:
+async def _summary_for(session: AsyncSession, rnd: ReportingRound, actor: str) -> RoundSummary:
     summary = (
         await session.execute(select(RoundSummary).where(RoundSummary.round_id == rnd.id))
     ).scalar_one_or_none()
@@ -250,7 +267,7 @@ async def publish_round(
     digest = await load_digest(session, rnd, Scope(), language)
     folder = f"{library_path.strip('/')}/{_slug(rnd.key)}"
     try:
-        content = await (workbook or _default_workbook)(session, rnd.id)
+        content = await (workbook or _default_workbook(language))(session, rnd.id)
         export = await graph.upload_file(
             site_id, f"{folder}/{_slug(rnd.key)}.xlsx", content, XLSX_TYPE
         )

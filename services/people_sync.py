@@ -25,7 +25,8 @@ from storage import audit
 from storage import people as people_store
 from storage.models import Person, Plan, PlanItem, SyncState
 
-DELTA_KEY = "graph.users.delta"
+# sync_state key of the Graph delta link for users.
+DELTA_KEY = "people_sync:users_delta_link"
 
 
 class SyncNotConfigured(ValueError):
@@ -155,9 +156,7 @@ class _Sync:
             user = full
         if user.manager_id is not None:
             self.managers[user.object_id.lower()] = user.manager_id.lower()
-        language = (
-            normalise_language(user.preferred_language) if user.preferred_language else None
-        )
+        language = normalise_language(user.preferred_language) if user.preferred_language else None
         if person is None:
             assert user.upn is not None and user.display_name is not None
             if await people_store.get_by_upn(self.session, user.upn) is not None:
@@ -209,9 +208,7 @@ class _Sync:
             if person is None or person.erased_at is not None:
                 continue
             manager = (
-                await people_store.get_by_entra_id(self.session, manager_id)
-                if manager_id
-                else None
+                await people_store.get_by_entra_id(self.session, manager_id) if manager_id else None
             )
             if manager_id and manager is None:
                 self.report.managers_outside_scope += 1
@@ -277,9 +274,9 @@ async def sync_people(
         # synced people no longer in any group have left the scope.
         active = {p.entra_object_id for p in await sync.synced_people()}
         for object_id in sorted(members - sync.seen - active):
-            user = await graph.get_user(object_id)
-            if user is not None and user.account_enabled is not False:
-                await sync.upsert(user)
+            member = await graph.get_user(object_id)
+            if member is not None and member.account_enabled is not False:
+                await sync.upsert(member)
         for person in await sync.synced_people():
             if person.entra_object_id not in members:
                 sync.leave(person)

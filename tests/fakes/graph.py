@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -355,8 +356,8 @@ class GraphFake:
         if skip:
             if skip not in self._skip:
                 return graph_error(400, "Request_BadRequest", "Invalid skip token.")
-            items, start, delta = self._skip.pop(skip)
-            return self._page(items, start, self.page_size, path, delta)
+            remaining, start, delta = self._skip.pop(skip)
+            return self._page(remaining, start, self.page_size, path, delta)
         select_param = request.query.get("$select")
         select = select_param.split(",") if select_param else None
         want_manager = select is not None and "manager" in select
@@ -450,7 +451,11 @@ class GraphFake:
         value = [
             {
                 "id": installation,
-                "teamsApp": {"id": app_id, "externalId": self.bot_app_id, "displayName": "Lägesbot"},
+                "teamsApp": {
+                    "id": app_id,
+                    "externalId": self.bot_app_id,
+                    "displayName": "Lägesbot",
+                },
             }
             for (owner, app_id), installation in self.installations.items()
             if owner == user and (wanted is None or wanted.group(1) == app_id)
@@ -495,7 +500,8 @@ class GraphFake:
         pages = [
             self._page_json(p)
             for p in self.pages.values()
-            if p.site_id == site and (wanted is None or p.name == wanted.group(1).replace("''", "'"))
+            if p.site_id == site
+            and (wanted is None or p.name == wanted.group(1).replace("''", "'"))
         ]
         return web.json_response({"value": pages})
 
@@ -574,7 +580,10 @@ class GraphFake:
         found = self.shared.get(url)
         if found is None:
             return graph_error(404, "itemNotFound", "The sharing link no longer exists.")
-        body: dict[str, Any] = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, url)), "name": found["name"]}
+        body: dict[str, Any] = {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, url)),
+            "name": found["name"],
+        }
         body["webUrl"] = url
         if "listItem" in request.query.get("$expand", ""):
             fields = {"Title": found["title"]} if found["title"] else {}
@@ -641,7 +650,10 @@ async def start(
     return RunningGraph(graph, token_endpoint, ca_path, [token_server, graph_server])
 
 
-DEMO_SITE_ID = "region-exempel.sharepoint.com,1f2e3d4c-0000-4000-8000-000000000001,5a6b7c8d-0000-4000-8000-000000000002"
+DEMO_SITE_ID = (
+    "region-exempel.sharepoint.com,"
+    "1f2e3d4c-0000-4000-8000-000000000001,5a6b7c8d-0000-4000-8000-000000000002"
+)
 DEMO_GROUP_ID = "0b5e0000-0000-4000-8000-00000000d3e0"
 DEMO_CATALOG_APP_ID = "1a2b3c4d-0000-4000-8000-00000000ca7a"
 
@@ -672,7 +684,6 @@ def seed_from_people_csv(graph: GraphFake, people_csv: Path) -> None:
 
 
 async def _serve(port: int, directory: Path, people_csv: Path | None) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
     graph = GraphFake(page_size=20)
     if people_csv is not None:
         seed_from_people_csv(graph, people_csv)
@@ -703,10 +714,9 @@ def main() -> None:
         help="people CSV to seed the directory from (the demo region by default)",
     )
     args = parser.parse_args()
-    try:
+    args.dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.port, args.dir, args.people))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

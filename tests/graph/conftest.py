@@ -13,7 +13,10 @@ from services.graph.client import MsGraph, RetryPolicy
 from tests.fakes import graph as graph_fake
 from tests.fakes.graph import GraphFake, RunningGraph
 
-SITE_ID = "region-exempel.sharepoint.com,11111111-0000-4000-8000-000000000001,22222222-0000-4000-8000-000000000002"
+SITE_ID = (
+    "region-exempel.sharepoint.com,"
+    "11111111-0000-4000-8000-000000000001,22222222-0000-4000-8000-000000000002"
+)
 SITE_URL = "https://region-exempel.sharepoint.com/sites/intranat"
 CATALOG_APP_ID = "1a2b3c4d-0000-4000-8000-00000000ca7a"
 GROUP_ID = "0b5e0000-0000-4000-8000-00000000d3e0"

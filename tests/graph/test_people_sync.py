@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.people_sync import DELTA_KEY, SyncNotConfigured, SyncScope, sync_people
 from storage import people as people_store
-from storage.models import AuditEntry, Person, Plan, PlanItem, SyncState
-from tests.factories import NOW, ItemKind
+from storage.models import AuditEntry, ItemKind, Person, Plan, PlanItem, SyncState
+from tests.factories import NOW
 from tests.graph.conftest import GROUP_ID, GraphSetup
 
 KARIN = "c1b46a11-a07c-5b88-8336-da2de401d2b7"
@@ -92,7 +92,11 @@ async def test_the_first_sync_stores_everyone_in_the_group_with_manager_and_lang
     state = await session.get(SyncState, DELTA_KEY)
     assert state is not None and "deltatoken" in state.value
     audit = (await session.execute(select(AuditEntry))).scalars().one()
-    assert (audit.actor, audit.action, audit.details["created"]) == ("cli:admin", "people.synced", 3)
+    assert (audit.actor, audit.action, audit.details["created"]) == (
+        "cli:admin",
+        "people.synced",
+        3,
+    )
 
 
 async def test_the_second_sync_reads_only_changes_and_applies_only_them(
