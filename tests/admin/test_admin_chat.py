@@ -172,7 +172,30 @@ async def test_invalid_input_comes_back_with_errors_beside_the_fields(
     )
     assert cardtools.text_after_input(again, "opens_date") == ["Måste fyllas i."]
     assert cardtools.text_after_input(again, "name") == ["Måste fyllas i."]
+
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "opens_date": "2026-02-30"})
+    again = await invoke(
+        bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
+    )
+    assert cardtools.text_after_input(again, "opens_time") == [
+        "Ange datum och tid, t.ex. 2027-05-07 16:00 (är 2026-02-30 13:00)."
+    ]
+
+    # The plan has no assignments: nobody would be asked.
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "kinds": "assignment"})
+    again = await invoke(
+        bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
+    )
+    assert cardtools.text_after_input(again, "kinds") == [
+        "Inga punkter med ägare finns i det här urvalet. Välj andra enheter eller typer."
+    ]
+    create = await invoke(
+        bot,
+        bot.card_action(user=r.admin, verb=verbs.ADMIN_CREATE_ROUND, data={**data, "start": "now"}),
+    )
+    assert "Ingenting har sparats" in cardtools.all_text(create)
     assert await count(session, ReportingRound) == 0
+    assert await audit_actions(session) == []
 
 
 async def test_preview_shows_who_is_asked_and_stores_nothing(
