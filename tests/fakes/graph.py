@@ -38,8 +38,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from tests.fakes import entra
 from tests.fakes.entra import EntraTokenEndpoint
@@ -594,6 +597,49 @@ class GraphFake:
 def split_link(link: str) -> tuple[str, dict[str, list[str]]]:
     parts = urlsplit(link)
     return parts.path, parse_qs(parts.query)
+
+
+@dataclass
+class CertificateTokenEndpoint(EntraTokenEndpoint):
+    """The token endpoint also accepting a client assertion (certificate credentials): a JWT
+    signed with the app's certificate, as msal sends it, checked against ``certificate_pem``."""
+
+    certificate_pem: bytes = b""
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._metadata)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token_or_assertion)
+        return app
+
+    async def _token_or_assertion(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        assertion = form.get("client_assertion")
+        if not isinstance(assertion, str):
+            response: web.Response = await self._token(request)
+            return response
+        public_key = x509.load_pem_x509_certificate(self.certificate_pem).public_key()
+        assert isinstance(public_key, RSAPublicKey)
+        token_url = f"{self.base_url}/{request.match_info['tenant']}/oauth2/v2.0/token"
+        try:
+            claims = jwt.decode(
+                assertion,
+                public_key,
+                algorithms=["RS256", "PS256"],
+                audience=token_url,
+            )
+        except jwt.PyJWTError as exc:
+            return web.json_response(
+                {"error": "invalid_client", "error_description": f"AADSTS700027: {exc}"},
+                status=401,
+            )
+        if claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        token = f"entra-cert-{uuid.uuid4().hex}"
+        self.issued.append({"scope": str(form.get("scope", "")), "token": token})
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+        )
 
 
 @dataclass

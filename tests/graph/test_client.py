@@ -200,3 +200,35 @@ def test_a_certificate_file_becomes_msal_credentials(tmp_path: Path) -> None:
     assert credential["thumbprint"] == certificate.fingerprint(hashes.SHA1()).hex()
     key = serialization.load_pem_private_key(credential["private_key"].encode(), None)
     assert key.public_key().public_numbers() == certificate.public_key().public_numbers()  # type: ignore[union-attr]
+
+
+async def test_a_certificate_instead_of_a_secret_gets_a_token(tmp_path: Path) -> None:
+    from tests.fakes import graph as graph_fake
+    from tests.fakes.graph import CertificateTokenEndpoint, GraphFake
+    from tests.graph.conftest import settings_for
+
+    key_dir = tmp_path / "app"
+    key_dir.mkdir()
+    self_signed_tls(key_dir)
+    certificate_pem = (key_dir / "entra-test-ca.pem").read_bytes()
+    app_pem = tmp_path / "app.pem"
+    app_pem.write_bytes((key_dir / "entra-test-key.pem").read_bytes() + certificate_pem)
+    endpoint = CertificateTokenEndpoint(
+        tenant_id="72f988bf-0000-4000-8000-000000000001",
+        client_id="00000000-0000-4000-8000-00000000b07a",
+        client_secret="not-used",
+        certificate_pem=certificate_pem,
+    )
+    fake = GraphFake()
+    fake.add_user("u-1", "anna@region-exempel.se", "Anna")
+    running = await graph_fake.start(tmp_path, graph=fake, token_endpoint=endpoint)
+    try:
+        settings = replace(
+            settings_for(running), graph_client_secret="", graph_certificate_path=str(app_pem)
+        )
+        async with MsGraph.from_settings(settings) as client:
+            changes = await client.user_changes(None)
+        assert [u.object_id for u in changes.users] == ["u-1"]
+        assert endpoint.issued[0]["token"].startswith("entra-cert-")
+    finally:
+        await running.close()
