@@ -479,6 +479,15 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
                 associated_inputs="none",
             )
         )
+    if rnd.state == RoundState.OPEN and rnd.failed_count:
+        actions.append(
+            layout.execute(
+                tx.t("admin.action.retry_failed"),
+                verbs.ADMIN_RETRY_FAILED,
+                target,
+                associated_inputs="none",
+            )
+        )
     if rnd.state != RoundState.CLOSED:
         actions.append(_extend_action(tx, rnd, zone))
         actions.append(

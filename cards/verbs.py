@@ -17,6 +17,7 @@ ADMIN_EXTEND_ROUND = "lagesbot.admin.round.extend"
 ADMIN_CONFIRM_CLOSE = "lagesbot.admin.round.confirm_close"
 ADMIN_CLOSE_ROUND = "lagesbot.admin.round.close"
 ADMIN_COPY_ROUND = "lagesbot.admin.round.copy"
+ADMIN_RETRY_FAILED = "lagesbot.admin.round.retry_failed"
 ADMIN_VERBS: frozenset[str] = frozenset(
     {
         ADMIN_ROUND_FORM,
@@ -28,6 +29,7 @@ ADMIN_VERBS: frozenset[str] = frozenset(
         ADMIN_CONFIRM_CLOSE,
         ADMIN_CLOSE_ROUND,
         ADMIN_COPY_ROUND,
+        ADMIN_RETRY_FAILED,
     }
 )
 

@@ -378,6 +378,23 @@ def copy(
         typer.echo(line)
 
 
+@app.command("retry")
+def retry(
+    key: str = KEY_ARGUMENT, lang: str = LANG_OPTION, actor: str | None = ACTOR_OPTION
+) -> None:
+    """Skicka omgångens misslyckade kort igen (t.ex. när personerna har installerat appen)."""
+    language = _language(lang)
+    tx = texts.for_language(language)
+    who = _actor(actor)
+
+    async def work(session: AsyncSession) -> str:
+        rnd = await _round(session, key, language)
+        count = await round_admin.retry_failed(session, rnd, now=_now(), actor=who)
+        return tx.t("admin.done.retried", name=rnd.name, count=count)
+
+    typer.echo(_run(work, language))
+
+
 @app.command("progress")
 def progress(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
     """Svar och utskick för en omgång, med orsaken till varje misslyckat utskick."""

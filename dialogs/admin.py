@@ -421,6 +421,18 @@ async def extend(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     return await _list_card(admin, banner=banner)
 
 
+async def retry(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
+    rnd = await _target(admin, data)
+    if rnd is None:
+        return await _list_card(admin, banner=_unknown(admin), good=False)
+    try:
+        count = await round_admin.retry_failed(admin.session, rnd, now=admin.now, actor=admin.actor)
+    except RoundActionRefused as refused:
+        return await _list_card(admin, banner=_refusal(admin, refused), good=False)
+    banner = admin.tx.t("admin.done.retried", name=rnd.name, count=count)
+    return await _list_card(admin, banner=banner)
+
+
 async def confirm_close(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     rnd = await _target(admin, data)
     if rnd is None:
@@ -482,4 +494,5 @@ HANDLERS: dict[str, Handler] = {
     verbs.ADMIN_CONFIRM_CLOSE: _admin_only(confirm_close),
     verbs.ADMIN_CLOSE_ROUND: _admin_only(close),
     verbs.ADMIN_COPY_ROUND: _admin_only(copy),
+    verbs.ADMIN_RETRY_FAILED: _admin_only(retry),
 }

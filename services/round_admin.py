@@ -649,6 +649,26 @@ async def extend_deadline(
     return True
 
 
+async def retry_failed(
+    session: AsyncSession, rnd: ReportingRound, *, now: datetime, actor: str
+) -> int:
+    """Send the round's failed cards again (e.g. after the people installed the app)."""
+    if rnd.state == RoundState.CLOSED:
+        raise RoundActionRefused("admin.error.round_closed", name=rnd.name)
+    retried = await outbox_store.retry_failed(session, rnd.id, now=now)
+    if retried:
+        audit.record(
+            session,
+            actor=actor,
+            action="round.retry_failed",
+            target_type="round",
+            target_id=rnd.id,
+            details={"jobs": retried, "at": now.isoformat()},
+        )
+    await session.flush()
+    return retried
+
+
 # ---------------------------------------------------------------------------------------------
 # Progress and close
 

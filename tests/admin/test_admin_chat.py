@@ -17,12 +17,14 @@ from services.round_admin import parse_round_values
 from storage import rounds as round_store
 from storage.models import (
     OutboxKind,
+    OutboxState,
     ReportingRound,
     ReportRequest,
     Response,
     RoundState,
     RoundSummary,
 )
+from storage.outbox import mark_failed
 from tests import cardtools
 from tests.admin.helpers import Region, audit_actions, count, outbox_jobs, region, values
 from tests.bot.conftest import BotHarness
@@ -366,3 +368,31 @@ async def test_the_round_list_extends_closes_and_copies(
     await invoke(bot, bot.card_action(user=r.admin, verb=open_now["verb"], data=open_now["data"]))
     second = await round_store.get_round_by_key(session, "tertial-2-2027")
     assert second is not None and second.previous_round_id == rnd.id
+
+
+async def test_failed_cards_show_why_and_can_be_sent_again(
+    bot: BotHarness, session: AsyncSession
+) -> None:
+    r = await region(session)
+    spec = parse_round_values(values())
+    rnd = (await round_admin.create_round(session, spec, start="now", now=NOW, actor="admin")).round
+    job = next(j for j in await outbox_jobs(session, rnd.id) if j.person_id == r.bo.id)
+    mark_failed(job, status=403, error="Forbidden: the user blocked the bot")
+    await session.commit()
+
+    cards, _ = await say(bot, r.admin, "rundor")
+    text = cardtools.all_text(cards[0])
+    assert "Misslyckades: Bo Ek (403: Forbidden: the user blocked the bot)" in text
+    retried = await invoke(
+        bot,
+        bot.card_action(
+            user=r.admin,
+            verb=verbs.ADMIN_RETRY_FAILED,
+            data=press(cards[0], verbs.ADMIN_RETRY_FAILED),
+        ),
+    )
+    assert "1 misslyckade utskick försöker igen" in cardtools.all_text(retried)
+    await session.refresh(job)
+    assert job.state != OutboxState.FAILED
+    assert job.attempts == 0 or job.state == OutboxState.SENT
+    assert (await audit_actions(session))[-1] == "round.retry_failed"
