@@ -24,6 +24,7 @@ from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
 from bot.logging_setup import bind, correlation_middleware, register_secret
+from bot.turns import storable_id
 from dialogs.context import Deps
 from services.config import Settings
 from services.tokens import MsalTokenProvider, TokenError, TokenProvider
@@ -62,8 +63,7 @@ def _is_activity(body: Any) -> bool:
     conversation = body.get("conversation")
     return (
         isinstance(conversation, dict)
-        and isinstance(conversation.get("id"), str)
-        and bool(conversation["id"])
+        and storable_id(conversation.get("id"), "conversation_id") is not None
     )
 
 
@@ -132,6 +132,7 @@ def create_app(
     register_secret(settings.app_password)
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware])
     app[SETTINGS] = settings
+    app[health.WORKERS_EXPECTED] = settings.workers.enabled
 
     async def store(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)

@@ -8,12 +8,11 @@ orchestrator can act on the status code alone while an operator reads the detail
                                             "heartbeat_at": ..., "age_seconds": 4}]}}
 
 database: ``SELECT 1`` within ``DATABASE_TIMEOUT_SECONDS``.
-sender: read from ``worker_heartbeats``, which every running sender/scheduler refreshes.
-``ok`` when a heartbeat is younger than ``HEARTBEAT_STALE_SECONDS``; ``disabled`` when this
-deployment runs no workers (``WORKERS_EXPECTED`` set False); ``stale`` (unhealthy) when
-workers did report but none recently; ``missing`` when workers are expected but none ever
-reported (unhealthy only when ``WORKERS_EXPECTED`` is True, so a fresh install whose workers
-have not started yet is not reported down before they had a chance to).
+sender: from ``worker_heartbeats``, which every running sender and scheduler refreshes (all
+are listed). ``ok`` when a sender's heartbeat is younger than ``HEARTBEAT_STALE_SECONDS``;
+``disabled`` when this process runs no workers (``WORKERS_EXPECTED`` False, from
+``LAGESBOT_WORKERS``); otherwise ``stale`` when no sender reported recently (rows of stopped
+processes stay behind, stale) and ``missing`` when none ever did, both unhealthy.
 """
 
 from __future__ import annotations
@@ -31,12 +30,13 @@ from storage.models import WorkerHeartbeat
 
 DATABASE_TIMEOUT_SECONDS: Final = 2.0
 HEARTBEAT_STALE_SECONDS: Final = 120
+SENDER_ROLE: Final = "sender"
 
 Clock = Callable[[], datetime]
 
 ENGINE_KEY = web.AppKey("health_engine", AsyncEngine)
 CLOCK: web.AppKey[Clock] = web.AppKey("health_clock")
-# Whether this deployment runs senders/schedulers; unset = judge from the heartbeats alone.
+# Whether this process runs the sender and scheduler (create_app sets it from the settings).
 WORKERS_EXPECTED = web.AppKey("workers_expected", bool)
 
 
@@ -56,7 +56,7 @@ async def _database(engine: AsyncEngine) -> str:
     return "ok"
 
 
-async def _sender(engine: AsyncEngine, now: datetime, expected: bool | None) -> dict[str, Any]:
+async def _sender(engine: AsyncEngine, now: datetime, expected: bool) -> dict[str, Any]:
     async def read() -> list[Row[tuple[str, str, datetime]]]:
         query = select(
             WorkerHeartbeat.worker_id, WorkerHeartbeat.role, WorkerHeartbeat.heartbeat_at
@@ -77,8 +77,11 @@ async def _sender(engine: AsyncEngine, now: datetime, expected: bool | None) -> 
         }
         for beat in beats
     ]
-    fresh = any(w["age_seconds"] <= HEARTBEAT_STALE_SECONDS for w in workers)
-    if expected is False:
+    # Schedulers only queue messages; the sender is what delivers them.
+    fresh = any(
+        w["role"] == SENDER_ROLE and w["age_seconds"] <= HEARTBEAT_STALE_SECONDS for w in workers
+    )
+    if not expected:
         state = "disabled"
     elif fresh:
         state = "ok"
@@ -89,23 +92,19 @@ async def _sender(engine: AsyncEngine, now: datetime, expected: bool | None) -> 
     return {"state": state, "workers": workers}
 
 
-def _healthy(database: str, sender: dict[str, Any], expected: bool | None) -> bool:
-    if database != "ok":
-        return False
-    if sender["state"] in ("ok", "disabled"):
-        return True
-    return sender["state"] == "missing" and expected is None
+def _healthy(database: str, sender: dict[str, Any]) -> bool:
+    return database == "ok" and sender["state"] in ("ok", "disabled")
 
 
 async def healthz(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
-    expected = request.app.get(WORKERS_EXPECTED)
+    expected = request.app.get(WORKERS_EXPECTED, True)
     database = await _database(engine)
     if database == "ok":
         sender = await _sender(engine, request.app[CLOCK](), expected)
     else:
         sender = {"state": "unknown"}
-    healthy = _healthy(database, sender, expected)
+    healthy = _healthy(database, sender)
     body = {"status": "ok" if healthy else "degraded", "database": database, "sender": sender}
     return web.json_response(body, status=200 if healthy else 503)
 

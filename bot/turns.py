@@ -7,8 +7,11 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment
 from microsoft_agents.hosting.core import TurnContext
+from sqlalchemy import String
 
 from dialogs.context import Inbound, Reply
+from services.answers import storable
+from storage.models import ConversationReference
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -20,6 +23,21 @@ def _get(obj: Any, *path: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
+
+
+def _column_length(name: str) -> int:
+    column_type = ConversationReference.__table__.c[name].type
+    assert isinstance(column_type, String) and column_type.length is not None
+    return column_type.length
+
+
+def storable_id(value: Any, column: str) -> str | None:
+    """The value if the store can keep it in that column of conversation references, else
+    None: real Teams ids and locales are short and hold no NUL, so anything else is noise
+    (and would make PostgreSQL refuse the whole turn)."""
+    if not isinstance(value, str) or not value or not storable(value):
+        return None
+    return value if len(value) <= _column_length(column) else None
 
 
 def inbound_from(context: TurnContext) -> Inbound:
@@ -40,14 +58,14 @@ def inbound_from(context: TurnContext) -> Inbound:
         conversation_id=conversation.id if conversation is not None else "",
         conversation_type=(conversation.conversation_type if conversation else None) or "personal",
         service_url=activity.service_url or "",
-        user_object_id=sender.aad_object_id if sender is not None else None,
+        user_object_id=storable_id(sender.aad_object_id if sender else None, "user_aad_object_id"),
         user_name=sender.name if sender is not None else None,
-        tenant_id=tenant,
-        locale=activity.locale,
+        tenant_id=storable_id(tenant, "tenant_id"),
+        locale=storable_id(activity.locale, "locale"),
         text=text,
-        team_id=_get(channel_data, "team", "id"),
-        teams_channel_id=_get(channel_data, "channel", "id"),
-        bot_id=activity.recipient.id if activity.recipient is not None else None,
+        team_id=storable_id(_get(channel_data, "team", "id"), "team_id"),
+        teams_channel_id=storable_id(_get(channel_data, "channel", "id"), "channel_id"),
+        bot_id=storable_id(activity.recipient.id if activity.recipient else None, "bot_id"),
         reference=reference,
     )
 

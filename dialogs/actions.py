@@ -36,13 +36,14 @@ Handler = Callable[[Deps, Inbound, Mapping[str, Any]], Awaitable[ActionOutcome]]
 
 
 def _int(data: Mapping[str, Any], key: str, default: int | None = None) -> int | None:
+    """A non-negative id-sized integer, or None (ids beyond the store's range name no row)."""
     value = data.get(key, default)
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= answers.MAX_ROW_ID:
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        return int(value)
     return None
 
 

@@ -39,6 +39,10 @@ from storage.models import (
 )
 
 _INPUT_ID = re.compile(r"^(status|likelihood|consequence|comment|value)\.(\d{1,18})$")
+# Row ids are 32-bit integers in the store; a larger id names no row, and PostgreSQL refuses
+# to even compare with it, so such ids are refused before any query.
+MAX_ROW_ID = 2**31 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_ITEMS_PER_SUBMIT = 500
 VALUE_LIMIT = Decimal("1e14")
 
@@ -92,22 +96,34 @@ class MalformedSubmission(ValueError):
     """The action data is not a status submission at all (wrong shape or types)."""
 
 
+def _is_number(text: str) -> bool:
+    # str.isdigit() alone admits "²", which int() refuses.
+    return text.isascii() and text.isdigit()
+
+
 def _as_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise MalformedSubmission(f"{name} must be an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
+    if isinstance(value, str) and _is_number(value.strip()) and len(value.strip()) <= 18:
         return int(value.strip())
     raise MalformedSubmission(f"{name} must be an integer")
+
+
+def _row_id(value: Any, name: str) -> int:
+    number = _as_int(value, name)
+    if not 0 <= number <= MAX_ROW_ID:
+        raise MalformedSubmission(f"{name} is not a known id")
+    return number
 
 
 def parse_submission(data: Mapping[str, Any]) -> Submission:
     """Turn Action.Execute data into a Submission, refusing anything of the wrong shape."""
     if not isinstance(data, Mapping):
         raise MalformedSubmission("action data must be an object")
-    round_id = _as_int(data.get("round_id"), "round_id")
-    request_id = _as_int(data.get("request_id"), "request_id")
+    round_id = _row_id(data.get("round_id"), "round_id")
+    request_id = _row_id(data.get("request_id"), "request_id")
     page = _as_int(data.get("page", 1), "page")
     raw_revisions = data.get("revisions")
     if raw_revisions is None:
@@ -118,6 +134,8 @@ def parse_submission(data: Mapping[str, Any]) -> Submission:
         _as_int(k, "revision item"): _as_int(v, "revision") for k, v in raw_revisions.items()
     }
     inputs = {key: value for key, value in data.items() if _INPUT_ID.match(str(key))}
+    if any(not 0 <= item_id <= MAX_ROW_ID for item_id in _item_ids(inputs)):
+        raise MalformedSubmission("unknown item id")
     if len({int(_INPUT_ID.match(k).group(2)) for k in inputs}) > _MAX_ITEMS_PER_SUBMIT:  # type: ignore[union-attr]
         raise MalformedSubmission("too many items")
     return Submission(round_id, request_id, page, revisions, inputs)
@@ -133,6 +151,12 @@ def _text(value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return str(value)
     raise MalformedSubmission("input values must be text or numbers")
+
+
+def storable(text: str) -> bool:
+    """False for text no store can hold: NUL characters (PostgreSQL refuses them) and lone
+    surrogates (JSON may carry them, UTF-8 cannot encode them)."""
+    return "\x00" not in text and not _SURROGATE.search(text)
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -196,7 +220,9 @@ def _validate_item(
         status = None
 
     comment = raw("comment") or None
-    if comment is not None and len(comment) > rnd.comment_max_length:
+    if comment is not None and not storable(comment):
+        errors[input_id("comment", item_id)] = FieldError("error.comment_unstorable")
+    elif comment is not None and len(comment) > rnd.comment_max_length:
         errors[input_id("comment", item_id)] = FieldError(
             "error.comment_too_long", {"max": rnd.comment_max_length, "length": len(comment)}
         )
@@ -219,7 +245,7 @@ def _validate_item(
             if not text:
                 errors[input_id(axis, item_id)] = FieldError(f"error.{axis}_missing")
                 continue
-            if not text.isdigit() or not 1 <= int(text) <= maximum:
+            if not _is_number(text) or not 1 <= int(text) <= maximum:
                 errors[input_id(axis, item_id)] = FieldError(
                     "error.risk_out_of_scale", {"max": maximum}
                 )

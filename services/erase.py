@@ -99,7 +99,7 @@ class ErasureResult:
 async def find_person(session: AsyncSession, id_or_upn: str) -> Person | None:
     """A person by numeric id, UPN (any case) or Entra object id."""
     wanted = id_or_upn.strip()
-    if wanted.isdigit() and len(wanted) < 19:
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:
         return await people_store.get_person(session, int(wanted))
     return await people_store.get_by_upn(session, wanted) or await people_store.get_by_entra_id(
         session, wanted
