@@ -48,7 +48,6 @@ from storage.models import (
 
 BATCH = 5000
 BASE_TIME = datetime(2025, 1, 6, 7, 0, tzinfo=UTC)
-ROUND_EVERY = timedelta(days=30)
 ROUND_LENGTH = timedelta(days=14)
 # Severity order of the default scale (best first), as the answers drift between rounds.
 STATUS_BY_SEVERITY = ("done", "on_track", "not_started", "deviation", "at_risk")
@@ -348,7 +347,7 @@ async def generate(conn: AsyncConnection, spec: RegionSpec) -> Region:
     previous: int | None = None
     for r in range(spec.rounds):
         rid = round_ids.take()
-        opens = BASE_TIME + r * ROUND_EVERY
+        opens = BASE_TIME.replace(year=BASE_TIME.year + r // 12, month=r % 12 + 1)
         last = r == spec.rounds - 1
         key = f"{p}-{opens:%Y-%m}"
         await conn.execute(

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.digest import (
@@ -59,6 +59,25 @@ class Scope:
 
 def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=list(columns))
+
+
+async def _rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    """The rows of a read of tens of thousands of plain values.
+
+    On SQLite the statement runs on the aiosqlite connection under the session (same
+    transaction): SQLAlchemy's async result layer costs about five times the query itself at
+    this size (measured in bench/digest_bench.py). Only for statements whose parameters need
+    no type conversion (ids) and whose columns are plain ints and strings."""
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        rows: Sequence[Any] = (await session.execute(statement)).all()
+        return rows
+    compiled = statement.compile(dialect=connection.dialect)
+    params = compiled.construct_params()
+    args = tuple(params[name] for name in compiled.positiontup or ())
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    return list(await driver.execute_fetchall(str(compiled), args))
 
 
 async def org_unit_subtree(session: AsyncSession, keys: Iterable[str]) -> set[int]:
@@ -114,36 +133,66 @@ async def current_answers_frame(
         )
         .where(Response.round_id == round_id)
     )
-    return _frame((await session.execute(query)).all(), columns)
+    return _frame(await _rows(session, query), columns)
 
 
 async def item_frames(
     session: AsyncSession, rnd: ReportingRound
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The round's items (with the owner they had when it opened) and the plan's items."""
+    """The round's items (with the owner they had when it opened), and the plan items the
+    digest needs: those items and their ancestors.
+
+    One row per asked item and no joins with repeated columns: the owners' names come in a
+    separate small query, ancestors outside the round (strategies) level by level."""
+    # The kind is read as its stored text: the Enum type's per-row conversion costs more
+    # than the whole query at region size.
+    kind = type_coerce(PlanItem.kind, String)
     asked = (
         select(
             RoundItem.item_id,
             PlanItem.key,
             PlanItem.title,
-            PlanItem.kind,
+            kind,
             PlanItem.parent_id,
             PlanItem.position,
             RoundItem.owner_id,
-            Person.display_name,
             PlanItem.org_unit_id,
         )
         .join(PlanItem, PlanItem.id == RoundItem.item_id)
-        .join(Person, Person.id == RoundItem.owner_id)
         .where(RoundItem.round_id == rnd.id)
     )
-    items = _frame((await session.execute(asked)).all(), [*ITEM_COLUMNS, "org_unit_id"])
-    plan_query = select(
-        PlanItem.id, PlanItem.parent_id, PlanItem.kind, PlanItem.title, PlanItem.position
-    ).where(PlanItem.plan_id == rnd.plan_id)
-    plan = _frame((await session.execute(plan_query)).all(), PLAN_COLUMNS)
+    items = _frame(
+        await _rows(session, asked),
+        [
+            "item_id",
+            "item_key",
+            "title",
+            "kind",
+            "parent_id",
+            "position",
+            "owner_id",
+            "org_unit_id",
+        ],
+    )
+    owners = select(RoundItem.owner_id).where(RoundItem.round_id == rnd.id).distinct()
+    names_query = select(Person.id, Person.display_name).where(Person.id.in_(owners))
+    names = dict((await session.execute(names_query)).tuples().all())
+    items["owner_name"] = items["owner_id"].map(names).astype("str")
+    items = items.loc[:, [*ITEM_COLUMNS, "org_unit_id"]]
+
+    plan_parts = [items.loc[:, list(PLAN_COLUMNS)]]
+    known = set(items["item_id"])
+    wanted = set(items["parent_id"].dropna().astype("int64")) - known
+    while wanted:
+        query = select(
+            PlanItem.id, PlanItem.parent_id, kind, PlanItem.title, PlanItem.position
+        ).where(PlanItem.id.in_(sorted(wanted)))
+        part = _frame((await session.execute(query)).all(), PLAN_COLUMNS)
+        plan_parts.append(part)
+        known |= set(part["item_id"])
+        wanted = set(part["parent_id"].dropna().astype("int64")) - known
+    plan = pd.concat(plan_parts, ignore_index=True)
     for frame in (items, plan):
-        frame["kind"] = frame["kind"].map(str)
         frame["parent_id"] = frame["parent_id"].astype("Int64")
     items["org_unit_id"] = items["org_unit_id"].astype("Int64")
     return items, plan
