@@ -57,3 +57,12 @@ class GraphInstaller:
                 log.warning("proactive install: %s", exc)
                 return None
             raise
+
+
+def installer_for(graph: Graph | None, catalog_app_id: str, tenant_id: str) -> ProactiveInstaller:
+    """The installer the sender should use: through Graph when Graph and the app's catalog
+    id are configured (``Settings.graph_configured``, ``teams_app_catalog_id``), else none.
+    The caller owns ``graph`` (an ``MsGraph``; close it with the worker)."""
+    if graph is None or not catalog_app_id:
+        return NoInstaller()
+    return GraphInstaller(graph, catalog_app_id, tenant_id=tenant_id or None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.graph.interface import GraphError
-from services.installer import GraphInstaller
+from services.installer import GraphInstaller, NoInstaller, installer_for
 from tests.factories import TENANT_ID
 from tests.graph.conftest import CATALOG_APP_ID, GraphSetup
 
@@ -62,3 +62,11 @@ async def test_a_lasting_server_error_is_raised_so_the_sender_retries_later(
     graph.fake.fail_next("/teamwork/installedApps", 503, retry_after="1", times=20)
     with pytest.raises(GraphError):
         await proactive.ensure_installed(ANNA, TENANT_ID)
+
+
+async def test_without_graph_or_catalog_id_nobody_is_installed_for(graph: GraphSetup) -> None:
+    assert isinstance(installer_for(None, CATALOG_APP_ID, TENANT_ID), NoInstaller)
+    assert isinstance(installer_for(graph.client, "", TENANT_ID), NoInstaller)
+    configured = installer_for(graph.client, CATALOG_APP_ID, TENANT_ID)
+    graph.fake.add_user(ANNA, "anna.lindqvist@region-exempel.se", "Anna Lindqvist")
+    assert await configured.ensure_installed(ANNA, TENANT_ID) == graph.fake.chat_id(ANNA)
