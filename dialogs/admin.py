@@ -8,11 +8,13 @@ on every invoke; nothing a card sends back is trusted.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import admin_cards, verbs
@@ -41,6 +43,9 @@ NEW_ROUND_WORDS: Final = frozenset(
 ROUNDS_WORDS: Final = frozenset(
     {"rundor", "omgångar", "rapportomgångar", "alla rundor", "rounds", "all rounds"}
 )
+log = logging.getLogger(__name__)
+
+ATTEMPTS: Final = 3
 ROUNDS_PER_PAGE: Final = 6
 MAX_UNIT_CHOICES: Final = 150
 MAX_VALUE_LENGTH: Final = 500
@@ -93,6 +98,16 @@ AdminWork = Callable[[_Admin, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 
 def _admin_only(work: AdminWork) -> Handler:
     async def handler(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await once(deps, inbound, data)
+            except IntegrityError:
+                # A double click ran twice at once and the other run stored the round first;
+                # running again finds it and answers "already done".
+                log.info("admin action raced with another, retrying (attempt %d)", attempt)
+        return ActionOutcome(error="could not complete the action, please try again")
+
+    async def once(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
         async with deps.sessions() as session, session.begin():
             person = await person_of(session, inbound)
             if not await is_admin(session, deps, inbound):
