@@ -127,8 +127,8 @@ class _Sync:
         if person is None and user.upn:
             person = await people_store.get_by_upn(self.session, user.upn)
             if person is not None and person.entra_object_id not in (None, user.object_id.lower()):
-                # The UPN was given to someone else in Entra ID: a different person.
-                self.report.skipped.append((user.upn, "upn_taken"))
+                # The UPN belongs to another Entra user in the store: not this person
+                # (``upsert`` reports it rather than creating a duplicate).
                 return None
         return person
 

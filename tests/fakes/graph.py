@@ -700,6 +700,7 @@ DEMO_SITE_ID = (
     "region-exempel.sharepoint.com,"
     "1f2e3d4c-0000-4000-8000-000000000001,5a6b7c8d-0000-4000-8000-000000000002"
 )
+DEMO_PEOPLE = Path(__file__).resolve().parents[2] / "demo" / "people.csv"
 DEMO_GROUP_ID = "0b5e0000-0000-4000-8000-00000000d3e0"
 DEMO_CATALOG_APP_ID = "1a2b3c4d-0000-4000-8000-00000000ca7a"
 
@@ -729,18 +730,29 @@ def seed_from_people_csv(graph: GraphFake, people_csv: Path) -> None:
     graph.catalog_apps.add(DEMO_CATALOG_APP_ID)
 
 
-async def _serve(port: int, directory: Path, people_csv: Path | None) -> None:
-    graph = GraphFake(page_size=20)
-    if people_csv is not None:
-        seed_from_people_csv(graph, people_csv)
-    running = await start(directory, graph=graph, graph_port=port)
-    environment = {
+def demo_environment(running: RunningGraph) -> dict[str, str]:
+    """Everything the bot needs to use a fake started by ``start_demo``."""
+    return {
         **running.environment(),
         "LAGESBOT_SYNC_GROUP_IDS": DEMO_GROUP_ID,
         "LAGESBOT_SHAREPOINT_SITE_ID": DEMO_SITE_ID,
         "LAGESBOT_TEAMS_APP_CATALOG_ID": DEMO_CATALOG_APP_ID,
     }
-    for key, value in environment.items():
+
+
+async def start_demo(
+    directory: Path, people_csv: Path | None = None, *, port: int | None = None
+) -> RunningGraph:
+    """The fake for ``lagesbot demo``: the demo region's people in one group, the intranet
+    site and the app in the catalog. Point the bot at it with ``demo_environment``."""
+    graph = GraphFake(page_size=20)
+    seed_from_people_csv(graph, people_csv or DEMO_PEOPLE)
+    return await start(directory, graph=graph, graph_port=port)
+
+
+async def _serve(port: int, directory: Path, people_csv: Path) -> None:
+    running = await start_demo(directory, people_csv, port=port)
+    for key, value in demo_environment(running).items():
         print(f"export {key}={value!s}")
     print("# Graph fake running; Ctrl+C stops it.", flush=True)
     try:
@@ -756,7 +768,7 @@ def main() -> None:
     parser.add_argument(
         "--people",
         type=Path,
-        default=Path(__file__).resolve().parents[2] / "demo" / "people.csv",
+        default=DEMO_PEOPLE,
         help="people CSV to seed the directory from (the demo region by default)",
     )
     args = parser.parse_args()

@@ -261,3 +261,23 @@ async def test_erased_people_are_not_filled_in_again(
 def test_a_sync_without_groups_or_departments_is_refused() -> None:
     with pytest.raises(SyncNotConfigured):
         SyncScope()
+
+
+async def test_a_upn_held_by_another_stored_person_is_reported_not_duplicated(
+    graph: GraphSetup, session: AsyncSession
+) -> None:
+    directory(graph)
+    session.add(
+        Person(
+            entra_object_id="99999999-0000-4000-8000-000000000999",
+            upn="maria.sundberg@region-exempel.se",
+            display_name="Maria Sundberg (tidigare anställd)",
+        )
+    )
+    await session.commit()
+
+    report = await sync_people(session, graph.client, GROUP, now=NOW)
+
+    assert report.skipped == [("maria.sundberg@region-exempel.se", "upn_taken")]
+    assert await people_store.get_by_entra_id(session, MARIA) is None
+    assert len(report.created) == 2
