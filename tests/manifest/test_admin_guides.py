@@ -18,6 +18,8 @@ GUIDES = {lang: ROOT / "docs" / f"admin-guide.{lang}.md" for lang in ("sv", "en"
 SOURCE_DIRS = ("bot", "cli", "dialogs", "services", "storage")
 _SETTING = re.compile(r"""["'](LAGESBOT_[A-Z0-9_]+|MICROSOFT_APP_[A-Z_]+|DATABASE_URL)["']""")
 _COMMAND = re.compile(r"^\s*lagesbot ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)", re.MULTILINE)
+# Fenced code blocks, also indented ones inside list items.
+_FENCED = r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```"
 GRAPH_PERMISSIONS = (
     "User.Read.All",
     "GroupMember.Read.All",
@@ -38,10 +40,10 @@ def _shell_text(text: str) -> str:
     """Shell code blocks, and inline code spans, one per line."""
     blocks = [
         body
-        for language, body in re.findall(r"^```(\w*)\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+        for language, body in re.findall(_FENCED, text, re.DOTALL | re.MULTILINE)
         if language in ("", "sh", "bash")
     ]
-    spans = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M))
+    spans = re.findall(r"`([^`\n]+)`", re.sub(_FENCED, "", text, flags=re.S | re.M))
     return "\n".join(blocks + spans)
 
 
