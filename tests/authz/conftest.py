@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,16 +16,19 @@ from tests.factories import object_id
 ADMIN_NAME = "Ada Admin"
 ADMIN_OBJECT_ID = object_id("ada.admin")
 
-__all__ = ["ADMIN_NAME", "ADMIN_OBJECT_ID", "bot", "with_admin"]
+__all__ = ["ADMIN_NAME", "ADMIN_OBJECT_ID", "admins_configured", "bot", "with_admin"]
+
+
+@contextmanager
+def admins_configured() -> Iterator[None]:
+    """The harness builds its Settings itself; this adds LAGESBOT_ADMINS to them."""
+    with pytest.MonkeyPatch.context() as patch:
+        with_admins = functools.partial(Settings, admin_object_ids=(ADMIN_OBJECT_ID,))
+        patch.setattr(bot_harness, "Settings", with_admins)
+        yield
 
 
 @pytest.fixture(autouse=True)
 def with_admin() -> Iterator[None]:
-    """The harness builds its Settings itself; this adds LAGESBOT_ADMINS to them."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            bot_harness,
-            "Settings",
-            functools.partial(Settings, admin_object_ids=(ADMIN_OBJECT_ID,)),
-        )
+    with admins_configured():
         yield
