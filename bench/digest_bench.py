@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Sequence
@@ -51,6 +52,7 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
         for _ in range(repeat + 1):  # the first run warms caches and is not counted
             async with sessions() as session:
                 started = time.perf_counter()
+                cpu_started = time.process_time()
                 rnd = await session.get(ReportingRound, rnd.id)
                 assert rnd is not None
                 frames = await digest_queries.load_frames(session, rnd, scope)
@@ -69,6 +71,7 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
                     )
                 )
                 rendered = time.perf_counter()
+                cpu = time.process_time() - cpu_started
             size = paging.card_size(card)
             items = digest.rate.items
             runs.append(
@@ -77,6 +80,9 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
                     "compute_s": computed - read,
                     "render_s": rendered - computed,
                     "total_s": rendered - started,
+                    # CPU of this process (both threads): the figure that does not depend on
+                    # what else the machine runs at the time.
+                    "cpu_s": cpu,
                 }
             )
         counted = runs[1:]
@@ -85,6 +91,7 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
         }
         result["max_total_s"] = max(r["total_s"] for r in counted)
         result.update(items_in_digest=items, answers_in_store=answers, card_bytes=size)
+        result["load_avg_1m"] = os.getloadavg()[0]
         return result
     finally:
         await engine.dispose()

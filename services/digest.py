@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Literal
 
+import numpy as np
 import pandas as pd
 
 Level = Literal["strategy", "goal"]
@@ -84,43 +85,72 @@ class AnswerRate:
         return self.answered / self.items if self.items else 0.0
 
 
+def _chains(items: pd.DataFrame, plan_items: pd.DataFrame) -> np.ndarray:
+    """Row numbers (in ``plan_items``) of each item and its ancestors, item first, one row
+    per item, padded with -1 above the root."""
+    plan_ids = pd.Index(plan_items["item_id"].astype("int64").to_numpy())
+    parents = plan_ids.get_indexer(pd.Index(plan_items["parent_id"].fillna(-1).astype("int64")))
+    parents = np.append(parents, -1)  # row -1 (no such item) has no parent either
+    current = plan_ids.get_indexer(pd.Index(items["item_id"].astype("int64")))
+    chain = [current]
+    for _ in range(MAX_DEPTH):
+        current = parents[current]
+        if (current < 0).all():
+            break
+        chain.append(current)
+    return np.stack(chain, axis=1)
+
+
 def ancestors(items: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFrame:
     """For each item, the nearest strategy and goal on its parent chain (the item itself
-    counts: a goal's own answer belongs to that goal). Columns: item_id, strategy_id,
-    strategy, goal_id, goal, plan_order; ids are missing where an item has no such
-    ancestor."""
-    by_id = plan_items.set_index("item_id")
-    parent = by_id["parent_id"].astype("Int64")
-    kind = by_id["kind"].astype("object")
-    title = by_id["title"].astype("str")
-    # Sort key of the plan's reading order (depth first): (position, id) of every
-    # ancestor, root first, as fixed-width digits so plain string order is plan order.
-    chunk = by_id["position"].astype("int64").map("{:08d}".format) + pd.Series(
-        by_id.index.astype("int64"), index=by_id.index
-    ).map("{:012d}".format)
-    current = items["item_id"].astype("Int64").reset_index(drop=True)
-    strategy = pd.Series(pd.NA, index=current.index, dtype="Int64")
-    goal = pd.Series(pd.NA, index=current.index, dtype="Int64")
-    order = pd.Series("", index=current.index, dtype="object")
-    for _ in range(MAX_DEPTH):
-        known = current.notna()
-        if not known.any():
-            break
-        current_kind = current.map(kind)
-        strategy = strategy.mask(strategy.isna() & (current_kind == "strategy"), current)
-        goal = goal.mask(goal.isna() & (current_kind == "goal"), current)
-        order = order.where(~known, current.map(chunk).fillna("").astype("object") + order)
-        current = current.map(parent).astype("Int64")
+    counts: a goal's own answer belongs to that goal), and its rank in the plan's reading
+    order (depth first, siblings by position). Columns: item_id, strategy_id, strategy,
+    goal_id, goal, plan_rank; ids are missing where an item has no such ancestor."""
+    chains = _chains(items, plan_items)
+    rows = np.arange(len(chains))
+    present = chains >= 0
+    safe = np.where(present, chains, 0)
+    kinds = plan_items["kind"].astype("object").to_numpy()
+    plan_ids = plan_items["item_id"].astype("int64").to_numpy()
+    titles = plan_items["title"].astype("object").to_numpy()
+    positions = plan_items["position"].astype("int64").to_numpy()
+
+    def nearest(kind: str) -> tuple[pd.Series, pd.Series]:
+        hits = present & (kinds[safe] == kind) if len(kinds) else present & False
+        found = hits.any(axis=1)
+        level = hits.argmax(axis=1)
+        at = safe[rows, level]
+        ids = pd.Series(np.where(found, plan_ids[at] if len(plan_ids) else 0, 0), dtype="Int64")
+        ids = ids.mask(pd.Series(~found))
+        names = pd.Series(np.where(found, titles[at] if len(titles) else None, None), dtype="str")
+        return ids, names
+
+    strategy_id, strategy = nearest("strategy")
+    goal_id, goal = nearest("goal")
+    # Root first: level k of an item of depth d is its chain entry d-1-k.
+    depth = present.sum(axis=1)
+    width = chains.shape[1]
+    from_root = depth[:, None] - 1 - np.arange(width)[None, :]
+    root_first = np.where(from_root >= 0, chains[rows[:, None], np.clip(from_root, 0, None)], -1)
+    keys: list[np.ndarray] = []
+    for level in range(width):
+        column = root_first[:, level]
+        known = column >= 0
+        keys.append(np.where(known, positions[np.where(known, column, 0)], -1))
+        keys.append(np.where(known, plan_ids[np.where(known, column, 0)], -1))
+    order = np.lexsort(keys[::-1]) if len(rows) else rows
+    rank = np.empty(len(rows), dtype="int64")
+    rank[order] = np.arange(len(rows), dtype="int64")
     return pd.DataFrame(
         {
             "item_id": items["item_id"].astype("int64").to_numpy(),
-            "strategy_id": strategy.to_numpy(),
-            "strategy": strategy.map(title).astype("str").to_numpy(),
-            "goal_id": goal.to_numpy(),
-            "goal": goal.map(title).astype("str").to_numpy(),
-            "plan_order": order.to_numpy(),
+            "strategy_id": strategy_id.to_numpy(),
+            "strategy": strategy.to_numpy(),
+            "goal_id": goal_id.to_numpy(),
+            "goal": goal.to_numpy(),
+            "plan_rank": rank,
         }
-    ).astype({"strategy_id": "Int64", "goal_id": "Int64"})
+    ).astype({"strategy_id": "Int64", "goal_id": "Int64", "strategy": "str", "goal": "str"})
 
 
 def in_subtrees(item_ids: pd.Series, plan_items: pd.DataFrame, roots: set[int]) -> pd.Series:
@@ -161,7 +191,7 @@ def item_table(frames: DigestFrames) -> pd.DataFrame:
     table["likelihood"] = table["likelihood"].astype("Int64")
     table["consequence"] = table["consequence"].astype("Int64")
     table["score"] = table["likelihood"] * table["consequence"]
-    return table.sort_values("plan_order", kind="stable").reset_index(drop=True)
+    return table.sort_values("plan_rank", kind="stable").reset_index(drop=True)
 
 
 def answer_rate(table: pd.DataFrame) -> AnswerRate:
@@ -180,29 +210,26 @@ def status_distribution(table: pd.DataFrame, statuses: pd.DataFrame, level: Leve
     one column per status of the scale (in the scale's order), then ``unanswered`` and
     ``total``. Items with no such ancestor form a last row whose id is missing."""
     id_column = f"{level}_id"
-    keys = list(statuses.sort_values("position")["status_key"])
-    status = table["status_key"].where(table["answered"], UNANSWERED)
-    status = status.fillna(UNANSWERED)
-    group_ids = table[id_column].fillna(-1).astype("int64")
-    grouped = pd.crosstab(
-        group_ids,
-        pd.Categorical(status, categories=[*keys, UNANSWERED]),
-        dropna=False,
-    )
-    grouped.columns = [str(c) for c in grouped.columns]
-    grouped = grouped.reindex(columns=[*keys, UNANSWERED], fill_value=0).astype("int64")
-    grouped[TOTAL] = grouped.sum(axis=1).astype("int64")
-    titles = table.assign(_gid=group_ids).drop_duplicates("_gid").set_index("_gid")[level]
-    grouped.insert(0, level, titles.reindex(grouped.index).astype("str"))
-    grouped = grouped.reset_index(names=id_column)
+    columns = [*statuses.sort_values("position")["status_key"], UNANSWERED]
+    status = table["status_key"].where(table["answered"], UNANSWERED).fillna(UNANSWERED)
+    status_codes = pd.Categorical(status, categories=columns).codes.astype("int64")
+    # A key the scale no longer has counts with the unanswered: it says nothing current.
+    status_codes[status_codes < 0] = len(columns) - 1
+    group_ids = table[id_column].fillna(-1).astype("int64").to_numpy()
     # Groups in the order their first item appears (the table is in plan order); items
     # without such an ancestor last.
-    order = {int(gid): n for n, gid in enumerate(pd.unique(group_ids))}
-    grouped["_order"] = grouped[id_column].map(order)
-    grouped["_order"] = grouped["_order"].where(grouped[id_column] != -1, len(order) + 1)
-    grouped = grouped.sort_values("_order", kind="stable").drop(columns="_order")
-    grouped[id_column] = grouped[id_column].astype("Int64").mask(grouped[id_column] == -1)
-    return grouped.reset_index(drop=True)
+    groups = pd.unique(group_ids)
+    groups = np.concatenate([groups[groups != -1], groups[groups == -1]])
+    group_codes = pd.Index(groups).get_indexer(pd.Index(group_ids))
+    counts = np.bincount(
+        group_codes * len(columns) + status_codes, minlength=len(groups) * len(columns)
+    ).reshape(len(groups), len(columns))
+    titles = table.assign(_gid=group_ids).drop_duplicates("_gid").set_index("_gid")[level]
+    result = pd.DataFrame(counts.astype("int64"), columns=columns)
+    result[TOTAL] = counts.sum(axis=1).astype("int64")
+    result.insert(0, level, titles.reindex(groups).astype("str").to_numpy())
+    result.insert(0, id_column, pd.Series(groups, dtype="Int64").mask(groups == -1))
+    return result
 
 
 def status_changes(table: pd.DataFrame) -> pd.DataFrame:
@@ -212,11 +239,13 @@ def status_changes(table: pd.DataFrame) -> pd.DataFrame:
     both = table[table["severity"].notna() & table["previous_severity"].notna()]
     moved = both[both["status_key"] != both["previous_status_key"]].copy()
     delta = (moved["severity"] - moved["previous_severity"]).astype("int64")
-    moved["change"] = delta.map(lambda d: "worse" if d > 0 else "better").astype("str")
+    moved["change"] = pd.Series(
+        np.where(delta.to_numpy() > 0, "worse", "better"), index=moved.index, dtype="str"
+    )
     moved["steps"] = delta.abs().astype("int64")
     moved["_worse"] = (delta > 0).astype("int64")
     moved = moved.sort_values(
-        ["_worse", "steps", "plan_order"],
+        ["_worse", "steps", "plan_rank"],
         ascending=[False, False, True],
         kind="stable",
     )
@@ -242,7 +271,7 @@ def risks(table: pd.DataFrame) -> pd.DataFrame:
     likelihood, consequence, score, status_key, comment."""
     scored = table[table["score"].notna()]
     scored = scored.sort_values(
-        ["score", "consequence", "plan_order"],
+        ["score", "consequence", "plan_rank"],
         ascending=[False, False, True],
         kind="stable",
     )
@@ -284,7 +313,7 @@ def at_risk(table: pd.DataFrame, statuses: pd.DataFrame) -> pd.DataFrame:
     the owner's comment. Columns: item_id, title, owner_name, status_key, comment."""
     concern = set(statuses.loc[statuses["card_colour"].isin(CONCERN_COLOURS), "status_key"])
     found = table[table["status_key"].isin(concern)]
-    found = found.sort_values(["severity", "plan_order"], ascending=[False, True], kind="stable")
+    found = found.sort_values(["severity", "plan_rank"], ascending=[False, True], kind="stable")
     return found.loc[:, ["item_id", "title", "owner_name", "status_key", "comment"]].reset_index(
         drop=True
     )

@@ -176,7 +176,7 @@ async def item_frames(
     )
     owners = select(RoundItem.owner_id).where(RoundItem.round_id == rnd.id).distinct()
     names_query = select(Person.id, Person.display_name).where(Person.id.in_(owners))
-    names = dict((await session.execute(names_query)).tuples().all())
+    names = {pid: name for pid, name in (await session.execute(names_query)).all()}
     items["owner_name"] = items["owner_id"].map(names).astype("str")
     items = items.loc[:, [*ITEM_COLUMNS, "org_unit_id"]]
 
