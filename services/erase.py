@@ -12,7 +12,8 @@ What is removed or replaced:
   is marked inactive with ``erased_at``. Org unit and line manager links stay: they describe
   the organisation's structure, and the reporting chain of the person's staff would break.
 - ``conversation_references``: their 1:1 chat references are deleted (they hold the Teams
-  ids of the account); references of channels are kept but no longer name them.
+  ids of the account); references of channels are kept but no longer name them. Their
+  requests forget the chat and card they were posted to.
 - ``outbox``: messages still waiting to be sent to them are cancelled.
 - Everywhere the store copied their UPN, name or e-mail as text (the audit log's actor and
   details, ``created_by``/``closed_by`` of rounds, steering groups and round summaries,
@@ -52,6 +53,7 @@ from storage.models import (
     Person,
     PlanItem,
     ReportingRound,
+    ReportRequest,
     Response,
     RoundSummary,
     SteeringGroup,
@@ -214,6 +216,15 @@ async def erase_person(
     ).scalars():
         reference.person_id = None
         reference.user_aad_object_id = None
+
+    # The chat their cards were posted in identifies their Teams account as much as the
+    # reference did; the requests themselves (who was asked, when) stay.
+    requests = await session.execute(
+        select(ReportRequest).where(ReportRequest.person_id == person.id)
+    )
+    for request in requests.scalars():
+        request.conversation_id = None
+        request.card_activity_id = None
 
     pending = (
         await session.execute(

@@ -24,6 +24,7 @@ from storage.models import (
     OutboxState,
     Person,
     PlanItem,
+    ReportRequest,
     Response,
     ResponseSource,
     RoundItem,
@@ -41,6 +42,8 @@ async def answered_round(session: AsyncSession) -> RoundSetup:
     anna.email = "anna.lindqvist@region-exempel.se"
     anna.job_title = "Verksamhetschef"
     s.round.created_by = anna.upn.upper()
+    s.request.conversation_id = f"a:1{anna.entra_object_id}"
+    s.request.card_activity_id = "1700000000000"
     session.add_all(
         [
             Response(
@@ -137,6 +140,9 @@ async def test_erasing_removes_the_person_everywhere_and_keeps_the_answers(
     frozen = await session.execute(select(RoundItem.id).where(RoundItem.owner_id == anna_id))
     assert len(frozen.all()) == 3
 
+    request = await session.get(ReportRequest, s.request.id)
+    assert request is not None and request.person_id == anna_id
+    assert (request.conversation_id, request.card_activity_id) == (None, None)
     references = (await session.execute(select(ConversationReference))).scalars().all()
     assert [r.person_id for r in references] == [s.delegate.id]
     job = (await session.execute(select(OutboxJob))).scalar_one()
