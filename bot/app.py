@@ -130,6 +130,7 @@ def create_app(
         raise ValueError("MICROSOFT_APP_ID is required unless LAGESBOT_ANONYMOUS=1")
 
     register_secret(settings.app_password)
+    register_secret(settings.graph_client_secret)
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware])
     app[SETTINGS] = settings
     app[health.WORKERS_EXPECTED] = settings.workers.enabled
