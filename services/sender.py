@@ -141,6 +141,7 @@ class Sender:
     pacer: SendPacer | None = None
     stats: SenderStats = field(default_factory=SenderStats)
     _started_http: set[int] = field(default_factory=set)
+    _rendering: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
     _started_at: datetime | None = None
 
     def __post_init__(self) -> None:
@@ -162,10 +163,10 @@ class Sender:
 
     @property
     def window(self) -> int:
-        """How many jobs this sender holds at once: about two seconds of sending, so leases
+        """How many jobs this sender holds at once: about one second of sending, so leases
         stay short and a crash strands few jobs."""
         rate = self._pacer.rate_for(self.default_tenant)
-        return max(4, int(rate * 2))
+        return max(4, int(rate))
 
     # The loop ---------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -293,24 +294,12 @@ class Sender:
         self._started_http.discard(job_id)
 
     async def _deliver(self, job_id: int) -> None:
-        now = self.clock()
-        async with self.sessions() as session:
-            job = await session.get(OutboxJob, job_id)
-            if job is None or job.state != OutboxState.IN_FLIGHT:
-                return
-            if job.lease_owner != self.worker_id:
-                return
-            if job.attempts > self.settings.max_attempts:
-                prepared: Delivery | str | Undeliverable = Undeliverable(
-                    job.last_status,
-                    f"gave up after {job.attempts - 1} attempts: "
-                    f"{job.last_error or 'the sender stopped during delivery'}",
-                )
-            else:
-                try:
-                    prepared = await self._prepare(session, job, now)
-                except Undeliverable as exc:
-                    prepared = exc
+        # Rendering waits for a slot, so storing the outcome of messages already posted never
+        # queues behind a crowd of cards being rendered: that keeps the crash window short.
+        async with self._rendering:
+            prepared = await self._load_and_prepare(job_id)
+        if prepared is None:
+            return
         if isinstance(prepared, Undeliverable):
             await self._record_failed(job_id, prepared.status, prepared.reason)
             return
@@ -340,6 +329,27 @@ class Sender:
             await self._record_error(job_id, prepared, error)
             return
         await self._record_sent(job_id, prepared, conversation_id, activity_id)
+
+    async def _load_and_prepare(self, job_id: int) -> Delivery | str | Undeliverable | None:
+        """The job's delivery, a reason to cancel it, a reason it failed, or None when this
+        sender no longer holds it."""
+        now = self.clock()
+        async with self.sessions() as session:
+            job = await session.get(OutboxJob, job_id)
+            if job is None or job.state != OutboxState.IN_FLIGHT:
+                return None
+            if job.lease_owner != self.worker_id:
+                return None
+            if job.attempts > self.settings.max_attempts:
+                return Undeliverable(
+                    job.last_status,
+                    f"gave up after {job.attempts - 1} attempts: "
+                    f"{job.last_error or 'the sender stopped during delivery'}",
+                )
+            try:
+                return await self._prepare(session, job, now)
+            except Undeliverable as exc:
+                return exc
 
     async def _prepare(
         self, session: AsyncSession, job: OutboxJob, now: datetime

@@ -13,7 +13,8 @@ under load or trouble:
   conversation) or ``"*"`` (any call): a status code, ``(429, seconds)`` for a 429 with that
   Retry-After, or ``"timeout"`` (the call hangs past the client's timeout, nothing delivered);
 - ``not_installed``: members for whom creating a conversation answers 403, as Teams does when
-  the app is not installed for the user.
+  the app is not installed for the user;
+- ``latency_seconds``: how long after delivering a message the answer comes back.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class BotConnector:
     retry_after_header: float | None = 1
     not_installed: set[str] = field(default_factory=set)
     hang_seconds: float = 5.0
+    # Delay between delivering a message and answering: a sender killed in this window has
+    # posted a message it never learned about (the crash window of the outbox).
+    latency_seconds: float = 0.0
     throttled: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _scripts: dict[str, deque[Scripted]] = field(default_factory=lambda: defaultdict(deque))
@@ -223,6 +227,8 @@ class BotConnector:
         self.delivered.append(
             Delivered("POST", call.tenant, call.conversation_id, activity_id, call.body)
         )
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
         return web.json_response({"id": activity_id})
 
     async def _update(self, request: web.Request) -> web.Response:
