@@ -185,13 +185,8 @@ async def test_a_killed_sender_resumes_and_only_in_flight_jobs_can_repeat(
             os.kill(pid, signal.SIGKILL)
             await asyncio.sleep(0.3)  # let the connector finish what was already sent to it
         async with sessions() as session:
-            in_flight = list(
-                (
-                    await session.execute(
-                        select(OutboxJob.person_id).where(OutboxJob.state == OutboxState.IN_FLIGHT)
-                    )
-                ).scalars()
-            )
+            query = select(OutboxJob.person_id).where(OutboxJob.state == OutboxState.IN_FLIGHT)
+            in_flight = [p for p in (await session.execute(query)).scalars() if p is not None]
         sent_at_kill = (await counts(sessions))["sent"]
         with serve(url, service_url, tmp_path / "serve-2.log", **settings):
             await wait_until_sent(sessions, owners, within=180)
