@@ -30,6 +30,7 @@ from storage.models import (
     SteeringGroup,
 )
 from tests import cardtools
+from tests.admin.authz_rows import ADMIN_ACTIONS
 from tests.authz.conftest import ADMIN_NAME, ADMIN_OBJECT_ID
 from tests.bot.conftest import BotHarness, new_tenant
 from tests.factories import RoundSetup, object_id, open_round, person
@@ -58,6 +59,10 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "text:hjälp": EVERYONE,
     "text:status": OWNER_AND_DELEGATE,
     "text:mina punkter": frozenset({Role.OWNER}),
+    "text:ny runda": frozenset({Role.ADMIN}),
+    "text:rundor": frozenset({Role.ADMIN}),
+    # Round administration (rows in tests/admin/authz_rows.py): admins only.
+    **{verb: frozenset({Role.ADMIN}) for verb in ADMIN_ACTIONS},
 }
 
 STEERING_CONVERSATION = "19:styrgrupp-rs@thread.tacv2"
@@ -239,6 +244,14 @@ def _lists_annas_round(world: World, attempt: Attempt) -> bool:
     return world.round.goal.title in attempt.shown and world.round.round.name in attempt.shown
 
 
+def _shows_the_round_form(world: World, attempt: Attempt) -> bool:
+    return any("name" in cardtools.inputs(card) for card in attempt.cards)
+
+
+def _lists_the_rounds(world: World, attempt: Attempt) -> bool:
+    return bool(attempt.cards) and world.round.round.name in attempt.shown
+
+
 ACTIONS: dict[str, Action] = {
     f"{verbs.SUBMIT_STATUS}#delegated item": submit_delegated,
     f"{verbs.SUBMIT_STATUS}#owner's own item": submit_own,
@@ -247,6 +260,9 @@ ACTIONS: dict[str, Action] = {
     "text:hjälp": text_command("hjälp", _replied),
     "text:status": text_command("status", _shows_annas_risk),
     "text:mina punkter": text_command("mina punkter", _lists_annas_round),
+    "text:ny runda": text_command("ny runda", _shows_the_round_form),
+    "text:rundor": text_command("rundor", _lists_the_rounds),
+    **ADMIN_ACTIONS,
 }
 
 # What a refused user must not see: the titles of Anna's items.
