@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.escape import escape_markdown
 from dialogs import render
 from dialogs.actions import Handler
+from dialogs.admin import is_admin
 from dialogs.commands import normalise
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.installation import kind_of
@@ -75,9 +76,7 @@ async def _bind(deps: Deps, inbound: Inbound, key: str) -> list[Reply]:
         language = language_for(person, inbound)
         if kind_of(inbound) is not ConversationKind.CHANNEL:
             return [render.text(language, "digest.bind.not_channel")]
-        if not inbound.user_object_id or inbound.user_object_id not in (
-            deps.settings.admin_object_ids
-        ):
+        if not await is_admin(session, deps, inbound):
             return [render.text(language, "digest.bind.not_admin")]
         if not key:
             return [render.text(language, "digest.bind.usage")]

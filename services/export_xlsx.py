@@ -57,7 +57,9 @@ def overview_frame(digest: Digest, tx: texts.Texts, generated_at: datetime) -> p
 def level_frame(digest: Digest, tx: texts.Texts, level: str) -> pd.DataFrame:
     frame = digest.by_strategy if level == "strategy" else digest.by_goal
     labels = _labels(digest, tx)
-    none_label = tx.t(f"digest.status.no_{level}")
+    none_label = tx.t(
+        "digest.status.no_strategy" if level == "strategy" else "digest.status.no_goal"
+    )
     out = frame.drop(columns=[f"{level}_id"]).copy()
     out[level] = out[level].where(frame[f"{level}_id"].notna(), none_label)
     return out.rename(
