@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from cards import layout
-from cards.escape import escape_markdown
+from cards import layout, paging
+from cards.escape import escape_markdown, excerpt
 from cards.layout import Element
 from services import texts
 from services.manager_view import Language
 
 LISTED_REPORTS: Final = 25
 LISTED_ITEMS_PER_REPORT: Final = 5
+TITLE_CHARS: Final = 120
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,17 @@ class EscalationView:
 
 
 def create_escalation_card(view: EscalationView) -> dict[str, Any]:
+    """The card within Teams' size limit: if long names and titles would push it over, fewer
+    people are listed and the rest counted."""
+    listed = LISTED_REPORTS
+    card = _card(view, listed)
+    while paging.card_size(card) > paging.DEFAULT_BUDGET_BYTES and listed > 1:
+        listed = max(1, listed * 2 // 3)
+        card = _card(view, listed)
+    return card
+
+
+def _card(view: EscalationView, listed_reports: int) -> dict[str, Any]:
     tx = texts.for_language(view.language)
     round_name = escape_markdown(view.round_name, keep_line_breaks=False)
     body: list[Element] = [
@@ -50,7 +62,7 @@ def create_escalation_card(view: EscalationView) -> dict[str, Any]:
             )
         ),
     ]
-    for report in view.reports[:LISTED_REPORTS]:
+    for report in view.reports[:listed_reports]:
         section: list[Element] = [
             layout.text_block(
                 escape_markdown(report.name, keep_line_breaks=False), weight="bolder"
@@ -67,7 +79,7 @@ def create_escalation_card(view: EscalationView) -> dict[str, Any]:
         ]
         listed = report.unanswered[:LISTED_ITEMS_PER_REPORT]
         section.extend(
-            layout.text_block(f"- {escape_markdown(title, keep_line_breaks=False)}", spacing="none")
+            layout.text_block(f"- {excerpt(title, TITLE_CHARS)}", spacing="none")
             for title in listed
         )
         if len(report.unanswered) > len(listed):
@@ -77,10 +89,10 @@ def create_escalation_card(view: EscalationView) -> dict[str, Any]:
                 )
             )
         body.append(layout.container(section, separator=True, spacing="medium"))
-    if len(view.reports) > LISTED_REPORTS:
+    if len(view.reports) > listed_reports:
         body.append(
             layout.small_note(
-                tx.t("escalation.more_reports", count=len(view.reports) - LISTED_REPORTS)
+                tx.t("escalation.more_reports", count=len(view.reports) - listed_reports)
             )
         )
     body.append(layout.small_note(tx.t("escalation.footer"), spacing="small"))

@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any, Final
 
 from cards import layout, verbs
-from cards.escape import escape_markdown
+from cards.escape import escape_markdown, excerpt
 from cards.layout import Element
 from services import texts
 from services.manager_view import Language
 
 LISTED_ITEMS: Final = 10
+TITLE_CHARS: Final = 200
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,7 @@ def create_reminder_card(view: ReminderView) -> dict[str, Any]:
     ]
     listed = view.unanswered[:LISTED_ITEMS]
     body.extend(
-        layout.text_block(f"- {escape_markdown(title, keep_line_breaks=False)}", spacing="none")
-        for title in listed
+        layout.text_block(f"- {excerpt(title, TITLE_CHARS)}", spacing="none") for title in listed
     )
     hidden = len(view.unanswered) - len(listed)
     if hidden > 0:
