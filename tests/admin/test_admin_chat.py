@@ -396,3 +396,23 @@ async def test_failed_cards_show_why_and_can_be_sent_again(
     assert job.state != OutboxState.FAILED
     assert job.attempts == 0 or job.state == OutboxState.SENT
     assert (await audit_actions(session))[-1] == "round.retry_failed"
+
+
+async def test_an_admin_who_prefers_english_gets_english_cards(
+    bot: BotHarness, session: AsyncSession
+) -> None:
+    r = await region(session)
+    r.admin.preferred_language = "en"
+    await session.commit()
+    cards, _ = await say(bot, r.admin, "new round")
+    assert "New reporting round" in cardtools.all_text(cards[0])
+    assert "Preview" in cardtools.action_titles(cards[0])
+    data = press(cards[0], verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "deadline_date": "2026-11-20"})
+    again = await invoke(
+        bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
+    )
+    assert cardtools.text_after_input(again, "deadline_time") == [
+        "The deadline must be after the open time."
+    ]
+    cards, _ = await say(bot, r.admin, "rounds")
+    assert "There are no rounds yet." in cardtools.all_text(cards[0])
