@@ -77,6 +77,12 @@ COMMENTS = (
     "Kostnaderna ligger över budget, prognosen har justerats.",
     "Bemanningen är säkrad för perioden.",
 )
+KIND_NAMES = {
+    ItemKind.ACTIVITY: "Aktivitet",
+    ItemKind.INDICATOR: "Indikator",
+    ItemKind.RISK: "Risk",
+    ItemKind.ASSIGNMENT: "Uppdrag",
+}
 ITEM_KINDS = (
     (ItemKind.ACTIVITY, 0.45),
     (ItemKind.INDICATOR, 0.25),
@@ -321,9 +327,7 @@ async def generate(conn: AsyncConnection, spec: RegionSpec) -> Region:
         owner = rng.choice(owners_by_unit[unit])
         kind = rng.choices(kinds, weights)[0]
         positions[goal_id] = positions.get(goal_id, 0) + 1
-        title = (
-            f"{kind.value.capitalize()} {n + 1}: {rng.choice(THEMES)} – {rng.choice(COMMENTS)[:40]}"
-        )
+        title = f"{KIND_NAMES[kind]} {n + 1}: {rng.choice(THEMES)} – {rng.choice(COMMENTS)[:40]}"
         iid = item(f"P{n + 1}", kind, title, goal_id, unit, owner, positions[goal_id])
         asked.append((iid, owner, kind))
     region.plan_items = len(items)

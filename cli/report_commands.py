@@ -99,7 +99,7 @@ def render_report(digest: Digest, tx: texts.Texts, top: int) -> str:
     out += [_table(changes.head(top)), *_more(tx, len(changes) - top), ""]
     out += [tx.t("digest.risks.heading"), _table(risks_frame(digest, tx).head(top))]
     out += [*_more(tx, len(digest.risks) - top), ""]
-    out += [tx.t("digest.heat.heading"), _table(digest.heat_map.reset_index()), ""]
+    out += [tx.t("digest.heat.heading"), _table(heat_table(digest, tx)), ""]
     at_risk = pd.DataFrame(
         {
             col(tx, "title"): digest.at_risk["title"],
@@ -123,6 +123,13 @@ def render_report(digest: Digest, tx: texts.Texts, top: int) -> str:
         )
         out += [_table(missing_frame(digest, tx).head(top)), *_more(tx, len(missing) - top)]
     return "\n".join(out) + "\n"
+
+
+def heat_table(digest: Digest, tx: texts.Texts) -> pd.DataFrame:
+    """The matrix with likelihood as rows and consequence as columns, named in words."""
+    corner = tx.t("digest.heat.corner")
+    grid = digest.heat_map.rename_axis(index=corner, columns=None)
+    return grid.rename(columns=str).reset_index()
 
 
 def _more(tx: texts.Texts, hidden: int) -> list[str]:
