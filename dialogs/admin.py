@@ -403,6 +403,10 @@ async def open_round(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         await round_admin.open_now(admin.session, rnd, now=admin.now, actor=admin.actor)
     except RoundActionRefused as refused:
         return await _list_card(admin, banner=_refusal(admin, refused), good=False)
+    except RoundInvalid as invalid:
+        first = next(iter(invalid.errors.values()))
+        message = admin.tx.t(first.code, **first.params)
+        return await _list_card(admin, errors={rnd.id: message}, good=False)
     return await _list_card(admin, banner=_done(admin, rnd))
 
 

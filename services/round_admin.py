@@ -581,8 +581,13 @@ async def open_now(
     changes nothing. The open time records when the round really opened."""
     if rnd.state == RoundState.CLOSED:
         raise RoundActionRefused("admin.error.round_closed", name=rnd.name)
-    if rnd.state != RoundState.OPEN and rnd.opens_at > now:
-        rnd.opens_at = now
+    if rnd.state != RoundState.OPEN:
+        # A unit of the scope may have been removed since the round was set up.
+        errors = await check_references(session, {"org_units": (rnd.scope or {}).get("org_units")})
+        if errors:
+            raise RoundInvalid(errors)
+        if rnd.opens_at > now:
+            rnd.opens_at = now
     return await rounds.open_round(session, rnd, now=now, actor=actor)
 
 
@@ -727,7 +732,12 @@ async def overview(
     if rnd.state in (RoundState.OPEN, RoundState.CLOSED):
         owners, items, answered, done, statuses = await _answer_counts(session, rnd)
     else:
-        preview = await preview_round(session, rnd)
+        try:
+            preview = await preview_round(session, rnd)
+        except rounds.RoundError:
+            # An org unit of the scope was removed since; opening would say so, the list
+            # still shows the round.
+            preview = Preview(owners=(), kinds={})
         owners, items, answered, done, statuses = (
             len(preview.owners),
             preview.items,

@@ -323,3 +323,17 @@ async def test_copy_to_next_period_keeps_the_scope_and_shows_last_answers(
     shown = {q.title: q.previous_round for q in view.items}
     previous = shown["Kortare väntetider i vården"]
     assert previous is not None and previous.status_key == "deviation"
+
+
+async def test_a_draft_whose_unit_is_gone_is_listed_but_not_opened(session: AsyncSession) -> None:
+    await region(session)
+    rnd = (await create(session, "draft")).round
+    rnd.scope = {"org_units": ["NEDLAGD"]}
+    await session.commit()
+    shown = await round_admin.overview(session, rnd)
+    assert (shown.owners, shown.items) == (0, 0)
+    with pytest.raises(RoundInvalid) as caught:
+        await round_admin.open_now(session, rnd, now=NOW, actor=ACTOR)
+    assert caught.value.errors["org_units"].params == {"keys": "NEDLAGD"}
+    await session.rollback()
+    assert await count(session, ReportRequest) == 0
