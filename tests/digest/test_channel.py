@@ -126,3 +126,21 @@ async def test_an_admin_links_the_channel_and_it_is_audited(
         assert [g.key for g in await steering.groups_for_channel(check, CHANNEL_ID)] == ["rs"]
         rows = (await check.execute(select(ConversationReference))).scalars().all()
         assert len(rows) == 1
+
+
+async def test_adding_the_bot_to_a_team_captures_the_channel_for_digests(
+    bot: BotHarness, session: AsyncSession
+) -> None:
+    s = await open_round(session)
+    update = in_channel(bot, s.owner, "", thread=False)
+    update.pop("text")
+    update.update(
+        type="conversationUpdate",
+        membersAdded=[{"id": bot.activity(user=s.owner)["recipient"]["id"]}],
+    )
+    update["channelData"]["eventType"] = "teamMemberAdded"
+    assert (await bot.post(update)).status in (200, 202)
+    channels = await steering.channel_references(session)
+    assert [(c.conversation_id, c.team_id) for c in channels] == [(CHANNEL_ID, TEAM_ID)]
+    # The team is greeted; the greeting says what the channel gets.
+    assert "sammanställningar" in cardtools.all_text(bot.connector.posted_cards()[0])
