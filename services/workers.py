@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,10 +21,15 @@ from services.tokens import MsalTokenProvider, TokenProvider
 log = logging.getLogger(__name__)
 
 
+class Closeable(Protocol):
+    async def aclose(self) -> None: ...
+
+
 @dataclass
 class Workers:
     sender: Sender
     scheduler: Scheduler
+    resources: list[Closeable] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -43,6 +49,9 @@ class Workers:
             except Exception:
                 log.exception("worker %s ended with an error", task.get_name())
         self._tasks = []
+        for resource in self.resources:
+            await resource.aclose()
+        self.resources = []
 
 
 def connector_tokens(settings: Settings, given: TokenProvider | None) -> TokenProvider | None:
@@ -70,6 +79,15 @@ def build_workers(
     clock: Clock = utc_now,
 ) -> Workers:
     worker_settings = settings.workers
+    resources: list[Closeable] = []
+    if installer is None and settings.graph_configured and settings.teams_app_catalog_id:
+        # Imported here: the Graph SDK is large and only needed when Graph is configured.
+        from services.graph.client import MsGraph
+        from services.installer import installer_for
+
+        graph = MsGraph.from_settings(settings)
+        resources.append(graph)
+        installer = installer_for(graph, settings.teams_app_catalog_id, settings.app_tenant_id)
     api = connector or AiohttpBotConnector(
         http,
         connector_tokens(settings, token_provider),
@@ -88,4 +106,4 @@ def build_workers(
         clock=clock,
     )
     scheduler = Scheduler(sessions, worker_settings, clock=clock)
-    return Workers(sender, scheduler)
+    return Workers(sender, scheduler, resources)
