@@ -62,22 +62,29 @@ def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
 
 
 async def _rows(session: AsyncSession, statement: Select[*tuple[Any, ...]]) -> Sequence[Any]:
-    """The rows of a read of tens of thousands of plain values.
+    """The rows of a read of tens of thousands of plain values, straight from the driver
+    (aiosqlite or asyncpg) on the session's own connection and transaction.
 
-    On SQLite the statement runs on the aiosqlite connection under the session (same
-    transaction): SQLAlchemy's async result layer costs about five times the query itself at
-    this size (measured in bench/digest_bench.py). Only for statements whose parameters need
-    no type conversion (ids) and whose columns are plain ints and strings."""
+    SQLAlchemy's async result layer costs several times the query itself at region size
+    (measured with bench/digest_bench.py), so the compiled statement is run by the driver.
+    Only for statements whose parameters need no type conversion (ids) and whose columns
+    are plain ints and strings; other drivers go the ordinary way."""
     connection = await session.connection()
-    if connection.dialect.name != "sqlite":
+    dialect = connection.dialect
+    if dialect.driver not in ("aiosqlite", "asyncpg"):
         rows: Sequence[Any] = (await session.execute(statement)).all()
         return rows
-    compiled = statement.compile(dialect=connection.dialect)
+    # Runs a trivial statement through SQLAlchemy first, so its transaction has begun on
+    # the connection before the driver is used directly.
+    await connection.exec_driver_sql("SELECT 1")
+    compiled = statement.compile(dialect=dialect)
     params = compiled.construct_params()
     args = tuple(params[name] for name in compiled.positiontup or ())
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
-    return list(await driver.execute_fetchall(str(compiled), args))
+    if dialect.driver == "aiosqlite":
+        return list(await driver.execute_fetchall(str(compiled), args))
+    return list(await driver.fetch(str(compiled), *args))
 
 
 async def org_unit_subtree(session: AsyncSession, keys: Iterable[str]) -> set[int]:
