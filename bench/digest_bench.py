@@ -25,6 +25,7 @@ from bench.common import print_table, scratch_database, write_results
 from bench.generate_region import Region, RegionSpec, generate_into
 from cards import paging
 from cards.digest_card import DigestCardView, create_digest_card
+from services.config import normalise_database_url
 from services.digest import compute_digest
 from storage import digest_queries
 from storage.db import create_engine, create_session_factory
@@ -133,8 +134,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=RegionSpec.rounds)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="SQLite file to keep the region in and reuse")
+    parser.add_argument(
+        "--database-url", help="measure a region generated before (bench.generate_region)"
+    )
     args = parser.parse_args(argv)
     spec = RegionSpec(items=args.items, rounds=args.rounds)
+    if args.database_url:
+        url = normalise_database_url(args.database_url)
+        measured = asyncio.run(_measure(url, f"{spec.prefix}-REGION", args.repeat))
+        backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+        rows = [{"backend": backend, **measured, "target_s": TARGET_SECONDS}]
+        print_table(f"Digest of the open round: {url.rsplit('/', 1)[-1]}", rows)
+        print(f"\nwritten to {write_results('digest', {'results': rows})}")
+        return
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     rows = [
         asyncio.run(
