@@ -87,7 +87,10 @@ async def enqueue_due_escalations(
                 await session.execute(select(Person).where(Person.id.in_(list(grouped))))
             ).scalars()
         }
+        written_keys = await outbox.keys_of_round(session, rnd.id, OutboxKind.ESCALATION)
         for manager_id in sorted(grouped):
+            if escalation_key(rnd.id, manager_id) in written_keys:
+                continue
             manager = managers.get(manager_id)
             if manager is None or not manager.active or manager.erased_at is not None:
                 continue

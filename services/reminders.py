@@ -191,6 +191,7 @@ async def enqueue_due_reminders(
             )
         ).all()
         progress = await owner_progress(session, rnd.id)
+        written_keys = await outbox.keys_of_round(session, rnd.id, OutboxKind.REMINDER)
         for request, person in rows:
             owner = progress.get(person.id)
             if owner is None or not owner.unanswered or not person.active:
@@ -207,10 +208,13 @@ async def enqueue_due_reminders(
             if due is None:
                 continue
             offset, _moment = due
+            key = reminder_key(request.id, offset, rnd.deadline_at)
+            if key in written_keys:
+                continue
             written += await outbox.enqueue(
                 session,
                 kind=OutboxKind.REMINDER,
-                dedupe_key=reminder_key(request.id, offset, rnd.deadline_at),
+                dedupe_key=key,
                 tenant_id=None,
                 person_id=person.id,
                 round_id=rnd.id,

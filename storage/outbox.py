@@ -95,6 +95,15 @@ async def get_by_key(session: AsyncSession, dedupe_key: str) -> OutboxJob | None
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def keys_of_round(session: AsyncSession, round_id: int, kind: OutboxKind) -> set[str]:
+    """Dedupe keys already written for a round, so a scheduler tick can skip them without
+    one insert attempt per key."""
+    query = select(OutboxJob.dedupe_key).where(
+        OutboxJob.round_id == round_id, OutboxJob.kind == kind
+    )
+    return set((await session.execute(query)).scalars())
+
+
 def _due(now: datetime) -> Any:
     return or_(
         and_(OutboxJob.state == OutboxState.PENDING, OutboxJob.not_before <= now),
