@@ -27,7 +27,6 @@ from bot.logging_setup import bind, correlation_middleware, register_secret
 from bot.turns import storable_id
 from dialogs.context import Deps
 from services.config import Settings
-from services.installer import installer_for
 from services.tokens import MsalTokenProvider, TokenError, TokenProvider
 from services.workers import build_workers
 from storage.db import create_engine, create_session_factory
@@ -170,26 +169,12 @@ def create_app(
 
     async def workers(app: web.Application) -> AsyncIterator[None]:
         # Outbox sender and round scheduler run inside the server: no cron needed.
-        graph = None
-        if settings.graph_configured and settings.teams_app_catalog_id:
-            # Proactive install for owners who never opened the bot (imported only when used).
-            from services.graph.client import MsGraph
-
-            graph = MsGraph.from_settings(settings)
-        installer = installer_for(graph, settings.teams_app_catalog_id, settings.app_tenant_id)
         runner = build_workers(
-            settings,
-            app[SESSIONS],
-            app[HTTP],
-            token_provider=token_provider,
-            installer=installer,
-            clock=clock,
+            settings, app[SESSIONS], app[HTTP], token_provider=token_provider, clock=clock
         )
         await runner.start()
         yield
         await runner.stop()
-        if graph is not None:
-            await graph.aclose()
 
     app.cleanup_ctx.extend([store, clients, bot])
     if settings.workers.enabled:
