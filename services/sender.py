@@ -307,21 +307,21 @@ class Sender:
             await self._record_cancelled(job_id, prepared)
             return
         conversation_id = prepared.conversation_id
+        service_url = prepared.service_url
         try:
             if conversation_id is None:
                 conversation_id = await self._open_conversation(prepared)
-            await self._pacer.acquire(prepared.tenant_id, conversation_id)
-            self._started_http.add(job_id)
-            if prepared.operation == OutboxOperation.UPDATE:
-                assert prepared.activity_id is not None
-                await self.connector.update_activity(
-                    prepared.service_url, conversation_id, prepared.activity_id, prepared.activity
-                )
-                activity_id: str | None = prepared.activity_id
-            else:
-                activity_id = await self.connector.send_activity(
-                    prepared.service_url, conversation_id, prepared.activity
-                )
+                service_url = await self._service_url_of(conversation_id, service_url)
+            try:
+                activity_id = await self._post(job_id, prepared, service_url, conversation_id)
+            except ConnectorError as error:
+                if not self._app_was_removed(prepared, error):
+                    raise
+                # The person removed the app: install it again (when Graph is configured)
+                # and post to the chat that gives.
+                conversation_id = await self._reinstall(prepared, error, conversation_id)
+                service_url = self.settings.service_url
+                activity_id = await self._post(job_id, prepared, service_url, conversation_id)
         except Undeliverable as exc:
             await self._record_failed(job_id, exc.status, exc.reason)
             return
@@ -329,6 +329,51 @@ class Sender:
             await self._record_error(job_id, prepared, error)
             return
         await self._record_sent(job_id, prepared, conversation_id, activity_id)
+
+    async def _post(
+        self, job_id: int, delivery: Delivery, service_url: str, conversation_id: str
+    ) -> str | None:
+        await self._pacer.acquire(delivery.tenant_id, conversation_id)
+        self._started_http.add(job_id)
+        if delivery.operation == OutboxOperation.UPDATE:
+            assert delivery.activity_id is not None
+            await self.connector.update_activity(
+                service_url, conversation_id, delivery.activity_id, delivery.activity
+            )
+            return delivery.activity_id
+        return await self.connector.send_activity(service_url, conversation_id, delivery.activity)
+
+    async def _service_url_of(self, conversation_id: str, fallback: str) -> str:
+        async with self.sessions() as session:
+            reference = await conversations.by_conversation_id(session, conversation_id)
+        return reference.service_url if reference is not None else fallback
+
+    def _app_was_removed(self, delivery: Delivery, error: ConnectorError) -> bool:
+        """A 1:1 message refused because the bot is no longer in the chat (not because the
+        person blocked it) may reach them again through a fresh installation."""
+        return (
+            delivery.operation == OutboxOperation.SEND
+            and delivery.kind in PERSONAL_KINDS
+            and delivery.user_object_id is not None
+            and error.status in NOT_INSTALLED_STATUSES
+            and error.code != "ConversationBlockedByUser"
+            and not isinstance(self.installer, NoInstaller)
+        )
+
+    async def _reinstall(self, delivery: Delivery, error: ConnectorError, old_chat: str) -> str:
+        assert delivery.user_object_id is not None
+        try:
+            chat_id = await self.installer.ensure_installed(
+                delivery.user_object_id, delivery.tenant_id
+            )
+        except Exception as exc:  # Graph failures are worth another attempt later
+            raise ConnectorError(
+                status=None, message=f"proactive install failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if chat_id is None or chat_id == old_chat:
+            raise Undeliverable(error.status, failure_reason(error))
+        await self._remember_conversation(delivery, chat_id, self.settings.service_url)
+        return chat_id
 
     async def _load_and_prepare(self, job_id: int) -> Delivery | str | Undeliverable | None:
         """The job's delivery, a reason to cancel it, a reason it failed, or None when this

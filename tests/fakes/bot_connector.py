@@ -11,7 +11,8 @@ under load or trouble:
 - ``conversation_limit``: calls per conversation in any one-second window;
 - ``script(target, ...)``: the next answers for a conversation id, a member id (creating a
   conversation) or ``"*"`` (any call): a status code, ``(429, seconds)`` for a 429 with that
-  Retry-After, or ``"timeout"`` (the call hangs past the client's timeout, nothing delivered);
+  Retry-After, ``(status, "ErrorCode")`` for an error with that code, or ``"timeout"`` (the
+  call hangs past the client's timeout, nothing delivered);
 - ``not_installed``: members for whom creating a conversation answers 403, as Teams does when
   the app is not installed for the user;
 - ``latency_seconds``: how long after delivering a message the answer comes back.
@@ -29,7 +30,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-Scripted = int | tuple[int, float] | str
+Scripted = int | tuple[int, float] | tuple[int, str] | str
 
 
 @dataclass
@@ -146,6 +147,11 @@ class BotConnector:
         if scripted == "timeout":
             await asyncio.sleep(self.hang_seconds)
             return web.json_response({"error": {"code": "Timeout"}}, status=504)
+        if isinstance(scripted, tuple) and isinstance(scripted[1], str):
+            status, code = scripted
+            return web.json_response(
+                {"error": {"code": code, "message": "scripted"}}, status=status
+            )
         if isinstance(scripted, tuple):
             return self._throttle(scripted[1])
         assert isinstance(scripted, int)

@@ -271,3 +271,27 @@ async def test_conversation_reference_is_stored_once_per_person(
     assert sorted(r.person_id for r in references if r.person_id) == sorted(
         o.id for o in many.owners
     )
+
+
+async def test_a_person_who_removed_the_app_is_reached_through_a_new_installation(
+    session: AsyncSession, teams: Teams
+) -> None:
+    s = await open_round(session, state=RoundState.SCHEDULED)
+    old_chat = await remember_chat(session, s.owner, teams.service_url)
+    blocked_chat = await remember_chat(session, s.other, teams.service_url)
+    await rounds.open_round(session, s.round, now=NOW, actor="admin")
+    await session.commit()
+    teams.connector.script(old_chat, (403, "BotNotInConversationRoster"))
+    teams.connector.script(blocked_chat, 403)  # blocked: installing again would not help
+    installer = Installer("19:reinstalled@unq.gbl.spaces")
+
+    stats = await teams.sender(installer=installer).run_until_idle()
+
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert installer.asked == [(s.owner.entra_object_id, TENANT_ID)]
+    assert len(teams.connector.messages_to("19:reinstalled@unq.gbl.spaces")) == 1
+    async with teams.sessions() as fresh:
+        reference = await conversations.personal_reference(fresh, s.owner.id)
+    assert reference is not None and reference.conversation_id == "19:reinstalled@unq.gbl.spaces"
+    failed = await outbox.failed_jobs(session, s.round.id)
+    assert [(f.person_name, f.last_status) for f in failed] == [("Cecilia Berg", 403)]
