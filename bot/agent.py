@@ -14,7 +14,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from bot.turns import ADAPTIVE_CARD, activity_for, inbound_from
+from bot.turns import ADAPTIVE_CARD, activity_for, inbound_from, storable_data
 from dialogs import installation, router
 from dialogs.context import Deps, Reply
 
@@ -81,6 +81,11 @@ def build_agent(deps: Deps, connections: Connections) -> AgentApplication[TurnSt
         data = action.get("data") if isinstance(action, dict) else None
         if not isinstance(verb, str) or not isinstance(data, dict | None):
             await _invoke_response(context, error_body(400, "malformed Action.Execute"))
+            return
+        if not storable_data(data):
+            # Checked once here for every verb: handlers look values up and store them.
+            message = "the action data holds characters that cannot be stored"
+            await _invoke_response(context, error_body(400, message))
             return
         outcome = await router.dispatch(deps, inbound_from(context), verb, data or {})
         if outcome.card is not None:

@@ -10,7 +10,6 @@ from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy import String
 
 from dialogs.context import Inbound, Reply
-from services.answers import storable
 from storage.models import ConversationReference
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -23,6 +22,26 @@ def _get(obj: Any, *path: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> bool:
+    """False for text no store can hold: NUL characters (PostgreSQL refuses them) and lone
+    surrogates (JSON may carry them as escapes, UTF-8 cannot encode them)."""
+    return "\x00" not in text and not _SURROGATE.search(text)
+
+
+def storable_data(value: Any) -> bool:
+    """Whether every string in a JSON value, keys included, is storable."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return all(storable_data(k) and storable_data(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable_data(item) for item in value)
+    return True
 
 
 def _column_length(name: str) -> int:

@@ -42,7 +42,6 @@ _INPUT_ID = re.compile(r"^(status|likelihood|consequence|comment|value)\.(\d{1,1
 # Row ids are 32-bit integers in the store; a larger id names no row, and PostgreSQL refuses
 # to even compare with it, so such ids are refused before any query.
 MAX_ROW_ID = 2**31 - 1
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_ITEMS_PER_SUBMIT = 500
 VALUE_LIMIT = Decimal("1e14")
 
@@ -153,12 +152,6 @@ def _text(value: Any) -> str:
     raise MalformedSubmission("input values must be text or numbers")
 
 
-def storable(text: str) -> bool:
-    """False for text no store can hold: NUL characters (PostgreSQL refuses them) and lone
-    surrogates (JSON may carry them, UTF-8 cannot encode them)."""
-    return "\x00" not in text and not _SURROGATE.search(text)
-
-
 def parse_number(text: str) -> Decimal | None:
     """Numbers as Swedish and English users type them: "12,5", "12.5", "12 500", "−3"."""
     cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
@@ -220,9 +213,7 @@ def _validate_item(
         status = None
 
     comment = raw("comment") or None
-    if comment is not None and not storable(comment):
-        errors[input_id("comment", item_id)] = FieldError("error.comment_unstorable")
-    elif comment is not None and len(comment) > rnd.comment_max_length:
+    if comment is not None and len(comment) > rnd.comment_max_length:
         errors[input_id("comment", item_id)] = FieldError(
             "error.comment_too_long", {"max": rnd.comment_max_length, "length": len(comment)}
         )

@@ -65,15 +65,27 @@ async def test_a_superscript_digit_as_likelihood_is_a_field_error(
     assert await fingerprint(session) == baseline
 
 
-@pytest.mark.parametrize("comment", ["före\x00efter", "trasig \ud800 text"])
-async def test_a_comment_no_store_can_hold_is_a_field_error(
-    bot: BotHarness, session: AsyncSession, comment: str
+@pytest.mark.parametrize("text", ["före\x00efter", "trasig \ud800 text"])
+@pytest.mark.parametrize("verb", [verbs.SUBMIT_STATUS, verbs.ADMIN_CREATE_ROUND])
+async def test_text_no_store_can_hold_is_refused_for_every_verb(
+    bot: BotHarness, session: AsyncSession, text: str, verb: str
 ) -> None:
+    """NUL made PostgreSQL refuse the turn, a lone surrogate made both stores refuse it."""
     w = await build_world(session)
     baseline = await fingerprint(session)
-    card = await _submit(bot, w, comment=comment)
-    errors = cardtools.text_after_input(card, f"comment.{w.s.risk.id}")
-    assert errors and "tecken som inte kan sparas" in errors[0]
+    s = w.s
+    data = {
+        "round_id": s.round.id,
+        "request_id": s.request.id,
+        f"status.{s.goal.id}": "on_track",
+        f"comment.{s.goal.id}": text,
+        "name": text,
+        "plan": text,
+    }
+    answer = await post(bot, _action(bot, s.owner, verb, data))
+    assert_clear_invoke_answer(answer)
+    assert answer.body["statusCode"] == 400
+    assert "cannot be stored" in answer.body["value"]["message"]
     assert await fingerprint(session) == baseline
 
 
