@@ -31,6 +31,7 @@ import random
 import socket
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -68,7 +69,18 @@ PERSONAL_KINDS = frozenset(
     {OutboxKind.REQUEST, OutboxKind.REMINDER, OutboxKind.ESCALATION, OutboxKind.ROUND_CLOSED}
 )
 # One SQLite database is served by one process; its sender(s) claim one after another.
-_SQLITE_CLAIMS = asyncio.Lock()
+_SQLITE_CLAIMS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sqlite_claims() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _SQLITE_CLAIMS.get(loop)
+    if lock is None:
+        lock = _SQLITE_CLAIMS[loop] = asyncio.Lock()
+    return lock
+
 
 Clock = Callable[[], datetime]
 
@@ -276,7 +288,7 @@ class Sender:
                         session, owner=self.worker_id, now=now, lease=lease, limit=limit
                     )
                     return [job.id for job in jobs]
-            async with _SQLITE_CLAIMS, session.begin():
+            async with _sqlite_claims(), session.begin():
                 jobs = await outbox.claim(
                     session, owner=self.worker_id, now=now, lease=lease, limit=limit
                 )
