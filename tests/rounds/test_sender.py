@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 
@@ -295,3 +296,22 @@ async def test_a_person_who_removed_the_app_is_reached_through_a_new_installatio
     assert reference is not None and reference.conversation_id == "19:reinstalled@unq.gbl.spaces"
     failed = await outbox.failed_jobs(session, s.round.id)
     assert [(f.person_name, f.last_status) for f in failed] == [("Cecilia Berg", 403)]
+
+
+async def test_two_senders_on_one_database_never_send_a_card_twice(
+    session: AsyncSession, teams: Teams
+) -> None:
+    many = await round_with_owners(session, 60)
+    for owner in many.owners[::2]:
+        await remember_chat(session, owner, teams.service_url)
+    await rounds.open_round(session, many.round, now=NOW, actor="admin")
+    await session.commit()
+
+    first, second = await asyncio.gather(
+        teams.sender().run_until_idle(), teams.sender().run_until_idle()
+    )
+
+    delivered = Counter(d.conversation_id for d in teams.connector.delivered)
+    assert len(delivered) == 60 and set(delivered.values()) == {1}
+    assert first.sent + second.sent == 60
+    print(f"\ntwo senders in one process: {first.sent} + {second.sent} cards, no duplicates")
