@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final, Literal
 
 import pandas as pd
@@ -42,6 +43,17 @@ class DigestCardView:
     occasion: Occasion = "on_demand"
     intranet_url: str | None = None
     export_url: str | None = None
+
+    @cached_property
+    def status_labels(self) -> dict[str, tuple[str, str]]:
+        """Status key -> (label, card colour), unanswered included; read once per card."""
+        tx = texts.for_language(self.language)
+        labels = {
+            str(row.status_key): (plain(str(row.label)), str(row.card_colour))
+            for row in self.digest.statuses.itertuples()
+        }
+        labels[UNANSWERED] = (tx.t("digest.status.unanswered"), "default")
+        return labels
 
 
 def create_digest_card(
@@ -100,13 +112,7 @@ def _more(tx: texts.Texts, hidden: int) -> list[Element]:
 
 
 def _status_labels(view: DigestCardView) -> dict[str, tuple[str, str]]:
-    tx = texts.for_language(view.language)
-    labels = {
-        str(row.status_key): (plain(str(row.label)), str(row.card_colour))
-        for row in view.digest.statuses.itertuples()
-    }
-    labels[UNANSWERED] = (tx.t("digest.status.unanswered"), "default")
-    return labels
+    return view.status_labels
 
 
 def _counts_line(view: DigestCardView, row: pd.Series) -> Element:

@@ -377,6 +377,7 @@ class Digest:
     not_answered: pd.DataFrame
     items: pd.DataFrame
     risk_axes: RiskAxes | None = None
+    totals: pd.Series | None = None
 
     @property
     def better(self) -> int:
@@ -388,10 +389,16 @@ class Digest:
 
     def status_totals(self) -> pd.Series:
         """Items per status over the whole scope, in the scale's order, then unanswered."""
-        keys = [*self.statuses.sort_values("position")["status_key"], UNANSWERED]
-        status = self.items["status_key"].where(self.items["answered"], UNANSWERED)
-        counts = status.fillna(UNANSWERED).value_counts()
-        return counts.reindex(keys, fill_value=0).astype("int64")
+        if self.totals is not None:
+            return self.totals
+        return status_totals(self.items, self.statuses)
+
+
+def status_totals(table: pd.DataFrame, statuses: pd.DataFrame) -> pd.Series:
+    keys = [*statuses.sort_values("position")["status_key"], UNANSWERED]
+    status = table["status_key"].where(table["answered"], UNANSWERED)
+    counts = status.fillna(UNANSWERED).value_counts()
+    return counts.reindex(keys, fill_value=0).astype("int64")
 
 
 def compute_digest(
@@ -413,4 +420,5 @@ def compute_digest(
         not_answered=not_answered(table),
         items=table,
         risk_axes=risk_axes,
+        totals=status_totals(table, statuses),
     )
