@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -91,6 +91,10 @@ def utc_now() -> datetime:
 
 def new_worker_id(role: str) -> str:
     return f"{role}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class LeaseLost(Exception):
+    """Another sender took the job over; this one must not post it."""
 
 
 class Undeliverable(Exception):
@@ -153,6 +157,7 @@ class Sender:
     pacer: SendPacer | None = None
     stats: SenderStats = field(default_factory=SenderStats)
     _started_http: set[int] = field(default_factory=set)
+    _lease_taken: dict[int, float] = field(default_factory=dict)
     _rendering: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
     _started_at: datetime | None = None
 
@@ -199,6 +204,7 @@ class Sender:
                     except Exception:  # the store may be briefly away; try again later
                         log.exception("claiming outbox jobs failed")
                 for job_id in claimed:
+                    self._lease_taken[job_id] = time.monotonic()
                     tasks.add(asyncio.create_task(self.deliver(job_id)))
                 if not tasks:
                     with contextlib.suppress(TimeoutError):
@@ -301,6 +307,8 @@ class Sender:
         except Exception:  # keep the loop alive; the lease returns the job to the queue
             log.exception("delivering outbox job %s failed unexpectedly", job_id)
             return
+        finally:
+            self._lease_taken.pop(job_id, None)
         # Only a delivery that ran to its end forgets the job: one cut off (cancelled, or
         # its outcome not stored) may have been posted, so shutdown must not requeue it.
         self._started_http.discard(job_id)
@@ -334,6 +342,9 @@ class Sender:
                 conversation_id = await self._reinstall(prepared, error, conversation_id)
                 service_url = self.settings.service_url
                 activity_id = await self._post(job_id, prepared, service_url, conversation_id)
+        except LeaseLost:
+            log.warning("outbox job %s: lease lost while waiting; not posted here", job_id)
+            return
         except Undeliverable as exc:
             await self._record_failed(job_id, exc.status, exc.reason)
             return
@@ -346,6 +357,7 @@ class Sender:
         self, job_id: int, delivery: Delivery, service_url: str, conversation_id: str
     ) -> str | None:
         await self._pacer.acquire(delivery.tenant_id, conversation_id)
+        await self._keep_lease(job_id)
         self._started_http.add(job_id)
         if delivery.operation == OutboxOperation.UPDATE:
             assert delivery.activity_id is not None
@@ -354,6 +366,28 @@ class Sender:
             )
             return delivery.activity_id
         return await self.connector.send_activity(service_url, conversation_id, delivery.activity)
+
+    async def _keep_lease(self, job_id: int) -> None:
+        """After a long wait (a long Retry-After pause), make sure the job is still ours and
+        extend its lease before posting: another sender may take over a job whose lease ran
+        out, and both would post it."""
+        taken = self._lease_taken.get(job_id, time.monotonic())
+        if time.monotonic() - taken < self.settings.lease_seconds / 3:
+            return
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxJob)
+                .where(
+                    OutboxJob.id == job_id,
+                    OutboxJob.state == OutboxState.IN_FLIGHT,
+                    OutboxJob.lease_owner == self.worker_id,
+                )
+                .values(lease_until=now + timedelta(seconds=self.settings.lease_seconds))
+            )
+        if getattr(result, "rowcount", 0) != 1:
+            raise LeaseLost(job_id)
+        self._lease_taken[job_id] = time.monotonic()
 
     async def _service_url_of(self, conversation_id: str, fallback: str) -> str:
         async with self.sessions() as session:

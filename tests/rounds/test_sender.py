@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import fanout, rounds
+from services.sender import LeaseLost
 from storage import conversations, outbox
 from storage.models import (
     ConversationReference,
@@ -315,3 +319,28 @@ async def test_two_senders_on_one_database_never_send_a_card_twice(
     assert len(delivered) == 60 and set(delivered.values()) == {1}
     assert first.sent + second.sent == 60
     print(f"\ntwo senders in one process: {first.sent} + {second.sent} cards, no duplicates")
+
+
+async def test_after_a_long_wait_a_sender_posts_only_if_the_job_is_still_its_own(
+    session: AsyncSession, teams: Teams
+) -> None:
+    s = await open_round(session, state=RoundState.SCHEDULED)
+    await rounds.open_round(session, s.round, now=NOW, actor="admin")
+    await session.commit()
+    sender = teams.sender(lease_seconds=30)
+    kept, taken_over = await sender.claim(2)
+    for job_id in (kept, taken_over):
+        sender._lease_taken[job_id] = time.monotonic() - 60  # waited past a third of the lease
+    async with teams.sessions() as other, other.begin():
+        job = await other.get(OutboxJob, taken_over)
+        assert job is not None
+        job.lease_owner = "sender-elsewhere"  # the lease ran out and another sender took it
+
+    await sender._keep_lease(kept)
+    with pytest.raises(LeaseLost):
+        await sender._keep_lease(taken_over)
+
+    async with teams.sessions() as fresh:
+        renewed = await fresh.get(OutboxJob, kept)
+    assert renewed is not None and renewed.lease_until is not None
+    assert renewed.lease_until > datetime.now(UTC) + timedelta(seconds=20)
