@@ -18,6 +18,7 @@ from storage import conversations, outbox
 from storage.models import (
     ConversationReference,
     OutboxJob,
+    OutboxKind,
     OutboxState,
     ReportRequest,
     RoundState,
@@ -344,3 +345,31 @@ async def test_after_a_long_wait_a_sender_posts_only_if_the_job_is_still_its_own
         renewed = await fresh.get(OutboxJob, kept)
     assert renewed is not None and renewed.lease_until is not None
     assert renewed.lease_until > datetime.now(UTC) + timedelta(seconds=20)
+
+
+async def test_messages_to_one_chat_are_spaced_to_its_own_limit(
+    session: AsyncSession, teams: Teams
+) -> None:
+    s = await open_round(session)
+    chat = await remember_chat(session, s.owner, teams.service_url)
+    for n in range(3):
+        await outbox.enqueue(
+            session,
+            kind=OutboxKind.NOTICE,
+            dedupe_key=f"notice:{n}",
+            tenant_id=TENANT_ID,
+            person_id=s.owner.id,
+            conversation_id=chat,
+            payload={"text": f"Meddelande {n}"},
+        )
+    await session.commit()
+    teams.connector.conversation_limit = 1  # one message per second in this chat
+
+    stats = await teams.sender(conversation_interval_seconds=1.05).run_until_idle()
+
+    assert stats.sent == 3 and teams.connector.throttled == 0
+    assert sorted(d.body["text"] for d in teams.connector.messages_to(chat)) == [
+        "Meddelande 0",
+        "Meddelande 1",
+        "Meddelande 2",
+    ]
