@@ -270,7 +270,7 @@ async def bench_backend(
             "MICROSOFT_APP_TENANT_ID": TENANT_ID,
             "LAGESBOT_ALLOWED_TENANTS": TENANT_ID,
             "LAGESBOT_OPENID_METADATA_URL": issuer.metadata_url,
-            "LAGESBOT_WORKERS": "off",
+            "LAGESBOT_WORKERS": "0",
             "LAGESBOT_LOG_LEVEL": "WARNING",
         }
         try:
