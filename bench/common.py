@@ -113,8 +113,8 @@ async def serve_process(
         command,
         cwd=ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=log,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         async with aiohttp.ClientSession() as http:

@@ -227,6 +227,9 @@ async def run_level(
                 errors += 1
                 if errors <= 3:
                     print(f"  error: {error}")
+                if errors > max(20, submits // 10):
+                    # A bench that only measures failures would otherwise spin forever.
+                    raise RuntimeError(f"{errors} failed submits; see bench/results/") from error
             finally:
                 queue.put_nowait(manager)
 

@@ -26,7 +26,10 @@ async def current_answers(
         latest,
         (Response.item_id == latest.c.item_id) & (Response.revision == latest.c.revision),
     )
-    query = query.where(Response.round_id == round_id)
+    # The item filter is repeated on the outer query so the unique (round, item, revision)
+    # index bounds it even when the planner's statistics are stale (a round that has just
+    # opened): without it PostgreSQL chose a nested loop over every answer of the round.
+    query = query.where(Response.round_id == round_id, Response.item_id.in_(list(item_ids)))
     return {row.item_id: row for row in (await session.execute(query)).scalars()}
 
 
