@@ -22,6 +22,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    # The driver opens a transaction just before the first write; a deferred BEGIN there
+    # can fail at once with "database is locked" when another connection committed since
+    # (busy_timeout does not cover that upgrade), so concurrent card submits failed.
+    # IMMEDIATE takes the write lock at that BEGIN and waits on busy_timeout instead;
+    # reads before the first write still run without any lock.
+    dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
