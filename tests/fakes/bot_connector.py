@@ -92,6 +92,10 @@ class BotConnector:
     def script(self, target: str, *answers: Scripted) -> None:
         self._scripts[target].extend(answers)
 
+    def scripted_left(self, target: str) -> int:
+        """How many scripted answers for the target are still to be given."""
+        return len(self._scripts.get(target) or ())
+
     def _scripted(self, *targets: str | None) -> Scripted | None:
         for target in (*targets, "*"):
             if target is not None and self._scripts.get(target):
@@ -191,6 +195,8 @@ class BotConnector:
         scripted = self._scripted(*targets)
         refusal = self._limited(call.tenant, call.conversation_id)
         if refusal is None and scripted is not None:
+            if scripted == "timeout":
+                call.status = 504  # recorded now: the client gives up before the answer
             refusal = await self._answer_scripted(scripted)
         if refusal is not None:
             call.status = refusal.status
