@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import rounds
+from services.round_admin import close_round
 from storage import rounds as round_store
 from storage.models import (
     Person,
@@ -104,8 +105,9 @@ async def ensure_demo_rounds(session: AsyncSession, *, plan_key: str, now: datet
     if previous.state != RoundState.CLOSED:
         await rounds.open_round(session, previous, now=now, actor="demo")
         await _answer_everything(session, previous, now - timedelta(days=91))
-        previous.state = RoundState.CLOSED
-        previous.closed_at = now - timedelta(days=89)
+        # Closed the way an admin closes a round: its request jobs are cancelled (no
+        # "Tertial 2" cards go out when the demo's workers start) and the summary is kept.
+        await close_round(session, previous, now - timedelta(days=89), actor="demo")
     current = await _round(
         session,
         CURRENT_KEY,
