@@ -289,6 +289,13 @@ async def submit(
     if rnd.state != RoundState.OPEN:
         return SubmitResult(Outcome.CLOSED, typed=typed, refusal="refusal.round_not_open")
 
+    if submission_key is not None and await response_store.recorded_by_submission(
+        session, rnd.id, submission_key, actor.id
+    ):
+        # Teams redelivers an invoke it saw no answer to with the same activity id: that
+        # submit is already stored, even if someone has answered the same item since.
+        return SubmitResult(Outcome.UNCHANGED, typed=typed)
+
     item_ids = _item_ids(submission.inputs)
     if not item_ids:
         return SubmitResult(Outcome.INVALID, typed=typed, refusal="error.nothing_submitted")

@@ -33,6 +33,22 @@ async def current_answers(
     return {row.item_id: row for row in (await session.execute(query)).scalars()}
 
 
+async def recorded_by_submission(
+    session: AsyncSession, round_id: int, submission_key: str, answered_by_id: int
+) -> bool:
+    """Whether this person's submit with this key (the Teams activity id) is already stored."""
+    query = (
+        select(Response.id)
+        .where(
+            Response.round_id == round_id,
+            Response.submission_key == submission_key,
+            Response.answered_by_id == answered_by_id,
+        )
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None
+
+
 async def history(session: AsyncSession, round_id: int, item_id: int) -> list[Response]:
     query = (
         select(Response)

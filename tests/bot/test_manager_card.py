@@ -140,6 +140,29 @@ async def test_a_replayed_submit_stores_one_answer(bot: BotHarness, session: Asy
     assert await stored(session) == 3
 
 
+async def test_a_redelivered_submit_is_not_a_conflict_after_a_later_change(
+    bot: BotHarness, session: AsyncSession
+) -> None:
+    s = await open_round(session)
+    card = await status_card(bot, s)
+    first = bot.card_action(user=s.owner, verb=verbs.SUBMIT_STATUS, data=fill(card, s))
+    recorded = await invoke(bot, first)
+    edit = cardtools.execute_action(recorded, verbs.EDIT_STATUS)
+    form = await invoke(
+        bot, bot.card_action(user=s.owner, verb=verbs.EDIT_STATUS, data=edit["data"])
+    )
+    later = dict(cardtools.execute_action(form, verbs.SUBMIT_STATUS)["data"])
+    later.update(fill(form, s, **{f"status.{s.goal.id}": "deviation"}))
+    await invoke(bot, bot.card_action(user=s.owner, verb=verbs.SUBMIT_STATUS, data=later))
+    assert await stored(session) == 4
+    # Teams redelivers the first submit (same activity id): it is already stored, so the
+    # card shows what is recorded instead of a conflict, and nothing more is written.
+    refreshed = await invoke(bot, first)
+    assert "medan du hade kortet öppet" not in cardtools.all_text(refreshed)
+    assert cardtools.inputs(refreshed) == {}
+    assert await stored(session) == 4
+
+
 async def test_validation_errors_sit_next_to_the_field_and_keep_what_was_typed(
     bot: BotHarness, session: AsyncSession
 ) -> None:
