@@ -225,3 +225,39 @@ async def on_digest_sent(session: AsyncSession, job: OutboxJob) -> None:
         content_hash=payload.get("content_hash"),
         posted_at=job.sent_at or utcnow(),
     )
+
+
+async def on_digest_gone(session: AsyncSession, job: OutboxJob, now: datetime) -> bool:
+    """The Bot Connector answered 404 to replacing a posted digest: someone deleted the
+    message in Teams. Forget that post and turn the job into a new post of its card, due
+    now, so the channel gets the digest again (and later digests replace the new post).
+    Returns False when the job is not a digest update; the caller then fails it as usual."""
+    if job.kind != OutboxKind.DIGEST or job.operation != OutboxOperation.UPDATE:
+        return False
+    if job.steering_group_id is None or job.round_id is None:
+        return False
+    post = await steering.digest_post(session, job.steering_group_id, job.round_id)
+    if post is not None and post.activity_id and post.activity_id != job.activity_id:
+        # The digest was posted afresh already (by an earlier job): replace that one.
+        job.activity_id = post.activity_id
+        job.conversation_id = post.conversation_id
+        reason = "the posted digest was deleted in Teams; updating its new post"
+        outbox.mark_retry(job, at=now, status=404, error=reason)
+        return True
+    if post is None and await _first_post_pending(session, job.steering_group_id, job.round_id):
+        # Another job is posting it afresh right now; update that post once it exists.
+        reason = "the posted digest was deleted in Teams; waiting for its new post"
+        outbox.mark_retry(job, at=now + timedelta(seconds=30), status=404, error=reason)
+        return True
+    if post is not None:
+        await session.delete(post)
+    job.operation = OutboxOperation.SEND
+    job.activity_id = None
+    reason = "the posted digest was deleted in Teams; posting it afresh"
+    outbox.mark_retry(job, at=now, status=404, error=reason)
+    log.info(
+        "digest deleted in Teams, posting it afresh",
+        extra={"group": job.steering_group_id, "round": job.round_id},
+    )
+    await session.flush()
+    return True

@@ -651,6 +651,9 @@ class Sender:
             job = await self._held_job(session, job_id)
             if job is None or job.state != OutboxState.IN_FLIGHT:
                 return
+            if status == 404 and await digest_posting.on_digest_gone(session, job, now):
+                self.stats.retried += 1  # the digest was deleted in Teams: posted afresh
+                return
             if not retryable:
                 outbox.mark_failed(job, status=status, error=failure_reason(error))
                 self.stats.failed += 1

@@ -15,7 +15,8 @@ under load or trouble:
   call hangs past the client's timeout, nothing delivered);
 - ``not_installed``: members for whom creating a conversation answers 403, as Teams does when
   the app is not installed for the user;
-- ``latency_seconds``: how long after delivering a message the answer comes back.
+- ``latency_seconds``: how long after delivering a message the answer comes back;
+- ``delete_activity(id)``: a user deleted the message in Teams; replacing it answers 404.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class BotConnector:
     # posted a message it never learned about (the crash window of the outbox).
     latency_seconds: float = 0.0
     throttled: int = 0
+    deleted: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _scripts: dict[str, deque[Scripted]] = field(default_factory=lambda: defaultdict(deque))
     _tenant_times: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
@@ -251,6 +253,10 @@ class BotConnector:
         if refusal is not None:
             return refusal
         assert call.activity_id is not None and call.conversation_id is not None
+        if call.activity_id in self.deleted:
+            call.status = 404
+            error = {"code": "NotFound", "message": "The requested activity was not found."}
+            return web.json_response({"error": error}, status=404)
         self.activities[call.activity_id] = call.body
         self.delivered.append(
             Delivered("PUT", call.tenant, call.conversation_id, call.activity_id, call.body)
@@ -259,8 +265,12 @@ class BotConnector:
 
     async def _delete(self, request: web.Request) -> web.Response:
         await self._record(request)
-        self.activities.pop(request.match_info["aid"], None)
+        self.delete_activity(request.match_info["aid"])
         return web.Response(status=200)
+
+    def delete_activity(self, activity_id: str) -> None:
+        self.activities.pop(activity_id, None)
+        self.deleted.add(activity_id)
 
     # What a user would see -----------------------------------------------------------------
     def posted(self) -> list[dict[str, Any]]:
