@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -137,8 +137,13 @@ async def _submit_once(
             language=language,
             page=submission.page,
         )
-        if result.outcome in (Outcome.RECORDED, Outcome.UNCHANGED, Outcome.CLOSED):
+        if result.outcome in (Outcome.RECORDED, Outcome.UNCHANGED):
             card = render.status_card(view, editing=False)
+        elif result.outcome is Outcome.CLOSED:
+            # A submit that arrived after the round closed: say that this answer was not
+            # saved, above what was recorded before (read-only, without what was typed).
+            late = replace(result, typed={}, errors={})
+            card = render.status_card(view, editing=False, result=late, language=language)
         else:
             card = render.status_card(view, editing=True, result=result, language=language)
         return ActionOutcome(card=card)
