@@ -38,6 +38,8 @@ PREVIOUS_COMMENT_CHARS: Final = 160
 # some extra characters so the manager can still see where to shorten it.
 TYPED_COMMENT_EXTRA: Final = 200
 TYPED_OTHER_MAX: Final = 100
+# A linked document's title on its button; Teams cuts long button texts anyway.
+LINK_TITLE_CHARS: Final = 60
 
 
 def create_status_card(
@@ -63,8 +65,14 @@ def create_status_card(
             body.append(_item_recorded(view, item, tx, closed=closed))
 
     if closed:
-        # Read-only means no buttons at all: a closed round accepts nothing, not even paging.
-        return layout.adaptive_card(body)
+        # Read-only means no buttons that act: a closed round accepts nothing, not even
+        # paging. Once the round is published, one link to its summary on the intranet.
+        summary = _web_url(view.intranet_url)
+        if summary is None:
+            return layout.adaptive_card(body)
+        return layout.adaptive_card(
+            body, [layout.open_url(tx.t("card.open_round_summary"), summary)]
+        )
 
     paging_actions = _paging_actions(view, tx)
     if paging_actions:
@@ -429,15 +437,27 @@ def _item_recorded(
     return layout.container(elements, separator=True, spacing="large")
 
 
-def _link_action(item: ItemQuestion, tx: texts.Texts) -> Element | None:
-    # Imported plans carry intranet links; only web links become buttons, so a stored
-    # "javascript:" or file link never reaches a client.
-    if not item.link_url:
+def _web_url(url: str | None) -> str | None:
+    # Only web links become buttons, so a stored "javascript:" or file link never reaches a
+    # client.
+    if not url:
         return None
-    parts = urlsplit(item.link_url.strip())
+    parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.netloc:
         return None
-    return layout.open_url(tx.t("card.open_link"), item.link_url.strip())
+    return url.strip()
+
+
+def _link_action(item: ItemQuestion, tx: texts.Texts) -> Element | None:
+    # Imported plans carry intranet links; `lagesbot sync links` fills in the title of the
+    # page or document from SharePoint, which then names the button.
+    url = _web_url(item.link_url)
+    if url is None:
+        return None
+    if item.link_title and plain(item.link_title).strip():
+        title = tx.t("card.open_link_titled", title=plain(item.link_title, LINK_TITLE_CHARS))
+        return layout.open_url(title, url)
+    return layout.open_url(tx.t("card.open_link"), url)
 
 
 def _paging_actions(view: StatusCardView, tx: texts.Texts) -> list[Element]:

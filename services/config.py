@@ -36,6 +36,15 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _hours_setting(value: str | None, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    hours = float(value)
+    if hours < 0:
+        raise ValueError(f"LAGESBOT_PEOPLE_SYNC_HOURS: expected 0 or more, got {value!r}")
+    return hours
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -69,6 +78,8 @@ class Settings:
     sharepoint_site_id: str = ""
     sharepoint_library_path: str = "Lägesbot"
     sharepoint_hosts: tuple[str, ...] = ()
+    # The scheduler's people sync: every this many hours (0 = only `lagesbot sync people`).
+    people_sync_hours: float = 24.0
 
     @property
     def graph_app_id(self) -> str:
@@ -125,4 +136,7 @@ class Settings:
                 "LAGESBOT_SHAREPOINT_LIBRARY_PATH", defaults.sharepoint_library_path
             ).strip("/"),
             sharepoint_hosts=_csv(env.get("LAGESBOT_SHAREPOINT_HOSTS")),
+            people_sync_hours=_hours_setting(
+                env.get("LAGESBOT_PEOPLE_SYNC_HOURS"), defaults.people_sync_hours
+            ),
         )

@@ -39,8 +39,9 @@ def request_key(request_id: int) -> str:
     return f"request:{request_id}"
 
 
-def closed_key(request_id: int, activity_id: str) -> str:
-    return f"closed:{request_id}:{activity_id}"
+def closed_key(request_id: int, activity_id: str, tag: str = "") -> str:
+    key = f"closed:{request_id}:{activity_id}"
+    return f"{key}:{tag}" if tag else key
 
 
 async def tenants_of(session: AsyncSession, person_ids: list[int]) -> dict[int, str | None]:
@@ -94,9 +95,10 @@ async def enqueue_round_requests(session: AsyncSession, rnd: ReportingRound, now
 
 
 async def enqueue_closed_update(
-    session: AsyncSession, request: ReportRequest, now: datetime
+    session: AsyncSession, request: ReportRequest, now: datetime, *, tag: str = ""
 ) -> bool:
-    """Replace one posted request card with its closed state."""
+    """Replace one posted request card with its closed state. ``tag`` makes a later update
+    of the same card its own job (e.g. "published": the card gets the intranet link)."""
     if request.card_activity_id is None or request.conversation_id is None:
         return False
     tenants = await tenants_of(session, [request.person_id])
@@ -104,7 +106,7 @@ async def enqueue_closed_update(
         session,
         kind=OutboxKind.ROUND_CLOSED,
         operation=OutboxOperation.UPDATE,
-        dedupe_key=closed_key(request.id, request.card_activity_id),
+        dedupe_key=closed_key(request.id, request.card_activity_id, tag),
         tenant_id=tenants.get(request.person_id),
         person_id=request.person_id,
         round_id=request.round_id,
@@ -141,6 +143,25 @@ async def enqueue_round_closed(session: AsyncSession, rnd: ReportingRound, now: 
     written = 0
     for request in requests:
         written += await enqueue_closed_update(session, request, now)
+    return written
+
+
+async def enqueue_round_closed_updates(
+    session: AsyncSession, rnd: ReportingRound, now: datetime, *, tag: str
+) -> int:
+    """Replace every posted card of a closed round with its closed state again (after
+    something the closed card shows changed, e.g. the round was published on the intranet)."""
+    requests = (
+        await session.execute(
+            select(ReportRequest)
+            .where(ReportRequest.round_id == rnd.id, ReportRequest.card_activity_id.is_not(None))
+            .order_by(ReportRequest.id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    written = 0
+    for request in requests:
+        written += await enqueue_closed_update(session, request, now, tag=tag)
     return written
 
 

@@ -61,6 +61,8 @@ class ItemQuestion:
     link_url: str | None
     previous_round: RecordedAnswer | None  # the answer given in the previous round
     current: RecordedAnswer | None  # the latest answer in this round
+    # Title of the linked intranet page/document, looked up through Graph (lagesbot sync links).
+    link_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class StatusCardView:
     page: int = 1
     page_count: int = 1
     total_items: int = 0
+    # The round's summary page on the intranet, once a closed round is published.
     intranet_url: str | None = None
     # After the deadline a recorded answer is final ("Ändra" disappears), but unanswered
     # items can still be answered late until the round is closed.

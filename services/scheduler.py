@@ -5,7 +5,9 @@ Each tick (every ``scheduler_interval_seconds``):
 2. writes due reminder jobs (services/reminders.py);
 3. writes due escalation jobs (services/escalation.py);
 4. writes due steering-group digest jobs (services/digest_posting.py);
-5. refreshes this worker's heartbeat.
+5. refreshes this worker's heartbeat;
+6. when Microsoft Graph is configured (services/graph_jobs.py): publishes closed rounds on the
+   intranet that are not published yet, and runs the people sync when it is due.
 
 Several instances may tick at the same time: a round is opened under a row lock (PostgreSQL
 ``FOR UPDATE SKIP LOCKED``), and every job has a unique dedupe key, so a second instance's
@@ -28,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import digest_posting, escalation, reminders, rounds
+from services.graph_jobs import GraphJobs
 from services.sender import Clock, new_worker_id, utc_now, write_heartbeat
 from services.worker_settings import WorkerSettings
 from storage.models import ReportingRound, RoundState
@@ -44,6 +47,8 @@ class TickResult:
     reminders: int = 0
     escalations: int = 0
     digests: int = 0
+    published: int = 0
+    people_synced: bool = False
     errors: list[str] = field(default_factory=list)
 
 
@@ -53,6 +58,8 @@ class Scheduler:
     settings: WorkerSettings
     clock: Clock = utc_now
     worker_id: str = field(default_factory=lambda: new_worker_id("scheduler"))
+    # Publishing closed rounds and the people sync; None when Graph is not configured.
+    graph_jobs: GraphJobs | None = None
     _started_at: datetime | None = None
     ticks: int = 0
 
@@ -87,6 +94,16 @@ class Scheduler:
         result.digests = await self._in_transaction(result, "digests", due_digests) or 0
         self.ticks += 1
         await self._step(result, "heartbeat", self.heartbeat, now)
+        if self.graph_jobs is not None:
+            # After the heartbeat: Graph calls may take a while, and a slow or failing Graph
+            # must not hold back the steps above.
+            jobs = self.graph_jobs
+            result.published = (
+                await self._step(result, "intranet", jobs.publish_closed_rounds, now) or 0
+            )
+            result.people_synced = bool(
+                await self._step(result, "people sync", jobs.sync_people_if_due, now)
+            )
         return result
 
     async def _step(

@@ -28,6 +28,7 @@ from storage.models import (
     Response,
     RiskScale,
     RoundState,
+    RoundSummary,
     StatusScale,
 )
 
@@ -152,6 +153,7 @@ async def build_status_view(
             ask_risk=round_item.ask_risk and risk is not None,
             ask_value=round_item.ask_value,
             link_url=item.link_url,
+            link_title=item.link_title,
             previous_round=(
                 _recorded(previous[item.id], statuses, rnd.risk_scale, names, language)
                 if item.id in previous
@@ -165,6 +167,14 @@ async def build_status_view(
         )
         for round_item, item in rows
     )
+    closed = rnd.state == RoundState.CLOSED
+    intranet_url = None
+    if closed:
+        intranet_url = (
+            await session.execute(
+                select(RoundSummary.intranet_page_url).where(RoundSummary.round_id == rnd.id)
+            )
+        ).scalar_one_or_none()
     view = StatusCardView(
         round_id=rnd.id,
         round_name=rnd.name,
@@ -173,7 +183,7 @@ async def build_status_view(
         deadline=rnd.deadline_at,
         time_zone=person.time_zone,
         language=language,
-        closed=rnd.state == RoundState.CLOSED,
+        closed=closed,
         statuses=tuple(
             StatusChoice(o.key, o.label_en if language == "en" else o.label_sv, o.card_colour)
             for o in statuses.options
@@ -184,6 +194,7 @@ async def build_status_view(
         items=questions,
         total_items=len(questions),
         past_deadline=now > rnd.deadline_at,
+        intranet_url=intranet_url,
     )
     size = page_size if isinstance(page_size, int) else page_size(view, questions)
     size = max(1, size)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.config import Settings
 from services.connector import AiohttpBotConnector, BotConnectorApi
+from services.graph_jobs import GraphJobs, GraphJobSettings
 from services.installer import NoInstaller, ProactiveInstaller
 from services.scheduler import Scheduler
 from services.sender import Clock, Sender, utc_now
@@ -80,14 +81,20 @@ def build_workers(
 ) -> Workers:
     worker_settings = settings.workers
     resources: list[Closeable] = []
-    if installer is None and settings.graph_configured and settings.teams_app_catalog_id:
+    graph_jobs: GraphJobs | None = None
+    job_settings = GraphJobSettings.from_settings(settings)
+    wants_installer = installer is None and settings.teams_app_catalog_id
+    if settings.graph_configured and (wants_installer or job_settings is not None):
         # Imported here: the Graph SDK is large and only needed when Graph is configured.
         from services.graph.client import MsGraph
         from services.installer import installer_for
 
         graph = MsGraph.from_settings(settings)
         resources.append(graph)
-        installer = installer_for(graph, settings.teams_app_catalog_id, settings.app_tenant_id)
+        if wants_installer:
+            installer = installer_for(graph, settings.teams_app_catalog_id, settings.app_tenant_id)
+        if job_settings is not None:
+            graph_jobs = GraphJobs(sessions, graph, job_settings)
     api = connector or AiohttpBotConnector(
         http,
         connector_tokens(settings, token_provider),
@@ -105,5 +112,5 @@ def build_workers(
         installer=installer or NoInstaller(),
         clock=clock,
     )
-    scheduler = Scheduler(sessions, worker_settings, clock=clock)
+    scheduler = Scheduler(sessions, worker_settings, clock=clock, graph_jobs=graph_jobs)
     return Workers(sender, scheduler, resources)

@@ -122,6 +122,21 @@ VARIANTS: dict[str, Callable[[], Card]] = {
         fx.view("sv", questions=fx.answered_items(), closed=True)
     ),
     "status_closed_unanswered_en": lambda: create_status_card(fx.view("en", closed=True)),
+    "status_closed_published_sv": lambda: create_status_card(
+        replace(
+            fx.view("sv", questions=fx.answered_items(), closed=True),
+            intranet_url="https://region.sharepoint.com/sites/intranat/SitePages/t2-2026.aspx",
+        )
+    ),
+    "status_recorded_link_title_sv": lambda: create_status_card(
+        fx.view(
+            "sv",
+            questions=tuple(
+                replace(item, link_title="Handlingsplan för kortare väntetider 2026")
+                for item in fx.answered_items()
+            ),
+        )
+    ),
     "status_paged_middle_sv": lambda: create_status_card(
         fx.view("sv", page=2, page_count=3, total_items=9)
     ),

@@ -250,3 +250,55 @@ def test_an_absurdly_long_typed_value_is_cut() -> None:
 
 def test_the_card_is_deterministic() -> None:
     assert create_status_card(fx.view()) == create_status_card(fx.view())
+
+
+SUMMARY_URL = "https://region.sharepoint.com/sites/intranat/SitePages/lagesbot-t2-2026.aspx"
+
+
+def test_a_published_closed_round_links_to_its_summary_on_the_intranet() -> None:
+    for language, title in (
+        ("sv", "Öppna sammanställningen på intranätet"),
+        ("en", "Open the summary on the intranet"),
+    ):
+        questions = fx.answered_items(language)  # type: ignore[arg-type]
+        view = replace(
+            fx.view(language, questions=questions, closed=True),  # type: ignore[arg-type]
+            intranet_url=SUMMARY_URL,
+        )
+        card = create_status_card(view)
+        assert [(a["type"], a["title"], a["url"]) for a in cardtools.actions(card)] == [
+            ("Action.OpenUrl", title, SUMMARY_URL)
+        ]
+        assert cardtools.inputs(card) == {}
+    # Not published yet, or a stored address that is not a web link: no button at all.
+    for url in (None, "javascript:alert(1)"):
+        card = create_status_card(replace(fx.view(closed=True), intranet_url=url))
+        assert cardtools.actions(card) == []
+
+
+def test_an_items_link_is_named_after_its_intranet_document() -> None:
+    goal, indicator, risk = fx.items()
+    titled = (
+        replace(goal, link_title="Handlingsplan för kortare väntetider 2026"),
+        indicator,
+        risk,
+    )
+    for questions in (titled, tuple(replace(q, current=fx.answer()) for q in titled)):
+        card = create_status_card(fx.view(questions=questions))
+        links = [a for a in cardtools.actions(card) if a["type"] == "Action.OpenUrl"]
+        assert [(a["title"], a["url"]) for a in links] == [
+            (
+                "Öppna ”Handlingsplan för kortare väntetider 2026”",
+                "https://intranat.region.example/plan/M1",
+            )
+        ]
+    english = create_status_card(
+        fx.view("en", questions=(replace(fx.items("en")[0], link_title="Action plan"),))
+    )
+    assert "Open “Action plan”" in cardtools.action_titles(english)
+    # A very long title is shortened on the button; without a title the button is generic.
+    long = create_status_card(fx.view(questions=(replace(goal, link_title="Plan " * 100),)))
+    (button,) = [a for a in cardtools.actions(long) if a["type"] == "Action.OpenUrl"]
+    assert len(button["title"]) < 80 and button["title"].endswith("…”")
+    plain_card = create_status_card(fx.view(questions=(goal,)))
+    assert "Öppna i intranätet" in cardtools.action_titles(plain_card)
