@@ -14,6 +14,8 @@ from services import texts
 
 MY_ITEMS_PER_ROUND: Final = 15
 COMMANDS: Final = ("help", "my_items", "status")
+# Shown to admins only; the ids are in admin.po ("admin.help.<name>" and ".command").
+ADMIN_COMMANDS: Final = ("new_round", "rounds", "bind")
 
 
 @dataclass(frozen=True)
@@ -57,20 +59,40 @@ def help_lines(language: str | None) -> list[str]:
     ]
 
 
-def help_text(language: str | None) -> str:
+def admin_help_lines(language: str | None) -> list[str]:
+    tx = texts.for_language(language)
+    return [
+        tx.t(
+            "help.line",
+            command=tx.t(f"admin.help.{name}.command"),
+            description=tx.t(f"admin.help.{name}"),
+        )
+        for name in ADMIN_COMMANDS
+    ]
+
+
+def help_text(language: str | None, *, admin: bool = False) -> str:
     """The help as a chat message (Teams messages take the same markdown)."""
     tx = texts.for_language(language)
     lines = "\n".join(f"- {line}" for line in help_lines(language))
-    return f"**{tx.t('help.title')}**\n\n{tx.t('help.intro')}\n\n{lines}\n\n{tx.t('help.footer')}"
+    text = f"**{tx.t('help.title')}**\n\n{tx.t('help.intro')}\n\n{lines}\n\n"
+    if admin:
+        admin_lines = "\n".join(f"- {line}" for line in admin_help_lines(language))
+        text += f"**{tx.t('admin.help.title')}**\n\n{admin_lines}\n\n"
+    return text + tx.t("help.footer")
 
 
-def create_help_card(language: str | None) -> dict[str, Any]:
+def create_help_card(language: str | None, *, admin: bool = False) -> dict[str, Any]:
+    """The commands a person can type; admins (LAGESBOT_ADMINS) also see theirs."""
     tx = texts.for_language(language)
     body: list[Element] = [
         layout.heading(tx.t("help.title")),
         layout.text_block(tx.t("help.intro")),
     ]
     body.extend(layout.text_block(line, spacing="small") for line in help_lines(language))
+    if admin:
+        body.append(layout.text_block(tx.t("admin.help.title"), weight="bolder", spacing="medium"))
+        body.extend(layout.text_block(line, spacing="small") for line in admin_help_lines(language))
     body.append(layout.small_note(tx.t("help.footer"), spacing="small"))
     return layout.adaptive_card(body)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogs import render
+from dialogs.admin import is_admin
 from dialogs.commands import Command, command_of
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.installation import kind_of, remember_conversation
@@ -22,7 +23,8 @@ async def on_message(deps: Deps, inbound: Inbound) -> list[Reply]:
         person = await person_of(session, inbound)
         language = language_for(person, inbound)
         if command is Command.HELP:
-            return [render.help_message(language)]
+            admin = await is_admin(session, deps, inbound)
+            return [render.help_message(language, admin=admin)]
         if person is None:
             return [render.text(language, "refusal.unknown_person")]
         if command is Command.MY_ITEMS:

@@ -48,8 +48,8 @@ def team_greeting(language: Language) -> Reply:
     return Reply(card=create_greeting_card(language, team=True))
 
 
-def help_message(language: Language) -> Reply:
-    return Reply(card=create_help_card(language))
+def help_message(language: Language, *, admin: bool = False) -> Reply:
+    return Reply(card=create_help_card(language, admin=admin))
 
 
 def unknown_command(language: Language) -> Reply:
