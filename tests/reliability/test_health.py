@@ -3,6 +3,7 @@ store answers and whether the sender is alive."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -11,11 +12,13 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_app
 from bot.health import HEARTBEAT_STALE_SECONDS, WORKERS_EXPECTED
 from services.config import Settings
+from services.worker_settings import WorkerSettings
 from storage.models import WorkerHeartbeat
 from tests.factories import NOW
 
@@ -112,3 +115,41 @@ async def test_an_unreachable_database_is_unhealthy(health: Health, tmp_path: An
         assert body["database"].startswith("error: ")
         assert "127.0.0.1" not in body["database"]
         assert body["sender"]["state"] == "unknown"
+
+
+async def test_an_app_whose_settings_run_workers_expects_its_sender_heartbeat(
+    database_url: str, session: AsyncSession
+) -> None:
+    """Workers on (LAGESBOT_WORKERS): healthy while the app's own sender reports, 503 once
+    its heartbeat is older than HEARTBEAT_STALE_SECONDS; without any heartbeat, 503 too."""
+    now = [NOW]
+    workers = WorkerSettings(enabled=True, heartbeat_seconds=3600, sender_poll_seconds=0.05)
+    settings = Settings(database_url=database_url, app_id="health-test", workers=workers)
+    app = create_app(settings, clock=lambda: now[0])
+    assert app[WORKERS_EXPECTED] is True
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def get() -> tuple[int, dict[str, Any]]:
+                async with http.get(str(server.make_url("/healthz"))) as response:
+                    return response.status, await response.json()
+
+            for _ in range(200):  # the sender writes its first heartbeat as it starts
+                status, body = await get()
+                if body["sender"]["state"] != "missing":
+                    break
+                await asyncio.sleep(0.05)
+            assert (status, body["sender"]["state"]) == (200, "ok")
+
+            now[0] = NOW + timedelta(seconds=HEARTBEAT_STALE_SECONDS + 5)
+            status, body = await get()
+            assert (status, body["sender"]["state"]) == (503, "stale")
+
+            await session.execute(delete(WorkerHeartbeat))
+            await session.commit()
+            status, body = await get()
+            assert (status, body["sender"]["state"]) == (503, "missing")
+    finally:
+        await server.close()
