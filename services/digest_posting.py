@@ -96,7 +96,8 @@ def due_occasions(group: SteeringGroup, rnd: ReportingRound, now: datetime) -> l
 def occasion_kind(occasion: str) -> Occasion:
     if occasion.startswith("weekly"):
         return "weekly"
-    if occasion in ("deadline", "close"):
+    if occasion in ("deadline", "close") or occasion.startswith("close-"):
+        # "close-published": the close digest again, now with the intranet links.
         return "deadline" if occasion == "deadline" else "close"
     return "on_demand"
 

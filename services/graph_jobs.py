@@ -6,7 +6,8 @@
   never waits for Graph: the close transaction only records the close; this step runs later in
   its own transaction. A failure is stored in ``publish_error`` and retried with backoff (5
   minutes, doubling to 6 hours); the attempts are kept in ``sync_state``. Once published, the
-  owners' closed cards are updated again so they show "Öppna på intranätet".
+  owners' closed cards are updated again so they link to the page, and a close digest
+  already posted in a steering group's channel is replaced by one with the links.
 - **people sync**: ``services.people_sync.sync_people`` every ``LAGESBOT_PEOPLE_SYNC_HOURS``
   (default 24; 0 = off), when groups or departments to sync are configured. The time of the
   next run is kept in ``sync_state``, so a restart does not sync again; a failed run is retried
@@ -29,17 +30,29 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import fanout
+from services import digest_posting, fanout
 from services.config import Settings
 from services.graph.interface import Graph
 from services.intranet import Workbook, publish_round
 from services.people_sync import SyncNotConfigured, SyncScope, sync_people
-from storage.models import ReportingRound, RoundState, RoundSummary, SyncState
+from storage import outbox, steering
+from storage.models import (
+    OutboxJob,
+    OutboxKind,
+    OutboxOperation,
+    OutboxState,
+    ReportingRound,
+    RoundState,
+    RoundSummary,
+    SyncState,
+)
 
 log = logging.getLogger(__name__)
 
 GRAPH_ACTOR = "lagesbot-scheduler"
 PEOPLE_SYNC_KEY = "people_sync:schedule"
+# The digest occasion of a close digest posted again with the intranet links.
+PUBLISHED_OCCASION = "close-published"
 # Rounds closed longer ago than this are not published automatically (`lagesbot publish`).
 PUBLISH_WINDOW = timedelta(days=14)
 PUBLISH_RETRY_FIRST = timedelta(minutes=5)
@@ -130,6 +143,35 @@ def _store(
         state.updated_at = now
 
 
+async def refresh_close_digests(session: AsyncSession, rnd: ReportingRound, now: datetime) -> int:
+    """Steering groups whose close digest of ``rnd`` was written before the round was
+    published get it again (replacing the posted card), now with the intranet links. A close
+    digest still waiting to be posted is left alone: a second job would be a second post."""
+    written = 0
+    for group, channel in await steering.groups_with_channels(session):
+        close_key = digest_posting.dedupe_key(group.id, rnd.id, "close")
+        if await outbox.get_by_key(session, close_key) is None:
+            continue  # not written yet (it will carry the links), or the round is not theirs
+        pending_post = await session.execute(
+            select(OutboxJob.id)
+            .where(
+                OutboxJob.kind == OutboxKind.DIGEST,
+                OutboxJob.steering_group_id == group.id,
+                OutboxJob.round_id == rnd.id,
+                OutboxJob.operation == OutboxOperation.SEND,
+                OutboxJob.state.in_([OutboxState.PENDING, OutboxState.IN_FLIGHT]),
+            )
+            .limit(1)
+        )
+        if pending_post.first() is not None:
+            continue
+        if await digest_posting.enqueue_digest(
+            session, group, channel, rnd, PUBLISHED_OCCASION, now
+        ):
+            written += 1
+    return written
+
+
 @dataclass
 class GraphJobs:
     sessions: async_sessionmaker[AsyncSession]
@@ -204,6 +246,7 @@ class GraphJobs:
                     await session.delete(state_row)
                 # The owners' closed cards were posted without the page; show it now.
                 await fanout.enqueue_round_closed_updates(session, rnd, now, tag="published")
+                await refresh_close_digests(session, rnd, now)
                 log.info("round %s published on the intranet", round_key)
                 return True
             attempts = int(state.get("attempts", 0)) + 1

@@ -4,10 +4,11 @@ Each tick (every ``scheduler_interval_seconds``):
 1. opens SCHEDULED rounds whose ``opens_at`` has passed (writing their request jobs);
 2. writes due reminder jobs (services/reminders.py);
 3. writes due escalation jobs (services/escalation.py);
-4. writes due steering-group digest jobs (services/digest_posting.py);
-5. refreshes this worker's heartbeat;
-6. when Microsoft Graph is configured (services/graph_jobs.py): publishes closed rounds on the
-   intranet that are not published yet, and runs the people sync when it is due.
+4. when Microsoft Graph is configured (services/graph_jobs.py), publishes closed rounds on the
+   intranet that are not published yet;
+5. writes due steering-group digest jobs (services/digest_posting.py);
+6. refreshes this worker's heartbeat;
+7. when Graph is configured, runs the people sync if it is due.
 
 Several instances may tick at the same time: a round is opened under a row lock (PostgreSQL
 ``FOR UPDATE SKIP LOCKED``), and every job has a unique dedupe key, so a second instance's
@@ -29,7 +30,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import digest_posting, escalation, reminders, rounds
+from services import digest_posting, escalation, log_context, reminders, rounds
 from services.graph_jobs import GraphJobs
 from services.sender import Clock, new_worker_id, utc_now, write_heartbeat
 from services.worker_settings import WorkerSettings
@@ -91,16 +92,18 @@ class Scheduler:
 
         result.reminders = await self._in_transaction(result, "reminders", due_reminders) or 0
         result.escalations = await self._in_transaction(result, "escalations", due_escalations) or 0
-        result.digests = await self._in_transaction(result, "digests", due_digests) or 0
-        self.ticks += 1
-        await self._step(result, "heartbeat", self.heartbeat, now)
-        if self.graph_jobs is not None:
-            # After the heartbeat: Graph calls may take a while, and a slow or failing Graph
-            # must not hold back the steps above.
-            jobs = self.graph_jobs
+        jobs = self.graph_jobs
+        if jobs is not None:
+            # Before the digests, so a round's close digest carries its intranet links. A
+            # failure is kept and retried later (with backoff), never raised into the tick.
             result.published = (
                 await self._step(result, "intranet", jobs.publish_closed_rounds, now) or 0
             )
+        result.digests = await self._in_transaction(result, "digests", due_digests) or 0
+        self.ticks += 1
+        await self._step(result, "heartbeat", self.heartbeat, now)
+        if jobs is not None:
+            # Last: a large directory takes a while to read.
             result.people_synced = bool(
                 await self._step(result, "people sync", jobs.sync_people_if_due, now)
             )
@@ -157,13 +160,15 @@ class Scheduler:
                 rnd = (await session.execute(query)).scalar_one_or_none()
                 if rnd is None:
                     return opened
-                try:
-                    async with session.begin_nested():
-                        await rounds.open_round(session, rnd, now=now, actor=SCHEDULER_ACTOR)
-                except rounds.RoundError as exc:
-                    log.warning("scheduled round %s could not open: %s", rnd.id, exc)
-                    skipped.add(rnd.id)
-                    continue
+                with log_context.correlation(round_id=rnd.id):
+                    try:
+                        async with session.begin_nested():
+                            await rounds.open_round(session, rnd, now=now, actor=SCHEDULER_ACTOR)
+                    except rounds.RoundError as exc:
+                        log.warning("scheduled round %s could not open: %s", rnd.id, exc)
+                        skipped.add(rnd.id)
+                        continue
+                    log.info("scheduled round %s opened", rnd.id)
                 opened.append(rnd.id)
 
     async def heartbeat(self, now: datetime) -> None:

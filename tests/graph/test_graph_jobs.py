@@ -27,8 +27,10 @@ from services.scheduler import Scheduler, TickResult
 from services.worker_settings import WorkerSettings
 from services.workers import build_workers
 from storage import people as people_store
-from storage.models import OutboxJob, OutboxKind, RoundSummary, SyncState
+from storage.models import OutboxJob, OutboxKind, OutboxOperation, RoundSummary, SyncState
 from tests import cardtools
+from tests.digest.helpers import steering_group
+from tests.digest.test_posting import deliver
 from tests.factories import NOW, RoundSetup, open_round
 from tests.graph.conftest import GROUP_ID, SITE_ID, GraphSetup, settings_for
 from tests.graph.test_people_sync import ANDERS, JOHAN, KARIN, directory
@@ -250,3 +252,66 @@ async def test_the_graph_steps_follow_the_settings(
         assert plain.scheduler.graph_jobs is None
         for resource in plain.resources:
             await resource.aclose()
+
+
+async def digest_jobs(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxJob]:
+    async with sessions() as session:
+        query = select(OutboxJob).where(OutboxJob.kind == OutboxKind.DIGEST).order_by(OutboxJob.id)
+        return list((await session.execute(query)).scalars())
+
+
+def intranet_links(card: dict[str, object]) -> list[tuple[str, str]]:
+    return [
+        (str(a["title"]), str(a["url"]))
+        for a in cardtools.actions(card)
+        if a["type"] == "Action.OpenUrl"
+    ]
+
+
+async def test_the_close_digest_carries_the_intranet_links(
+    graph: GraphSetup, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    setup = await close_posted_round(session)
+    await steering_group(session)
+
+    await tick(session_factory, graph, CLOSED + timedelta(seconds=30))
+
+    [close] = await digest_jobs(session_factory)
+    assert close.dedupe_key.endswith(":close")
+    summary = await summary_of(session_factory, setup)
+    assert summary.intranet_page_url is not None
+    assert ("Sammanfattning på intranätet", summary.intranet_page_url) in intranet_links(
+        close.payload["card"]
+    )
+
+
+async def test_a_close_digest_posted_before_publishing_is_replaced_with_the_links(
+    graph: GraphSetup, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    graph.fake.fail_next("/pages", 503, retry_after="1", times=1000)
+    setup = await close_posted_round(session)
+    await steering_group(session)
+
+    await tick(session_factory, graph, CLOSED + timedelta(seconds=30))
+    [close] = await digest_jobs(session_factory)
+    assert intranet_links(close.payload["card"]) == []
+    async with session_factory() as s:
+        job = await s.get(OutboxJob, close.id)
+        assert job is not None
+        await deliver(s, job, "activity-close")
+
+    graph.fake.faults.clear()
+    await tick(session_factory, graph, CLOSED + timedelta(minutes=10))
+
+    close_again, published = await digest_jobs(session_factory)
+    assert close_again.id == close.id
+    assert published.dedupe_key.endswith(":close-published")
+    assert (published.operation, published.activity_id) == (
+        OutboxOperation.UPDATE,
+        "activity-close",
+    )
+    summary = await summary_of(session_factory, setup)
+    assert ("Sammanfattning på intranätet", summary.intranet_page_url) in intranet_links(
+        published.payload["card"]
+    )
+    assert "stängd" in cardtools.all_text(published.payload["card"])
