@@ -4,8 +4,10 @@ handled, and secrets removed before anything is written.
 Each line carries ``timestamp`` (UTC, ISO 8601), ``level``, ``logger``, ``message`` and, when
 the event happened while handling a request, ``request_id`` plus the activity's
 ``activity_id`` and ``conversation_id``, so every line of one Teams action can be found
-together. The ids live in a context variable set at the HTTP edge (``correlation_middleware``
-and ``bind``); tasks started while handling the request inherit them.
+together. The ids live in a context variable (services/log_context.py, so the workers in services/
+can add theirs, e.g. ``outbox_job_id`` and ``round_id``, without importing bot/) set at the
+HTTP edge (``correlation_middleware`` and ``bind``); tasks started while handling the request
+inherit them.
 
 Redaction runs on the handler, so records from every library (msal, aiohttp, the Agents SDK)
 pass through it: bearer tokens, JWTs, ``Authorization`` headers, ``client_secret=`` and
@@ -15,26 +17,39 @@ replaced by ``[REDACTED]`` in the message, its arguments and the traceback.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
 import sys
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import IO, Any, Final
 
 from aiohttp import web
 
+from services.log_context import bind, correlation, current_correlation, replace_ids, reset
+
+__all__ = [
+    "bind",
+    "configure_logging",
+    "correlation",
+    "correlation_middleware",
+    "current_correlation",
+    "json_handler",
+    "redact",
+    "register_secret",
+]
+
 REDACTED: Final = "[REDACTED]"
 REQUEST_ID_HEADER: Final = "X-Request-Id"
-CORRELATION_FIELDS: Final = ("request_id", "activity_id", "conversation_id")
-
-_correlation: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
-    "lagesbot_correlation", default=None
+CORRELATION_FIELDS: Final = (
+    "request_id",
+    "activity_id",
+    "conversation_id",
+    "outbox_job_id",
+    "round_id",
 )
 
 # Shortest secret worth matching literally: shorter values would blank out ordinary words.
@@ -131,28 +146,6 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(event, ensure_ascii=False, default=str)
 
 
-def current_correlation() -> dict[str, str]:
-    return dict(_correlation.get() or {})
-
-
-def bind(**ids: str | None) -> None:
-    """Add ids (activity_id, conversation_id, ...) to every log line of the current request."""
-    merged = current_correlation()
-    merged.update({key: str(value) for key, value in ids.items() if value})
-    _correlation.set(merged)
-
-
-@contextmanager
-def correlation(**ids: str | None) -> Iterator[None]:
-    """Log lines inside the block carry these ids (for work outside an HTTP request)."""
-    token = _correlation.set({})
-    try:
-        bind(**ids)
-        yield
-    finally:
-        _correlation.reset(token)
-
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -162,13 +155,13 @@ async def correlation_middleware(request: web.Request, handler: Handler) -> web.
     log line of the request carries and the response echoes."""
     offered = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = offered if re.fullmatch(r"[A-Za-z0-9._:-]{8,100}", offered) else None
-    token = _correlation.set({"request_id": request_id or uuid.uuid4().hex})
+    token = replace_ids({"request_id": request_id or uuid.uuid4().hex})
     try:
         response = await handler(request)
         response.headers[REQUEST_ID_HEADER] = current_correlation()["request_id"]
         return response
     finally:
-        _correlation.reset(token)
+        reset(token)
 
 
 def json_handler(stream: IO[str] | None = None) -> logging.Handler:

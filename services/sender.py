@@ -41,7 +41,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import digest_posting, escalation, fanout, reminders
+from services import digest_posting, escalation, fanout, log_context, reminders
 from services.connector import BotConnectorApi, ConnectorError
 from services.installer import NoInstaller, ProactiveInstaller
 from services.rate_limit import SendPacer
@@ -314,6 +314,8 @@ class Sender:
         self._started_http.discard(job_id)
 
     async def _deliver(self, job_id: int) -> None:
+        # Runs in the job's own task: every log line of this delivery names the job.
+        log_context.bind(outbox_job_id=job_id)
         # Rendering waits for a slot, so storing the outcome of messages already posted never
         # queues behind a crowd of cards being rendered: that keeps the crash window short.
         async with self._rendering:
@@ -431,6 +433,7 @@ class Sender:
                 return None
             if job.lease_owner != self.worker_id:
                 return None
+            log_context.bind(round_id=job.round_id)
             if job.attempts > self.settings.max_attempts:
                 return Undeliverable(
                     job.last_status,
