@@ -116,6 +116,10 @@ async def _submit_once(
         language = language_for(actor, inbound)
         if actor is None:
             return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
+        # Held here so that submit() and the refreshed card share one load of the round, its
+        # scales and the request: the session's identity map only keeps referenced objects.
+        rnd = await round_store.get_round(session, submission.round_id)
+        request = await round_store.get_request(session, submission.request_id)
         result = await answers.submit(
             session,
             actor=actor,
@@ -125,8 +129,6 @@ async def _submit_once(
         )
         if result.outcome in (Outcome.NOT_FOUND, Outcome.REFUSED):
             return ActionOutcome(card=render.notice(language, result.refusal or ""))
-        rnd = await round_store.get_round(session, submission.round_id)
-        request = await round_store.get_request(session, submission.request_id)
         assert rnd is not None and request is not None  # submit() returned NOT_FOUND otherwise
         view = await status_view_for(
             session,
