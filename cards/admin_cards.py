@@ -466,10 +466,19 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
                 spacing="none",
             )
         )
+    if rnd.publish_error and not rnd.intranet_url:
+        items.append(
+            layout.small_note(
+                tx.t("admin.progress.publish_failed", error=_plain(rnd.publish_error[:120])),
+                spacing="none",
+            )
+        )
     if rnd.id in view.errors:
         items.append(layout.field_error(view.errors[rnd.id]))
     actions: list[Element] = []
     target = {"round_id": rnd.id}
+    if rnd.intranet_url and rnd.intranet_url.startswith("https://"):
+        actions.append(layout.open_url(tx.t("card.open_round_summary"), rnd.intranet_url))
     if rnd.state in (RoundState.DRAFT, RoundState.SCHEDULED):
         actions.append(
             layout.execute(

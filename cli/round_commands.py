@@ -171,6 +171,10 @@ def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
                 pending=view.pending,
             )
         )
+    if view.intranet_url:
+        lines.append("  " + tx.t("admin.progress.published", url=view.intranet_url))
+    elif view.publish_error:
+        lines.append("  " + tx.t("admin.progress.publish_failed", error=view.publish_error))
     return lines
 
 

@@ -694,6 +694,9 @@ class RoundOverview:
     statuses: Mapping[str, int]
     fanout: Mapping[str, int]
     failed: tuple[outbox_store.FailedJob, ...] = ()
+    # A closed round on the intranet: its summary page, or why publishing failed last time.
+    intranet_url: str | None = None
+    publish_error: str | None = None
 
     @property
     def sent(self) -> int:
@@ -748,6 +751,17 @@ async def overview(
     failed: tuple[outbox_store.FailedJob, ...] = ()
     if with_failures:
         failed = tuple(await outbox_store.failed_jobs(session, rnd.id))
+    intranet_url = publish_error = None
+    if rnd.state == RoundState.CLOSED:
+        published = (
+            await session.execute(
+                select(RoundSummary.intranet_page_url, RoundSummary.publish_error).where(
+                    RoundSummary.round_id == rnd.id
+                )
+            )
+        ).first()
+        if published is not None:
+            intranet_url, publish_error = published
     return RoundOverview(
         id=rnd.id,
         key=rnd.key,
@@ -763,6 +777,8 @@ async def overview(
         statuses=dict(sorted(statuses.items())),
         fanout=await outbox_store.progress(session, rnd.id),
         failed=failed,
+        intranet_url=intranet_url,
+        publish_error=publish_error,
     )
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -289,3 +290,21 @@ def test_buttons_that_carry_form_values_do_not_pick_up_inputs() -> None:
     for action in cardtools.actions(preview):
         assert action["associatedInputs"] == "none"
         assert action["data"]["name"] == "Tertial 1 2027"
+
+
+def test_closed_rounds_show_their_place_on_the_intranet_or_why_publishing_failed() -> None:
+    page = "https://region-exempel.sharepoint.com/sites/intranat/SitePages/lagesbot-t3.aspx"
+    published = replace(_round(4, RoundState.CLOSED), intranet_url=page)
+    failed = replace(
+        _round(5, RoundState.CLOSED, name="Tertial 2 2026"),
+        publish_error="Graph 503 serviceNotAvailable: Scripted fault.",
+    )
+    card = admin_cards.create_round_list_card(
+        "sv", RoundListView(rounds=[published, failed], time_zone=ZONE)
+    )
+    links = [a for a in cardtools.actions(card) if a["type"] == "Action.OpenUrl"]
+    assert [(a["title"], a["url"]) for a in links] == [
+        ("Öppna sammanställningen på intranätet", page)
+    ]
+    text = cardtools.all_text(card)
+    assert "Inte publicerad på intranätet än (försöker igen): Graph 503" in text

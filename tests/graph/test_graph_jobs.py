@@ -29,6 +29,7 @@ from services.workers import build_workers
 from storage import people as people_store
 from storage.models import OutboxJob, OutboxKind, OutboxOperation, RoundSummary, SyncState
 from tests import cardtools
+from tests.admin.test_round_cli import in_store, run
 from tests.digest.helpers import steering_group
 from tests.digest.test_posting import deliver
 from tests.factories import NOW, RoundSetup, open_round
@@ -315,3 +316,34 @@ async def test_a_close_digest_posted_before_publishing_is_replaced_with_the_link
         published.payload["card"]
     )
     assert "stängd" in cardtools.all_text(published.payload["card"])
+
+
+def test_round_progress_shows_where_the_round_is_on_the_intranet(database_url: str) -> None:
+    page_url = "https://region-exempel.sharepoint.com/sites/intranat/SitePages/lagesbot-t2.aspx"
+
+    async def closed(session: AsyncSession) -> str:
+        setup = await close_posted_round(session)
+        summary = (
+            await session.execute(
+                select(RoundSummary).where(RoundSummary.round_id == setup.round.id)
+            )
+        ).scalar_one()
+        summary.publish_error = "Graph 503 serviceNotAvailable: Scripted fault."
+        await session.commit()
+        return setup.round.key
+
+    key = in_store(database_url, closed)
+    code, out = run(database_url, "round", "progress", key, "--lang", "en")
+    assert code == 0, out
+    assert "Not published on the intranet yet (retrying): Graph 503" in out
+
+    async def published(session: AsyncSession) -> None:
+        summary = (await session.execute(select(RoundSummary))).scalar_one()
+        summary.publish_error = None
+        summary.intranet_page_url = page_url
+        await session.commit()
+
+    in_store(database_url, published)
+    code, out = run(database_url, "round", "progress", key)
+    assert code == 0, out
+    assert f"Publicerad på intranätet: {page_url}" in out and "retrying" not in out
