@@ -307,4 +307,4 @@ def test_closed_rounds_show_their_place_on_the_intranet_or_why_publishing_failed
         ("Öppna sammanställningen på intranätet", page)
     ]
     text = cardtools.all_text(card)
-    assert "Inte publicerad på intranätet än (försöker igen): Graph 503" in text
+    assert "Inte publicerad på intranätet än: Graph 503" in text
