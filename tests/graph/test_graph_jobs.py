@@ -5,10 +5,12 @@ schedule."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiohttp
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -347,3 +349,25 @@ def test_round_progress_shows_where_the_round_is_on_the_intranet(database_url: s
     code, out = run(database_url, "round", "progress", key)
     assert code == 0, out
     assert f"Publicerad på intranätet: {page_url}" in out and "Inte publicerad" not in out
+
+
+async def test_two_instances_ticking_at_once_publish_a_round_once(
+    graph: GraphSetup,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    backend: str,
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("row locks (FOR UPDATE SKIP LOCKED) are PostgreSQL's; SQLite runs one writer")
+    setup = await close_posted_round(session)
+    at = CLOSED + timedelta(seconds=30)
+
+    first, second = await asyncio.gather(
+        tick(session_factory, graph, at), tick(session_factory, graph, at)
+    )
+
+    assert first.published + second.published == 1
+    page = graph.fake.page_named(f"lagesbot-{setup.round.key}.aspx")
+    assert page is not None and page.versions == 1
+    assert len(graph.fake.requests_to("/pages$", "POST")) == 1
+    assert {f.versions for f in graph.fake.files.values()} == {1}
