@@ -163,7 +163,8 @@ def _banners(
         found.append(layout.banner(escape_markdown(feedback.banner), "attention"))
     elif feedback is not None and feedback.errors and form:
         found.append(layout.banner(tx.t("card.form_has_errors"), "attention"))
-    if view.closed:
+    if view.closed and not found:
+        # A refusal already says the round is closed; a second banner would repeat it.
         found.append(layout.banner(tx.t("card.closed"), "warning"))
     return found
 

@@ -37,6 +37,7 @@ async def test_a_submit_after_closing_is_refused_with_what_was_recorded(
     text = cardtools.all_text(refreshed)
     tx = texts.for_language(language)
     assert tx.t("refusal.round_closed") in text
+    assert tx.t("card.closed") not in text  # said once, not twice
     assert "Väntetiderna minskar." in text  # the recorded answer
     assert "Skrivet efter stängning." not in text
     assert cardtools.inputs(refreshed) == {}
