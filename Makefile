@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: test demo lint typecheck venv node clean package
+.PHONY: test demo lint typecheck venv node clean package bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ demo: $(STAMP) $(NODE_STAMP)
 # The Teams app zip, from MICROSOFT_APP_ID, LAGESBOT_PUBLIC_URL and friends (docs/admin-guide.*.md).
 package: $(STAMP)
 	$(BIN)/lagesbot package --out build/lagesbot-teams-app.zip
+
+# All benchmarks at full size (needs PostgreSQL; run on a quiet machine): tables on stdout, JSON
+# in bench/results/. `$(BIN)/python -m bench --quick` checks they run in a minute or two.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

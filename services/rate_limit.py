@@ -1,10 +1,10 @@
 """Pacing of Bot Connector calls: per tenant (Teams allows about 50 proactive messages per
 second per app per tenant) and per conversation (Teams limits each thread separately).
 
-Each limiter spaces calls evenly (no burst): one call every ``1 / rate`` seconds, measured
-from when the previous call was let through, so no one-second window ever holds more than
-``rate`` calls. A small safety margin keeps the rate at the far end under the limit even when
-network latency varies between calls. A 429 pauses the tenant's limiter for the Retry-After.
+Each limiter spaces calls evenly (no burst): one call every ``1 / rate`` seconds on a fixed
+grid, so no one-second window ever holds more than ``rate`` calls. A small safety margin keeps
+the rate at the far end under the limit even when network latency varies between calls. A
+429 pauses the tenant's limiter for the Retry-After.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 HARD_CAP_PER_SECOND = 50.0
 # Requests leave slightly slower than the nominal rate: latency jitter between two calls can
 # otherwise bring their arrivals closer together than the interval they were sent at.
-SAFETY_MARGIN = 0.03
+SAFETY_MARGIN = 0.02
+# How late a call may go out and still keep its slot on the grid (seconds). It comes out of
+# the safety margin: N + 1 calls always span at least 1 s + SAFETY_MARGIN - CATCH_UP_SECONDS,
+# so arrivals may still jitter by 18 ms without a one-second window holding too many.
+CATCH_UP_SECONDS = 0.002
 
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -44,16 +48,22 @@ class PacedLimiter:
         return (1.0 + SAFETY_MARGIN) / clamp_rate(self.rate)
 
     async def acquire(self) -> None:
-        """Wait for the next slot. Waiters are served one at a time, in order, and the
-        spacing is measured from when the previous caller actually got its slot: after the
-        event loop was held up, overdue callers do not all go out at once."""
+        """Wait for the next slot. Waiters are served one at a time, in order, on a grid of
+        one slot per ``interval``. A caller let through a little late (the event loop was
+        busy when its sleep ended) does not push every later slot back by that lateness:
+        before, each such delay was lost for good. A caller more than ``CATCH_UP_SECONDS``
+        (at most a quarter of the interval) late, because the pipeline ran dry or the loop
+        was held up, starts a new grid, so overdue callers never go out in a burst."""
         async with self._lock:
+            interval = self.interval
             while True:
-                wait = max(self._last + self.interval, self._paused_until) - self.monotonic()
+                slot = max(self._last + interval, self._paused_until)
+                wait = slot - self.monotonic()
                 if wait <= 0:
                     break
                 await self.sleep(wait)
-            self._last = self.monotonic()
+            now = self.monotonic()
+            self._last = max(slot, now - min(CATCH_UP_SECONDS, interval / 4))
 
     def pause(self, seconds: float) -> None:
         """Nothing goes out before ``seconds`` from now (the service said 429)."""

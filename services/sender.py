@@ -180,10 +180,13 @@ class Sender:
 
     @property
     def window(self) -> int:
-        """How many jobs this sender holds at once: about one second of sending, so leases
-        stay short and a crash strands few jobs."""
+        """How many jobs this sender holds at once: about two seconds of sending, claimed
+        again once a quarter is free. Enough that the next claim's cards are loaded and
+        rendered before the jobs already waiting for the pacer run out (with one second, a
+        busy process sometimes had nothing ready), few enough that leases stay short and a
+        crash strands few jobs."""
         rate = self._pacer.rate_for(self.default_tenant)
-        return max(4, int(rate))
+        return max(4, int(2 * rate))
 
     # The loop ---------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -198,7 +201,7 @@ class Sender:
                     last_beat = time.monotonic()
                 room = self.window - len(tasks)
                 claimed: list[int] = []
-                if room >= max(1, self.window // 2) or not tasks:
+                if room >= max(1, self.window // 4) or not tasks:
                     try:
                         claimed = await self.claim(room)
                     except Exception:  # the store may be briefly away; try again later

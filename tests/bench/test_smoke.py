@@ -1,0 +1,68 @@
+"""A short run of each benchmark at tiny sizes: they still run end to end and report the figures
+the README quotes. No timing is asserted (the machine may be busy); the fan-out's correctness
+figures are (every owner reached once)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import __main__ as runner
+from bench import common, digest_bench, fanout_bench, submit_bench
+
+
+@pytest.fixture(autouse=True)
+def results_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """JSON and server logs go to the test's folder, never over real figures in bench/results."""
+    monkeypatch.setattr(common, "RESULTS_DIR", tmp_path)
+    return tmp_path
+
+
+def results(folder: Path, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / f"{name}.json").read_text())
+    assert data["machine"]["cpus"] >= 1
+    return data
+
+
+@pytest.mark.postgres
+def test_fanout_with_two_servers_reaches_every_owner_once(results_dir: Path) -> None:
+    fanout_bench.main(["--owners", "60", "--instances", "2", "--timeout", "60"])
+    (row,) = results(results_dir, "fanout")["fanout"]
+    assert row["instances"] == 2 and row["owners"] == 60
+    assert row["finished"] is True and row["sent"] == 60
+    assert (row["lost"], row["duplicates"]) == (0, 0)
+    assert 0 < row["rate_fraction"] <= 1.05
+    assert len(row["rss_each_mb"]) == 2 and all(0 < mb < 1000 for mb in row["rss_each_mb"])
+    assert row["peak_per_s"] <= fanout_bench.TEAMS_TENANT_RATE + 5  # the fake's own accounting
+
+
+def test_submit_on_sqlite_reports_latency_percentiles(results_dir: Path) -> None:
+    submit_bench.main(
+        ["--backends", "sqlite", "--concurrency", "3", "--submits", "15", "--managers", "4"]
+    )
+    (row,) = results(results_dir, "submit")["submit"]
+    assert row["backend"] == "sqlite" and row["concurrency"] == 3
+    assert row["submits"] >= 15 and row["errors"] == 0
+    assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+    assert row["server_peak_rss_mb"] > 0
+
+
+def test_digest_of_a_small_region(results_dir: Path) -> None:
+    digest_bench.main(["--items", "2000", "--rounds", "2", "--repeat", "1"])
+    data = results(results_dir, "digest")
+    assert data["spec"] == {"items": 2000, "rounds": 2, "seed": data["spec"]["seed"]}
+    (row,) = data["results"]
+    assert row["backend"] == "sqlite"
+    assert row["items_in_digest"] > 0 and row["answers_in_store"] > 0
+    assert row["total_s"] > 0 and row["card_bytes"] > 0
+
+
+def test_the_runner_knows_every_benchmark_and_its_quick_sizes() -> None:
+    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest"}
+    for run, _full, quick in runner.BENCHMARKS.values():
+        assert callable(run) and quick
+    with pytest.raises(SystemExit):
+        runner.main(["--only", "nothing"])
