@@ -62,8 +62,8 @@ class PacedLimiter:
                 if wait <= 0:
                     break
                 await self.sleep(wait)
-            now = self.monotonic()
-            self._last = max(slot, now - min(CATCH_UP_SECONDS, interval / 4))
+            late = self.monotonic() - slot
+            self._last = slot if late <= min(CATCH_UP_SECONDS, interval / 4) else slot + late
 
     def pause(self, seconds: float) -> None:
         """Nothing goes out before ``seconds`` from now (the service said 429)."""
