@@ -1,8 +1,16 @@
 """`lagesbot demo`: the bot with SQLite and the sample region, an open demo round, and
 Microsoft 365 Agents Playground (the local Teams emulator) pointed at it.
 
-The pieces (prepare the data, write the Playground's config, start the Playground) are
-functions of their own so the end-to-end tests start exactly what a newcomer starts."""
+Unless Microsoft Graph is configured in the environment, the demo also starts the local Graph
+fake (``tests/fakes/graph.py``: the demo region's directory, an intranet site, its own HTTPS
+token endpoint) and points the bot's Graph settings at it, and the closed "Tertial 2" is
+published on that intranet at start (``services.demo_round.publish_demo_round``), so its
+closed cards and the round list link to the summary page. With real Graph settings nothing
+is published automatically (`lagesbot publish demo-t2-2026` does it on purpose).
+
+The pieces (prepare the data, start the Graph fake, write the Playground's config, start the
+Playground) are functions of their own so the end-to-end tests start exactly what a newcomer
+starts."""
 
 from __future__ import annotations
 
@@ -10,9 +18,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import subprocess
-from dataclasses import dataclass
+import sys
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +34,7 @@ from platformdirs import user_data_dir
 from bot.app import create_app, utc_now
 from services.config import Settings, normalise_database_url
 from services.demo_data import PLAN_KEY, load_sample_region
-from services.demo_round import ensure_demo_rounds
+from services.demo_round import ensure_demo_rounds, publish_demo_round
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 
@@ -32,6 +43,20 @@ PLAYGROUND = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cl
 PLAYGROUND_CONFIG = ".m365agentsplayground.yml"
 DEMO_TENANT = "11111111-2222-4333-8444-555555555555"
 READY_PREFIX = "Listening on"
+GRAPH_FAKE = ROOT / "tests" / "fakes" / "graph.py"
+# The Graph part of the settings, taken over from the fake's (or the user's) environment.
+GRAPH_FIELDS = (
+    "graph_url",
+    "graph_certificate_path",
+    "tls_ca_bundle",
+    "teams_app_catalog_id",
+    "sync_group_ids",
+    "sync_departments",
+    "sharepoint_site_id",
+    "sharepoint_library_path",
+    "sharepoint_hosts",
+    "people_sync_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -116,10 +141,19 @@ async def prepare_demo_data(database_url: str, *, now: datetime | None = None) -
         await engine.dispose()
 
 
-def demo_settings(database_url: str, demo: DemoData, *, host: str, port: int) -> Settings:
+def demo_settings(
+    database_url: str,
+    demo: DemoData,
+    *,
+    host: str,
+    port: int,
+    graph: Settings | None = None,
+) -> Settings:
     """Anonymous (the Playground sends no Bot Framework token), only the demo tenant, and the
-    demo manager is also an admin so the admin commands can be tried in the same chat."""
-    return Settings(
+    demo manager is also an admin so the admin commands can be tried in the same chat. With
+    ``graph`` (see ``demo_graph``), its Microsoft Graph settings: the bot's own app id and
+    password stay empty, so Graph gets its client id, secret and authority of its own."""
+    settings = Settings(
         database_url=database_url,
         anonymous=True,
         allowed_tenants=(DEMO_TENANT,),
@@ -127,6 +161,90 @@ def demo_settings(database_url: str, demo: DemoData, *, host: str, port: int) ->
         host=host,
         port=port,
     )
+    if graph is None or not graph.graph_configured:
+        return settings
+    return replace(
+        settings,
+        graph_client_id=graph.graph_app_id,
+        graph_client_secret=graph.graph_client_secret or graph.app_password,
+        authority=graph.effective_authority,
+        **{name: getattr(graph, name) for name in GRAPH_FIELDS},
+    )
+
+
+@dataclass(frozen=True)
+class DemoGraph:
+    """The demo's Microsoft Graph: the local fake started by ``demo_graph``, or the user's
+    own (``fake`` False) when the environment configures Graph."""
+
+    settings: Settings
+    fake: bool
+    # The fake's environment, for `lagesbot sync people` / `publish` in another shell.
+    environment: Mapping[str, str]
+
+
+def _graph_fake_available() -> bool:
+    """The fake lives with the tests, in the checkout the demo runs from (it needs the
+    checkout's node_modules anyway); an installed package has neither."""
+    if not GRAPH_FAKE.exists():
+        return False
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    return True
+
+
+@contextlib.asynccontextmanager
+async def demo_graph(
+    directory: Path, env: Mapping[str, str] | None = None
+) -> AsyncIterator[DemoGraph | None]:
+    """The user's Graph settings if ``env`` (default: the process environment) configures
+    Graph; otherwise the local Graph fake, started here for as long as the context lasts,
+    with its TLS certificate and CA in ``directory``. None when neither is there."""
+    env = os.environ if env is None else env
+    own = Settings.from_env({**env, "DATABASE_URL": "sqlite://"})
+    if own.graph_configured:
+        yield DemoGraph(own, fake=False, environment={})
+        return
+    if not _graph_fake_available():
+        yield None
+        return
+    from tests.fakes.graph import demo_environment, start_demo
+
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    running = await start_demo(directory)
+    try:
+        environment = demo_environment(running)
+        settings = Settings.from_env({**environment, "DATABASE_URL": "sqlite://"})
+        yield DemoGraph(settings, fake=True, environment=environment)
+    finally:
+        await running.close()
+
+
+async def publish_demo_data(settings: Settings, *, now: datetime | None = None) -> str | None:
+    """Publish the closed demo round on the intranet of ``settings`` (the Graph fake), unless
+    it already is. Returns the page's address, or None when nothing was published."""
+    from services.graph.client import MsGraph
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with (
+            MsGraph.from_settings(settings) as graph,
+            create_session_factory(engine)() as session,
+            session.begin(),
+        ):
+            summary = await publish_demo_round(
+                session,
+                graph,
+                site_id=settings.sharepoint_site_id,
+                library_path=settings.sharepoint_library_path,
+                now=now if now is not None else utc_now(),
+                language=settings.default_language,
+            )
+            if summary is None or summary.publish_error:
+                return None
+            return summary.intranet_page_url
+    finally:
+        await engine.dispose()
 
 
 @dataclass
@@ -203,7 +321,38 @@ async def start_bot(settings: Settings) -> web.AppRunner:
     return runner
 
 
-async def _run(settings: Settings, playground_port: int, work_dir: Path) -> None:
+async def _run(
+    database_url: str, demo_data: DemoData, port: int, playground_port: int, data_dir: Path
+) -> None:
+    async with demo_graph(data_dir / "graph") as graph:
+        settings = demo_settings(
+            database_url,
+            demo_data,
+            host="127.0.0.1",
+            port=port,
+            graph=graph.settings if graph is not None else None,
+        )
+        if graph is not None and graph.fake:
+            try:
+                page = await publish_demo_data(settings)
+            except Exception as exc:  # the demo runs on without the intranet link
+                logging.getLogger(__name__).warning("publishing the demo round failed: %s", exc)
+                page = None
+            typer.echo(
+                "Microsoft Graph: den lokala attrappen (katalog och intranät) körs."
+                + (f"\n  'Tertial 2 2026' publicerad: {page}" if page else "")
+                + "\n  För 'lagesbot sync people' / 'lagesbot publish' i ett annat skal:\n"
+                + "\n".join(
+                    f"    export {key}={shlex.quote(value)}"
+                    for key, value in {"DATABASE_URL": database_url, **graph.environment}.items()
+                )
+            )
+        elif graph is not None:
+            typer.echo("Microsoft Graph: dina inställningar (inget publiceras automatiskt).")
+        await _run_bot(settings, playground_port, data_dir / "playground")
+
+
+async def _run_bot(settings: Settings, playground_port: int, work_dir: Path) -> None:
     runner = await start_bot(settings)
     try:
         playground = await start_playground(
@@ -255,14 +404,11 @@ def demo(
     if not PLAYGROUND.exists():
         typer.echo("Agents Playground saknas: kör 'make demo' (den installerar npm-paketen).")
         raise typer.Exit(1)
-    work_dir = data_dir / "playground"
-    write_playground_config(work_dir, demo_data)
-    settings = demo_settings(
-        database_url, demo_data, host="127.0.0.1", port=int(os.environ.get("PORT", "3978"))
-    )
+    write_playground_config(data_dir / "playground", demo_data)
+    port = int(os.environ.get("PORT", "3978"))
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_run(settings, playground_port, work_dir))
+            asyncio.run(_run(database_url, demo_data, port, playground_port, data_dir))
     except OSError as exc:
         # Almost always a port another program holds; say which and how to pick another.
         typer.echo(

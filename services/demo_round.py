@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import rounds
+from services.graph.interface import Graph
+from services.intranet import publish_round
 from services.round_admin import close_round
 from storage import rounds as round_store
 from storage.models import (
@@ -23,9 +25,11 @@ from storage.models import (
     RiskScale,
     RoundItem,
     RoundState,
+    RoundSummary,
     StatusScale,
 )
 
+DEMO_ACTOR = "demo"
 PREVIOUS_KEY = "demo-t2-2026"
 CURRENT_KEY = "demo-t3-2026"
 _COMMENTS = [
@@ -121,6 +125,40 @@ async def ensure_demo_rounds(session: AsyncSession, *, plan_key: str, now: datet
     per_owner = await rounds.open_round(session, current, now=now, actor="demo")
     await session.flush()
     return DemoRound(current, manager, per_owner.get(manager.id, 0))
+
+
+async def publish_demo_round(
+    session: AsyncSession,
+    graph: Graph,
+    *,
+    site_id: str,
+    library_path: str,
+    now: datetime,
+    language: str = "sv",
+) -> RoundSummary | None:
+    """Publish the closed "Tertial 2" on the (demo) intranet the way the scheduler and
+    `lagesbot publish` do (``services.intranet.publish_round``), unless it already is. The
+    scheduler's own step only picks up rounds closed in the last two weeks, and the demo's
+    round closed months ago. Returns the summary (its ``publish_error`` set when Graph
+    failed), or None when there was nothing to publish."""
+    query = (
+        select(RoundSummary)
+        .join(ReportingRound, ReportingRound.id == RoundSummary.round_id)
+        .where(ReportingRound.key == PREVIOUS_KEY, ReportingRound.state == RoundState.CLOSED)
+    )
+    summary = (await session.execute(query)).scalar_one_or_none()
+    if summary is None or summary.published_at is not None:
+        return None
+    return await publish_round(
+        session,
+        graph,
+        round_key=PREVIOUS_KEY,
+        site_id=site_id,
+        library_path=library_path,
+        now=now,
+        actor=DEMO_ACTOR,
+        language=language,
+    )
 
 
 async def _answer_everything(session: AsyncSession, rnd: ReportingRound, at: datetime) -> None:

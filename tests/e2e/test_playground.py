@@ -1,6 +1,7 @@
 """End to end in Microsoft's Teams emulator: what `lagesbot demo` starts (the bot on the
-demo's SQLite store with the sample region and the open demo round, and Microsoft 365 Agents
-Playground in front of it), driven by headless Chromium (`playground_flow.mjs`, playwright-core)
+demo's SQLite store with the sample region and the open demo round, the Graph fake with the
+closed demo round published on its intranet, and Microsoft 365 Agents Playground in front of
+it), driven by headless Chromium (`playground_flow.mjs`, playwright-core)
 the way a newcomer uses it. The test then reads the answers back from the store.
 
 Screenshots of every step go to ``test-output/e2e/<test>/`` (or ``$LAGESBOT_TEST_OUTPUT``).
@@ -29,8 +30,10 @@ from cli.demo_command import (
     ROOT,
     DemoData,
     Playground,
+    demo_graph,
     demo_settings,
     prepare_demo_data,
+    publish_demo_data,
     start_bot,
     start_playground,
     write_playground_config,
@@ -106,23 +109,28 @@ class DemoStack:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def demo_stack(browser_tools: None, tmp_path: Path) -> AsyncIterator[DemoStack]:
-    """What `lagesbot demo` starts, on a fresh SQLite file and free ports."""
+    """What `lagesbot demo` starts, on a fresh SQLite file and free ports: with the Graph
+    fake, on whose intranet the closed demo round is published at start."""
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"
     demo = await prepare_demo_data(database_url)
-    runner = await start_bot(demo_settings(database_url, demo, host="127.0.0.1", port=0))
-    try:
-        bot_port = _bound_port(runner)
-        work_dir = tmp_path / "playground"
-        write_playground_config(work_dir, demo)
-        playground = await start_playground(
-            f"http://127.0.0.1:{bot_port}/api/messages", _free_port(), work_dir
-        )
+    async with demo_graph(tmp_path / "graph", env={}) as graph:
+        assert graph is not None and graph.fake
+        settings = demo_settings(database_url, demo, host="127.0.0.1", port=0, graph=graph.settings)
+        assert await publish_demo_data(settings) is not None
+        runner = await start_bot(settings)
         try:
-            yield DemoStack(database_url, demo, playground, bot_port)
+            bot_port = _bound_port(runner)
+            work_dir = tmp_path / "playground"
+            write_playground_config(work_dir, demo)
+            playground = await start_playground(
+                f"http://127.0.0.1:{bot_port}/api/messages", _free_port(), work_dir
+            )
+            try:
+                yield DemoStack(database_url, demo, playground, bot_port)
+            finally:
+                await playground.stop()
         finally:
-            await playground.stop()
-    finally:
-        await runner.cleanup()
+            await runner.cleanup()
 
 
 def _bound_port(runner: web.AppRunner) -> int:
@@ -351,6 +359,9 @@ async def test_admin_opens_a_round_from_the_chat(demo_stack: DemoStack) -> None:
     opened = steps["opened"]
     assert tx.t("admin.list.title") in opened
     assert name in opened and demo.round_name in opened
+    # "Tertial 2 2026", closed, was published on the demo's (fake) intranet at start.
+    assert "Tertial 2 2026" in opened
+    assert tx.t("card.open_round_summary") in opened
 
     rnd, audit = await _round_named(demo_stack.database_url, name)
     assert rnd.state is RoundState.OPEN
