@@ -15,6 +15,7 @@ from services.config import Settings
 from services.graph.client import MsGraph
 from services.graph.interface import Graph, GraphError
 from services.intranet import PublishRefused, Workbook, publish_round
+from services.leaver_notices import notify_admins_of_leavers
 from services.link_titles import refresh_link_titles
 from services.people_sync import PeopleSyncReport, SyncNotConfigured, SyncScope, sync_people
 from services.texts import Texts, for_language
@@ -117,22 +118,34 @@ def people(lang: str = LANG_OPTION, actor: str | None = ACTOR_OPTION) -> None:
         return
     who = _actor(actor)
 
-    async def work(session: AsyncSession, graph: Graph) -> PeopleSyncReport:
-        return await sync_people(
+    async def work(session: AsyncSession, graph: Graph) -> tuple[PeopleSyncReport, int]:
+        now = utcnow()
+        report = await sync_people(
             session,
             graph,
             scope,
-            now=utcnow(),
+            now=now,
             actor=who,
             default_language=settings.default_language,
         )
+        # Admins with a 1:1 chat are told in Teams; the server's sender delivers it.
+        notices = await notify_admins_of_leavers(
+            session,
+            report.left_person_ids,
+            admins=settings.admin_object_ids,
+            run_at=now,
+            default_language=settings.default_language,
+        )
+        return report, notices
 
     try:
-        report = asyncio.run(_in_transaction(settings, work))
+        report, notices = asyncio.run(_in_transaction(settings, work))
     except GraphError as exc:
         _fail(tx, "graph.failed", error=str(exc))
         return
     print_sync_report(report, tx)
+    if notices:
+        typer.echo(tx.t("leavers.admins_told", count=notices))
 
 
 @app.command("links")

@@ -11,7 +11,9 @@
 - **people sync**: ``services.people_sync.sync_people`` every ``LAGESBOT_PEOPLE_SYNC_HOURS``
   (default 24; 0 = off), when groups or departments to sync are configured. The time of the
   next run is kept in ``sync_state``, so a restart does not sync again; a failed run is retried
-  after an hour (or the interval, if shorter).
+  after an hour (or the interval, if shorter). People it marks as left who still own items in
+  open or scheduled rounds are flagged to the admins in Teams (``services.leaver_notices``),
+  in the sync's transaction.
 
 Several instances may tick at once: each round's summary row and the people-sync state row are
 locked (PostgreSQL ``FOR UPDATE SKIP LOCKED``) while their job runs, so a second instance skips
@@ -34,6 +36,7 @@ from services import digest_posting, fanout
 from services.config import Settings
 from services.graph.interface import Graph
 from services.intranet import Workbook, publish_round
+from services.leaver_notices import notify_admins_of_leavers
 from services.people_sync import SyncNotConfigured, SyncScope, sync_people
 from storage import outbox, steering
 from storage.models import (
@@ -78,6 +81,8 @@ class GraphJobSettings:
     language: str = "sv"
     sync_scope: SyncScope | None = None
     people_sync_interval: timedelta | None = None
+    # LAGESBOT_ADMINS (object ids or UPNs): who is told about leavers' items.
+    admins: tuple[str, ...] = ()
 
     @property
     def publishes(self) -> bool:
@@ -104,6 +109,7 @@ class GraphJobSettings:
             language=settings.default_language,
             sync_scope=scope,
             people_sync_interval=timedelta(hours=hours) if hours > 0 else None,
+            admins=settings.admin_object_ids,
         )
         return jobs if jobs.publishes or jobs.syncs_people else None
 
@@ -309,6 +315,7 @@ class GraphJobs:
                     now,
                 )
                 return False
+            notices = await self._notify_admins(session, report.left_person_ids, now)
             _store(
                 session,
                 row,
@@ -323,6 +330,8 @@ class GraphJobs:
             len(report.reactivated),
             len(report.deactivated),
         )
+        if notices:
+            log.info("people sync: %d admins told in Teams about leavers' items", notices)
         if report.orphaned_items:
             # Items whose owner left: an admin must hand them over (`lagesbot sync people`
             # lists them).
@@ -332,6 +341,26 @@ class GraphJobs:
                 ", ".join(f"{i.plan_key}/{i.item_key}" for i in report.orphaned_items[:20]),
             )
         return True
+
+    async def _notify_admins(
+        self, session: AsyncSession, left_person_ids: list[int], now: datetime
+    ) -> int:
+        """The admins' notices about this run's leavers; a failure here is logged and does
+        not undo the sync (the report's log line still lists the items)."""
+        if not left_person_ids or not self.settings.admins:
+            return 0
+        try:
+            async with session.begin_nested():
+                return await notify_admins_of_leavers(
+                    session,
+                    left_person_ids,
+                    admins=self.settings.admins,
+                    run_at=now,
+                    default_language=self.settings.language,
+                )
+        except Exception:
+            log.exception("people sync: telling the admins about leavers failed")
+            return 0
 
     async def _ensure_state_row(self, key: str, now: datetime) -> None:
         """The row to lock must exist; two instances creating it at once is harmless."""

@@ -53,6 +53,8 @@ class PeopleSyncReport:
     updated: list[str] = field(default_factory=list)
     reactivated: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
+    # The people marked as left in this run (ids in the people table).
+    left_person_ids: list[int] = field(default_factory=list)
     # Users Graph gave us that could not be stored, with the reason.
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Managers outside the synced scope: the person is stored without a line manager.
@@ -138,6 +140,7 @@ class _Sync:
             person.left_at = self.now
             person.synced_at = self.now
             self.report.deactivated.append(person.upn)
+            self.report.left_person_ids.append(person.id)
 
     async def leave_by_id(self, object_id: str) -> None:
         person = await people_store.get_by_entra_id(self.session, object_id)
