@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -262,6 +263,8 @@ async def run_configuration(
         "peak_rss_mb": max(rss) if rss else float("nan"),
         "rss_each_mb": [round(r, 1) for r in rss],
         "finished": done_at is not None,
+        # The figures mean little on a busy machine: jitter there brings 429s and stalls.
+        "load_avg_1m": os.getloadavg()[0],
     }
 
 
