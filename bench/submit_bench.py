@@ -278,7 +278,7 @@ async def bench_backend(
         }
         try:
             async with (
-                serve_process(env, port) as process,
+                serve_process(env, port, log_name=f"submit-{backend}") as process,
                 aiohttp.ClientSession(
                     connector=aiohttp.TCPConnector(limit=max(concurrencies) + 5)
                 ) as http,

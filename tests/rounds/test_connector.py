@@ -3,16 +3,18 @@ and errors that say what happened."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
 
 from services.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
-from services.tokens import MsalTokenProvider
+from services.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider
 from tests.factories import TENANT_ID
 from tests.fakes import bot_connector, entra
 from tests.fakes.bot_connector import BotConnector
@@ -83,3 +85,35 @@ async def test_errors_carry_status_code_and_retry_after(
     assert errors[1].code == "ConversationBlockedByUser"
     assert "timeout" in str(errors[2])
     assert connector.delivered == []
+
+
+async def test_a_valid_token_is_reused_until_shortly_before_it_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = EntraTokenEndpoint(tenant_id=TENANT_ID, client_id=APP_ID, client_secret=SECRET)
+    entra_server, ca_path = await entra.start(endpoint, tmp_path)
+    now = [1000.0]
+    tokens = MsalTokenProvider(
+        client_id=APP_ID,
+        client_secret=SECRET,
+        authority=endpoint.authority,
+        verify=str(ca_path),
+        monotonic=lambda: now[0],
+    )
+    asked = []
+    real_to_thread = asyncio.to_thread
+
+    async def counting_to_thread(fn: Any, *args: Any) -> Any:
+        asked.append(args)
+        return await real_to_thread(fn, *args)
+
+    monkeypatch.setattr("services.tokens.asyncio.to_thread", counting_to_thread)
+    try:
+        first = await tokens.token(BOT_CONNECTOR_SCOPE)
+        assert [await tokens.token(BOT_CONNECTOR_SCOPE) for _ in range(5)] == [first] * 5
+        assert len(asked) == 1  # one msal lookup for six messages
+        now[0] += 3599 - 300 + 1  # within five minutes of expiry: asked again
+        await tokens.token(BOT_CONNECTOR_SCOPE)
+        assert len(asked) == 2
+    finally:
+        await entra_server.close()
