@@ -135,6 +135,34 @@ async def seed(database_url: str, managers: int, items_each: int) -> list[Manage
     return seeded
 
 
+def invoke_activity(
+    manager: Manager, activity_id: str, verb: str, data: dict[str, Any], *, service_url: str
+) -> dict[str, Any]:
+    """The invoke Teams sends when ``manager`` presses an Action.Execute button in their 1:1
+    chat with the bot."""
+    return {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "id": activity_id,
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {
+            "id": f"29:{manager.object_id}",
+            "name": manager.name,
+            "aadObjectId": manager.object_id,
+        },
+        "conversation": {
+            "id": f"a:personal-{manager.object_id}",
+            "conversationType": "personal",
+            "tenantId": TENANT_ID,
+        },
+        "recipient": {"id": f"28:{APP_ID}", "name": "Lägesbot"},
+        "channelData": {"tenant": {"id": TENANT_ID}},
+        "locale": "sv-SE",
+        "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+    }
+
+
 class Submitter:
     def __init__(self, http: aiohttp.ClientSession, url: str, issuer: BotFrameworkIssuer) -> None:
         self.http = http
@@ -143,34 +171,13 @@ class Submitter:
         self.ids = itertools.count(1)
         self.service_url = "http://127.0.0.1:9/"  # never called: invoke answers travel in the body
 
-    def _activity(self, manager: Manager, verb: str, data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "id": f"bench-{next(self.ids)}",
-            "channelId": "msteams",
-            "serviceUrl": self.service_url,
-            "from": {
-                "id": f"29:{manager.object_id}",
-                "name": manager.name,
-                "aadObjectId": manager.object_id,
-            },
-            "conversation": {
-                "id": f"a:personal-{manager.object_id}",
-                "conversationType": "personal",
-                "tenantId": TENANT_ID,
-            },
-            "recipient": {"id": f"28:{APP_ID}", "name": "Lägesbot"},
-            "channelData": {"tenant": {"id": TENANT_ID}},
-            "locale": "sv-SE",
-            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-        }
-
     async def invoke(self, manager: Manager, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         token = self.issuer.token(audience=APP_ID, service_url=self.service_url)
         async with self.http.post(
             f"{self.url}/api/messages",
-            json=self._activity(manager, verb, data),
+            json=invoke_activity(
+                manager, f"bench-{next(self.ids)}", verb, data, service_url=self.service_url
+            ),
             headers={"Authorization": f"Bearer {token}"},
         ) as response:
             raw = await response.read()

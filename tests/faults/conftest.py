@@ -25,7 +25,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from bench.submit_bench import APP_ID, APP_SECRET, TENANT_ID, Manager
+from bench.submit_bench import APP_ID, APP_SECRET, TENANT_ID, Manager, invoke_activity
 from cards import verbs
 from storage.db import create_engine, create_session_factory
 from storage.models import Response
@@ -157,27 +157,7 @@ class Bot:
     def activity(
         self, manager: Manager, activity_id: str, verb: str, data: dict[str, Any]
     ) -> dict[str, Any]:
-        return {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "id": activity_id,
-            "channelId": "msteams",
-            "serviceUrl": self.service_url,
-            "from": {
-                "id": f"29:{manager.object_id}",
-                "name": manager.name,
-                "aadObjectId": manager.object_id,
-            },
-            "conversation": {
-                "id": f"a:personal-{manager.object_id}",
-                "conversationType": "personal",
-                "tenantId": TENANT_ID,
-            },
-            "recipient": {"id": f"28:{APP_ID}", "name": "Lägesbot"},
-            "channelData": {"tenant": {"id": TENANT_ID}},
-            "locale": "sv-SE",
-            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-        }
+        return invoke_activity(manager, activity_id, verb, data, service_url=self.service_url)
 
     async def invoke(
         self, server: Server, activity: dict[str, Any], within: float = 30.0
