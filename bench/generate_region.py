@@ -324,7 +324,8 @@ async def generate(conn: AsyncConnection, spec: RegionSpec) -> Region:
     for n in range(remaining):
         goal_id, units_of_goal = goal_units[rng.randrange(len(goal_units))]
         unit = rng.choice(units_of_goal)
-        owner = rng.choice(owners_by_unit[unit])
+        # A small region has fewer case officers than units: the unit's manager owns it.
+        owner = rng.choice(owners_by_unit[unit] or [managers_by_unit[unit]])
         kind = rng.choices(kinds, weights)[0]
         positions[goal_id] = positions.get(goal_id, 0) + 1
         title = f"{KIND_NAMES[kind]} {n + 1}: {rng.choice(THEMES)} – {rng.choice(COMMENTS)[:40]}"

@@ -64,3 +64,14 @@ async def test_the_same_seed_gives_the_same_region(
     )
     assert list(a.changes["change"]) == list(b.changes["change"])
     assert list(a.risks["score"]) == list(b.risks["score"])
+
+
+async def test_a_region_with_fewer_case_officers_than_units_still_generates(
+    engine: AsyncEngine,
+) -> None:
+    # 600 items over the default 8 × 12 units: some units get no case officer of their own.
+    spec = RegionSpec(items=600, rounds=2, prefix="small")
+    async with engine.begin() as conn:
+        region = await generate(conn, spec)
+    assert region.plan_items == 600
+    assert region.round_items == 2 * (600 - spec.strategies)
