@@ -39,6 +39,19 @@ def clamp_rate(rate: float) -> float:
 
 
 @dataclass
+class Ticket:
+    """One call let through by a limiter; ``done()`` once its answer (or error) is back."""
+
+    released_at: float
+    monotonic: Monotonic = time.monotonic
+    answered_at: float | None = None
+
+    def done(self) -> None:
+        if self.answered_at is None:
+            self.answered_at = self.monotonic()
+
+
+@dataclass
 class PacedLimiter:
     rate: float
     monotonic: Monotonic = time.monotonic
@@ -46,8 +59,9 @@ class PacedLimiter:
     _last: float = float("-inf")
     _paused_until: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # Release times of the last calls, as many as one window may hold.
-    _released: deque[float] = field(default_factory=deque)
+    # The last calls, as many as one window may hold: when each was let through and, once
+    # its answer came back, when that was.
+    _released: deque[Ticket] = field(default_factory=deque)
 
     @property
     def interval(self) -> float:
@@ -61,14 +75,21 @@ class PacedLimiter:
     def per_window(self) -> int:
         return max(1, math.floor(clamp_rate(self.rate)))
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Ticket:
         """Wait for the next slot. Waiters are served one at a time, in order, on a grid of
         one slot per ``interval``. A caller let through a little late (the event loop was
         busy when its sleep ended) does not push every later slot back by that lateness:
         before, each such delay was lost for good. A caller more than ``catch_up`` late,
         because the pipeline ran dry or the loop was held up, starts a new grid, so overdue
         callers never go out in a burst. Whatever the grid allows, no call goes out while
-        the last ``per_window`` calls are within one window (1 s plus the safety margin)."""
+        the last ``per_window`` calls are within one window (1 s plus the safety margin).
+
+        A call held up between its release and the wire (a stalled event loop) reaches the
+        service later than released, bunched with later calls. So once a call's answer is
+        back (``Ticket.done``), the call ``per_window`` after it waits a full second from
+        that answer too: the call arrived before its answer, so no window can hold too many
+        whatever the delay. Answers normally come back within milliseconds, well inside the
+        safety margin, so this costs nothing until a call really was held up."""
         async with self._lock:
             interval = self.interval
             window = 1.0 + SAFETY_MARGIN
@@ -77,7 +98,10 @@ class PacedLimiter:
             while True:
                 slot = max(self._last + interval, self._paused_until)
                 if len(self._released) == self.per_window:
-                    slot = max(slot, self._released[0] + window)
+                    oldest = self._released[0]
+                    slot = max(slot, oldest.released_at + window)
+                    if oldest.answered_at is not None:
+                        slot = max(slot, oldest.answered_at + 1.0)
                 wait = slot - self.monotonic()
                 if wait <= 0:
                     break
@@ -85,9 +109,11 @@ class PacedLimiter:
             now = self.monotonic()
             late = now - slot
             self._last = slot if late <= self.catch_up else now
-            self._released.append(now)
+            ticket = Ticket(now, self.monotonic)
+            self._released.append(ticket)
             if len(self._released) > self.per_window:
                 self._released.popleft()
+            return ticket
 
     def pause(self, seconds: float) -> None:
         """Nothing goes out before ``seconds`` from now (the service said 429)."""
@@ -124,8 +150,9 @@ class SendPacer:
     def set_share(self, share: int) -> None:
         self.share = max(1, share)
 
-    async def acquire(self, tenant: str, conversation_id: str | None) -> None:
-        """Wait until a call for ``tenant`` into ``conversation_id`` may go out."""
+    async def acquire(self, tenant: str, conversation_id: str | None) -> Ticket:
+        """Wait until a call for ``tenant`` into ``conversation_id`` may go out; call the
+        ticket's ``done()`` when its answer is back."""
         if conversation_id is not None and self.conversation_interval > 0:
             now = self.monotonic()
             slot = max(now, self._conversations.get(conversation_id, 0.0))
@@ -133,7 +160,7 @@ class SendPacer:
             if slot > now:
                 await self.sleep(slot - now)
             self._forget_old_conversations(now)
-        await self.tenant(tenant).acquire()
+        return await self.tenant(tenant).acquire()
 
     def pause(self, tenant: str, seconds: float) -> None:
         self.tenant(tenant).pause(seconds)

@@ -361,16 +361,21 @@ class Sender:
     async def _post(
         self, job_id: int, delivery: Delivery, service_url: str, conversation_id: str
     ) -> str | None:
-        await self._pacer.acquire(delivery.tenant_id, conversation_id)
-        await self._keep_lease(job_id)
-        self._started_http.add(job_id)
-        if delivery.operation == OutboxOperation.UPDATE:
-            assert delivery.activity_id is not None
-            await self.connector.update_activity(
-                service_url, conversation_id, delivery.activity_id, delivery.activity
+        ticket = await self._pacer.acquire(delivery.tenant_id, conversation_id)
+        try:
+            await self._keep_lease(job_id)
+            self._started_http.add(job_id)
+            if delivery.operation == OutboxOperation.UPDATE:
+                assert delivery.activity_id is not None
+                await self.connector.update_activity(
+                    service_url, conversation_id, delivery.activity_id, delivery.activity
+                )
+                return delivery.activity_id
+            return await self.connector.send_activity(
+                service_url, conversation_id, delivery.activity
             )
-            return delivery.activity_id
-        return await self.connector.send_activity(service_url, conversation_id, delivery.activity)
+        finally:
+            ticket.done()
 
     async def _keep_lease(self, job_id: int) -> None:
         """After a long wait (a long Retry-After pause), make sure the job is still ours and
@@ -534,15 +539,18 @@ class Sender:
         not installed for them, through the ProactiveInstaller (Graph)."""
         if delivery.member_id is None or delivery.person_id is None:
             raise Undeliverable(None, "the person has no Entra object id to reach them by")
-        await self._pacer.acquire(delivery.tenant_id, None)
+        ticket = await self._pacer.acquire(delivery.tenant_id, None)
         service_url = delivery.service_url
         try:
-            conversation_id = await self.connector.create_conversation(
-                service_url,
-                tenant_id=delivery.tenant_id,
-                member_id=delivery.member_id,
-                bot_id=self.bot_id,
-            )
+            try:
+                conversation_id = await self.connector.create_conversation(
+                    service_url,
+                    tenant_id=delivery.tenant_id,
+                    member_id=delivery.member_id,
+                    bot_id=self.bot_id,
+                )
+            finally:
+                ticket.done()
         except ConnectorError as error:
             if error.status not in NOT_INSTALLED_STATUSES:
                 raise
