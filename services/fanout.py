@@ -131,23 +131,11 @@ async def enqueue_round_closed(session: AsyncSession, rnd: ReportingRound, now: 
         )
         .values(state=OutboxState.CANCELLED, last_error="round closed", updated_at=now)
     )
-    requests = (
-        await session.execute(
-            select(ReportRequest)
-            .where(ReportRequest.round_id == rnd.id, ReportRequest.card_activity_id.is_not(None))
-            .order_by(ReportRequest.id)
-            # The sender updates these rows in its own sessions; read what is stored now.
-            .execution_options(populate_existing=True)
-        )
-    ).scalars()
-    written = 0
-    for request in requests:
-        written += await enqueue_closed_update(session, request, now)
-    return written
+    return await enqueue_round_closed_updates(session, rnd, now)
 
 
 async def enqueue_round_closed_updates(
-    session: AsyncSession, rnd: ReportingRound, now: datetime, *, tag: str
+    session: AsyncSession, rnd: ReportingRound, now: datetime, *, tag: str = ""
 ) -> int:
     """Replace every posted card of a closed round with its closed state again (after
     something the closed card shows changed, e.g. the round was published on the intranet)."""
@@ -156,6 +144,7 @@ async def enqueue_round_closed_updates(
             select(ReportRequest)
             .where(ReportRequest.round_id == rnd.id, ReportRequest.card_activity_id.is_not(None))
             .order_by(ReportRequest.id)
+            # The sender updates these rows in its own sessions; read what is stored now.
             .execution_options(populate_existing=True)
         )
     ).scalars()

@@ -93,6 +93,8 @@ class PacedLimiter:
         async with self._lock:
             interval = self.interval
             window = 1.0 + SAFETY_MARGIN
+            # Trimmed here rather than after each append: the rate (and so the window's
+            # size) changes when another sender starts or stops.
             while len(self._released) > self.per_window:
                 self._released.popleft()
             while True:
@@ -111,8 +113,6 @@ class PacedLimiter:
             self._last = slot if late <= self.catch_up else now
             ticket = Ticket(now, self.monotonic)
             self._released.append(ticket)
-            if len(self._released) > self.per_window:
-                self._released.popleft()
             return ticket
 
     def pause(self, seconds: float) -> None:
