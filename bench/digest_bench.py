@@ -25,8 +25,8 @@ from bench.common import print_table, scratch_database, write_results
 from bench.generate_region import Region, RegionSpec, generate_into
 from cards import paging
 from cards.digest_card import DigestCardView, create_digest_card
-from services.config import normalise_database_url
-from services.digest import compute_digest
+from services.platform.config import normalise_database_url
+from services.reporting.digest import compute_digest
 from storage import digest_queries
 from storage.db import create_engine, create_session_factory
 from storage.digest_queries import Scope

@@ -43,7 +43,7 @@ from bench.common import (
     serve_process,
     write_results,
 )
-from services import rounds
+from services.followup import rounds
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     ConversationKind,

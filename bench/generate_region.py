@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.config import normalise_database_url
+from services.platform.config import normalise_database_url
 from storage import migrate
 from storage.db import create_engine
 from storage.models import (

@@ -26,9 +26,9 @@ from bot.connections import connection_manager
 from bot.logging_setup import bind, correlation_middleware, register_secret
 from bot.turns import storable_id
 from dialogs.context import Deps
-from services.config import Settings
-from services.tokens import MsalTokenProvider, TokenError, TokenProvider
-from services.workers import build_workers
+from services.delivery.workers import build_workers
+from services.platform.config import Settings
+from services.platform.tokens import MsalTokenProvider, TokenError, TokenProvider
 from storage.db import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Outbound credentials for the SDK's connector client, backed by services.tokens."""
+"""Outbound credentials for the SDK's connector client, backed by services.platform.tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ConnectionManager
 
-from services.tokens import BOT_CONNECTOR_SCOPE, TokenProvider
+from services.platform.tokens import BOT_CONNECTOR_SCOPE, TokenProvider
 
 
 class _SdkTokenProvider:

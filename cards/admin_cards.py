@@ -16,8 +16,8 @@ from typing import Any, Final
 from cards import layout, verbs
 from cards.escape import escape_markdown
 from cards.layout import Element
-from services import texts
-from services.round_admin import OwnerLoad, RoundOverview, local_zone
+from catalogue import texts
+from services.followup.round_admin import OwnerLoad, RoundOverview, local_zone
 from storage.models import RoundState
 
 # Input ids of the round form; the action data carries the same names back.

@@ -20,8 +20,8 @@ import pandas as pd
 from cards import layout, paging
 from cards.escape import escape_markdown, excerpt, plain, shorten
 from cards.layout import Element
-from services import texts
-from services.digest import CONCERN_COLOURS, UNANSWERED, Digest
+from catalogue import texts
+from services.reporting.digest import CONCERN_COLOURS, UNANSWERED, Digest
 
 Occasion = Literal["weekly", "deadline", "close", "on_demand"]
 OCCASIONS: Final[tuple[Occasion, ...]] = ("weekly", "deadline", "close", "on_demand")

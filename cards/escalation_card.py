@@ -11,8 +11,8 @@ from typing import Any, Final
 from cards import layout, paging
 from cards.escape import escape_markdown, excerpt
 from cards.layout import Element
-from services import texts
-from services.manager_view import Language
+from catalogue import texts
+from catalogue.texts import Language
 
 LISTED_REPORTS: Final = 25
 LISTED_ITEMS_PER_REPORT: Final = 5

@@ -10,8 +10,8 @@ from typing import Any, Final
 from cards import layout, paging
 from cards.escape import escape_markdown, excerpt
 from cards.layout import Element
-from services import texts
-from services.manager_view import Language
+from catalogue import texts
+from catalogue.texts import Language
 
 LISTED_LEAVERS: Final = 15
 LISTED_ITEMS_PER_LEAVER: Final = 3

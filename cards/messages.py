@@ -10,7 +10,7 @@ from typing import Any, Final
 from cards import layout
 from cards.escape import escape_markdown
 from cards.layout import ContainerStyle, Element
-from services import texts
+from catalogue import texts
 
 MY_ITEMS_PER_ROUND: Final = 15
 COMMANDS: Final = ("help", "my_items", "status")

@@ -13,8 +13,8 @@ from typing import Any, Final
 from cards import layout, verbs
 from cards.escape import escape_markdown, excerpt
 from cards.layout import Element
-from services import texts
-from services.manager_view import Language
+from catalogue import texts
+from catalogue.texts import Language
 
 LISTED_ITEMS: Final = 10
 TITLE_CHARS: Final = 200

@@ -22,14 +22,14 @@ from urllib.parse import urlsplit
 from cards import layout, paging, verbs
 from cards.escape import escape_markdown, excerpt, plain
 from cards.layout import Element
-from services import texts
-from services.manager_view import (
+from cards.views import (
     CardFeedback,
     ItemQuestion,
     RecordedAnswer,
     StatusCardView,
     input_id,
 )
+from catalogue import texts
 
 PATH_SEPARATOR: Final = " › "
 PREVIOUS_COMMENT_CHARS: Final = 160

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from services.config import Settings
+from services.platform.config import Settings
 from storage import migrate
 from storage.db import create_engine
 

@@ -4,7 +4,7 @@ Microsoft 365 Agents Playground (the local Teams emulator) pointed at it.
 Unless Microsoft Graph is configured in the environment, the demo also starts the local Graph
 fake (``tests/fakes/graph.py``: the demo region's directory, an intranet site, its own HTTPS
 token endpoint) and points the bot's Graph settings at it, and the closed "Tertial 2" is
-published on that intranet at start (``services.demo_round.publish_demo_round``), so its
+published on that intranet at start (``demo.demo_rounds.publish_demo_round``), so its
 closed cards and the round list link to the summary page. With real Graph settings nothing
 is published automatically (`lagesbot publish demo-t2-2026` does it on purpose).
 
@@ -32,9 +32,9 @@ from aiohttp import web
 from platformdirs import user_data_dir
 
 from bot.app import create_app, utc_now
-from services.config import Settings, normalise_database_url
-from services.demo_data import PLAN_KEY, load_sample_region
-from services.demo_round import ensure_demo_rounds, publish_demo_round
+from demo.demo_rounds import ensure_demo_rounds, publish_demo_round
+from demo.sample_region import PLAN_KEY, load_sample_region
+from services.platform.config import Settings, normalise_database_url
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 

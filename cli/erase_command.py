@@ -1,4 +1,4 @@
-"""`lagesbot erase person ID_OR_UPN`: pseudonymise a person on request (services/erase.py)."""
+"""`lagesbot erase person ID_OR_UPN`: pseudonymise a person on request (services/privacy/erase.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import typer
 
-from services import texts
-from services.config import Settings
-from services.erase import ErasureState, erase_person, find_person, plan_erasure
+from catalogue import texts
+from services.platform.config import Settings
+from services.privacy.erase import ErasureState, erase_person, find_person, plan_erasure
 from storage.db import create_engine, create_session_factory
 
 app = typer.Typer(help="Ta bort personuppgifter (avidentifiera).", no_args_is_help=True)

@@ -11,14 +11,14 @@ from typing import TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.config import Settings
+from catalogue.texts import Texts, for_language
 from services.graph.client import MsGraph
 from services.graph.interface import Graph, GraphError
-from services.intranet import PublishRefused, Workbook, publish_round
-from services.leaver_notices import notify_admins_of_leavers
-from services.link_titles import refresh_link_titles
-from services.people_sync import PeopleSyncReport, SyncNotConfigured, SyncScope, sync_people
-from services.texts import Texts, for_language
+from services.graph.leaver_notices import notify_admins_of_leavers
+from services.graph.link_titles import refresh_link_titles
+from services.graph.people_sync import PeopleSyncReport, SyncNotConfigured, SyncScope, sync_people
+from services.platform.config import Settings
+from services.reporting.intranet import PublishRefused, Workbook, publish_round
 from storage.db import create_engine, create_session_factory
 from storage.models import utcnow
 

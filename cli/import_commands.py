@@ -16,11 +16,11 @@ from typing import Literal
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.config import Settings
-from services.import_common import ImportFailed, ImportSummary, Progress, Table
-from services.org_import import import_org_units, read_org_file
-from services.people_import import import_people, read_people_file
-from services.plan_import import PlanNameRequired, import_plan, read_plan_file
+from services.imports.common import ImportFailed, ImportSummary, Progress, Table
+from services.imports.org import import_org_units, read_org_file
+from services.imports.people import import_people, read_people_file
+from services.imports.plan import PlanNameRequired, import_plan, read_plan_file
+from services.platform.config import Settings
 from storage import plans as plan_store
 from storage.db import create_engine, create_session_factory
 

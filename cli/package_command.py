@@ -12,7 +12,12 @@ from pathlib import Path
 
 import typer
 
-from services.app_package import MANIFEST_DIR, PackageConfigError, PackageSettings, build_package
+from services.platform.app_package import (
+    MANIFEST_DIR,
+    PackageConfigError,
+    PackageSettings,
+    build_package,
+)
 
 DEFAULT_OUT = Path("build") / "lagesbot-teams-app.zip"
 

@@ -11,10 +11,11 @@ import pandas as pd
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import export_xlsx, texts
-from services.config import Settings
-from services.digest import Digest
-from services.export_xlsx import level_frame, missing_frame, overview_frame, risks_frame
+from catalogue import texts
+from services.platform.config import Settings
+from services.reporting import export_xlsx
+from services.reporting.digest import Digest
+from services.reporting.export_xlsx import level_frame, missing_frame, overview_frame, risks_frame
 from storage import digest_queries, steering
 from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory

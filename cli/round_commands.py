@@ -16,9 +16,9 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.admin_cards import items_text
-from services import round_admin, texts
-from services.config import Settings
-from services.round_admin import (
+from catalogue import texts
+from services.followup import round_admin
+from services.followup.round_admin import (
     LOCAL_TIME_ZONE,
     START_VALUES,
     RoundActionRefused,
@@ -26,7 +26,8 @@ from services.round_admin import (
     RoundOverview,
     Start,
 )
-from services.round_file import RoundFileInvalid, load_round_file
+from services.followup.round_file import RoundFileInvalid, load_round_file
+from services.platform.config import Settings
 from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory
 from storage.models import Plan, ReportingRound, RoundState

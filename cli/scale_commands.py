@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from services.config import Settings
-from services.scales import ScaleFileError, import_risk_scale, read_risk_scale_file
+from services.imports.scales import ScaleFileError, import_risk_scale, read_risk_scale_file
+from services.platform.config import Settings
 from storage import scales as scale_store
 from storage.db import create_engine, create_session_factory
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logging_setup import configure_logging
-from services.config import Settings
+from services.platform.config import Settings
 
 
 def serve(

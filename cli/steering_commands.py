@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.config import Settings
+from services.platform.config import Settings
 from storage import audit, conversations, steering
 from storage.db import create_engine, create_session_factory
 from storage.digest_queries import Scope

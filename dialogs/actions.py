@@ -16,8 +16,8 @@ from dialogs import render
 from dialogs.context import Deps, Inbound
 from dialogs.people import language_for, person_of
 from dialogs.status import status_view_for
-from services import answers
-from services.answers import Outcome
+from services.answering import answers
+from services.answering.answers import Outcome
 from storage import rounds as round_store
 from storage.models import Person, ReportRequest
 

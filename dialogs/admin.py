@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import admin_cards, verbs
 from cards.admin_cards import RoundFormView, RoundListView, RoundPreviewView
 from cards.messages import create_notice_card
+from catalogue import texts
+from catalogue.texts import Language
 from dialogs.actions import ActionOutcome, Handler, _int
 from dialogs.commands import normalise
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.people import language_for, person_of
-from services import round_admin, texts
-from services.manager_view import Language
-from services.round_admin import (
+from services.followup import round_admin
+from services.followup.round_admin import (
     LOCAL_TIME_ZONE,
     FieldError,
     RoundActionRefused,

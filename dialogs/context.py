@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.config import Settings
+from services.platform.config import Settings
 
 
 @dataclass(frozen=True)

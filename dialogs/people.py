@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.texts import Language
 from dialogs.context import Inbound
-from services.manager_view import Language
-from services.status_view import language_of
+from services.answering.status_view import language_of
 from storage.models import Person
 
 

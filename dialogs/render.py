@@ -16,10 +16,11 @@ from cards.messages import (
     unknown_command_text,
 )
 from cards.status_card import create_status_card, status_card_page_size
+from cards.views import CardFeedback, StatusCardView
+from catalogue import texts
+from catalogue.texts import Language
 from dialogs.context import Reply
-from services import texts
-from services.answers import SubmitResult
-from services.manager_view import CardFeedback, Language, StatusCardView
+from services.answering.answers import SubmitResult
 from storage.models import PlanItem, ReportingRound
 
 page_size_for = status_card_page_size

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards.views import StatusCardView
+from catalogue.texts import Language
 from dialogs import render
 from dialogs.context import Deps
-from services.manager_view import Language, StatusCardView
-from services.status_view import build_status_view
+from services.answering.status_view import build_status_view
 from storage.models import Person, ReportingRound, ReportRequest
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.escape import escape_markdown
+from catalogue import texts
 from dialogs import render
 from dialogs.actions import Handler
 from dialogs.admin import is_admin
@@ -21,7 +22,7 @@ from dialogs.commands import normalise
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.installation import kind_of
 from dialogs.people import language_for, person_of
-from services import digest_posting, texts
+from services.delivery import digest_posting
 from storage import audit, conversations, digest_queries, steering
 from storage.digest_queries import Scope
 from storage.models import ConversationKind, ReportingRound, RoundState, SteeringGroup

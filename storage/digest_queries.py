@@ -1,5 +1,5 @@
 """Reads what a digest needs for one round and scope as plain frames (see
-``services.digest``). A region-sized round is tens of thousands of items, so each frame is one
+``services.reporting.digest``). A region-sized round is tens of thousands of items, so each frame is one
 Core query returning plain tuples, never ORM objects."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.digest import (
+from services.reporting.digest import (
     ANSWER_COLUMNS,
     ITEM_COLUMNS,
     PLAN_COLUMNS,

@@ -1,6 +1,6 @@
 """The durable outbox: messages the bot must deliver, written in the caller's transaction.
 
-Delivery protocol (services/sender.py drives it):
+Delivery protocol (services/delivery/sender.py drives it):
 
 1. ``claim`` moves due jobs to IN_FLIGHT with a lease (owner + expiry) and the caller commits
    BEFORE it calls the Bot Connector. On PostgreSQL the rows are picked with

@@ -64,7 +64,6 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory  # type: ignore[import-untyped]
 
-from services.config import Settings
 from services.graph.interface import (
     DeltaExpired,
     DirectoryUser,
@@ -74,6 +73,7 @@ from services.graph.interface import (
     UploadedFile,
     UserChanges,
 )
+from services.platform.config import Settings
 
 USER_PROPERTIES = [
     "id",

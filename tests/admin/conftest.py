@@ -12,7 +12,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
-from services.config import Settings
+from services.platform.config import Settings
 from tests.admin.helpers import ADMIN_OBJECT_ID, UPN_ADMIN
 from tests.bot.conftest import APP_ID, APP_SECRET, BotHarness, Clock
 from tests.factories import NOW, TENANT_ID

@@ -20,9 +20,9 @@ import pytest
 
 from cards import admin_cards, paging, verbs
 from cards.admin_cards import RoundFormView, RoundListView, RoundPreviewView
+from catalogue import texts
 from dialogs.router import all_action_handlers
-from services import texts
-from services.round_admin import OwnerLoad, RoundOverview
+from services.followup.round_admin import OwnerLoad, RoundOverview
 from storage.models import OutboxKind, RoundState
 from storage.outbox import FailedJob
 from tests import cardtools

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import admin_cards, verbs
-from services import round_admin
-from services.round_admin import parse_round_values
+from services.followup import round_admin
+from services.followup.round_admin import parse_round_values
 from storage import rounds as round_store
 from storage.models import (
     OutboxKind,

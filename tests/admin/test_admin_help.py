@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.messages import admin_help_lines, create_help_card, help_text
+from catalogue import texts
 from dialogs import admin, steering
 from dialogs.commands import normalise
-from services import texts
 from tests import cardtools
 from tests.admin.helpers import region
 from tests.bot.conftest import BotHarness

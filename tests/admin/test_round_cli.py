@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from cli.main import app
-from services.round_admin import local_zone
+from services.followup.round_admin import local_zone
 from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory
 from storage.models import AuditEntry, OutboxKind, ReportingRound, RoundState, RoundSummary

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.round_file import RoundFileInvalid, load_round_file
+from services.followup.round_file import RoundFileInvalid, load_round_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "demo" / "rounds").glob("*.*"))

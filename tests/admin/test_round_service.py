@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import round_admin
-from services.round_admin import RoundActionRefused, RoundInvalid, parse_round_values
-from services.status_view import build_status_view
+from services.answering.status_view import build_status_view
+from services.followup import round_admin
+from services.followup.round_admin import RoundActionRefused, RoundInvalid, parse_round_values
 from storage import rounds as round_store
 from storage.models import (
     AuditEntry,

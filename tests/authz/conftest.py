@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 import tests.bot.conftest as bot_harness
-from services.config import Settings
+from services.platform.config import Settings
 from tests.bot.conftest import bot
 from tests.factories import object_id
 

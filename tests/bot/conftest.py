@@ -17,7 +17,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
-from services.config import Settings
+from services.platform.config import Settings
 from tests.factories import NOW, TENANT_ID
 from tests.fakes import bot_connector, botframework_issuer, entra
 from tests.fakes.bot_connector import BotConnector

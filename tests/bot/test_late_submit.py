@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import verbs
-from services import texts
+from catalogue import texts
 from storage import responses as response_store
 from storage.models import RoundState
 from tests import cardtools

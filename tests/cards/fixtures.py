@@ -1,4 +1,4 @@
-"""Status card views as services.status_view builds them, without a store: the seeded scales,
+"""Status card views as services.answering.status_view builds them, without a store: the seeded scales,
 a small plan of a region's health committee, and answers in every state."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from services.manager_view import (
+from cards.views import (
     ItemQuestion,
-    Language,
     RecordedAnswer,
     RiskLevelChoice,
     RiskScaleView,
     StatusCardView,
     StatusChoice,
 )
+from catalogue.texts import Language
 
 # 17:00 in Stockholm (CET) on a Friday.
 DEADLINE = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)

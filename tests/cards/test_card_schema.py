@@ -30,8 +30,8 @@ from cards.messages import (
     create_notice_card,
 )
 from cards.status_card import create_status_card, status_card_page_size
-from services import texts
-from services.manager_view import ANSWER_FIELDS, CardFeedback, input_id
+from cards.views import ANSWER_FIELDS, CardFeedback, input_id
+from catalogue import texts
 from tests import cardtools
 from tests.cards import fixtures as fx
 

@@ -9,7 +9,7 @@ import pytest
 
 from cards import paging
 from cards.status_card import create_status_card, status_card_page_size
-from services.manager_view import ANSWER_FIELDS, CardFeedback, input_id
+from cards.views import ANSWER_FIELDS, CardFeedback, input_id
 from tests.cards import fixtures as fx
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from cards import verbs
 from cards.status_card import create_status_card
-from services.manager_view import CardFeedback, input_id
+from cards.views import CardFeedback, input_id
 from tests import cardtools
 from tests.cards import fixtures as fx
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services import texts
+from catalogue import texts
 
 ROOT = Path(__file__).resolve().parents[2]
 # Production code only: tests may use ids on purpose that are not in the catalogue.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from services.digest import DigestFrames, RiskAxes, RoundInfo
+from services.reporting.digest import DigestFrames, RiskAxes, RoundInfo
 
 STATUSES = pd.DataFrame(
     {

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pandas as pd
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from services import digest
-from services.digest import AnswerRate, DigestFrames, compute_digest, empty_frame, item_table
+from services.reporting import digest
+from services.reporting.digest import (
+    AnswerRate,
+    DigestFrames,
+    compute_digest,
+    empty_frame,
+    item_table,
+)
 from tests.digest.frames import AXES, ROUND, STATUSES, frames
 
 STATUS_COLUMNS = ["done", "on_track", "deviation", "at_risk", "not_started"]

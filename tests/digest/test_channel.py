@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs import router
 from dialogs.context import Deps, Inbound
-from services.config import Settings
+from services.platform.config import Settings
 from storage import audit, steering
 from storage.models import ConversationReference, SteeringGroup
 from tests import cardtools

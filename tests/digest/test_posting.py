@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import digest_posting
+from services.delivery import digest_posting
 from storage import steering
 from storage.models import (
     OutboxJob,

@@ -7,7 +7,7 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.digest import AnswerRate
+from services.reporting.digest import AnswerRate
 from storage import digest_queries
 from storage.digest_queries import Scope
 from tests.digest.helpers import answered_round, org_unit_key

@@ -25,6 +25,7 @@ import pytest_asyncio
 from aiohttp import web
 from sqlalchemy import select
 
+from catalogue import texts
 from cli.demo_command import (
     PLAYGROUND,
     ROOT,
@@ -38,8 +39,7 @@ from cli.demo_command import (
     start_playground,
     write_playground_config,
 )
-from services import texts
-from services.demo_round import CURRENT_KEY
+from demo.demo_rounds import CURRENT_KEY
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     AuditEntry,

@@ -21,10 +21,10 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import rounds
-from services.connector import AiohttpBotConnector
-from services.installer import NoInstaller
-from services.sender import Sender
+from services.delivery.connector import AiohttpBotConnector
+from services.delivery.installer import NoInstaller
+from services.delivery.sender import Sender
+from services.followup import rounds
 from storage.models import OutboxJob, OutboxState, Person, ReportRequest
 from tests.factories import NOW, TENANT_ID
 from tests.fakes import bot_connector

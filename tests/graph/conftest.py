@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from services.config import Settings
 from services.graph.client import MsGraph, RetryPolicy
+from services.platform.config import Settings
 from tests.fakes import graph as graph_fake
 from tests.fakes.graph import GraphFake, RunningGraph
 

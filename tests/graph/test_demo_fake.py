@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.status_card import create_status_card
+from catalogue.texts import for_language
 from cli.demo_command import (
     DemoData,
     demo_graph,
@@ -16,12 +17,11 @@ from cli.demo_command import (
     prepare_demo_data,
     publish_demo_data,
 )
-from services.config import Settings
-from services.demo_round import PREVIOUS_KEY
+from demo.demo_rounds import PREVIOUS_KEY
+from services.answering.status_view import build_status_view
 from services.graph.client import MsGraph
-from services.people_sync import SyncScope, sync_people
-from services.status_view import build_status_view
-from services.texts import for_language
+from services.graph.people_sync import SyncScope, sync_people
+from services.platform.config import Settings
 from storage import people as people_store
 from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory

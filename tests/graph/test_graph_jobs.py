@@ -14,20 +14,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import round_admin
-from services.config import Settings
-from services.fanout import render_job_card
-from services.graph_jobs import (
+from services.delivery.fanout import render_job_card
+from services.delivery.scheduler import Scheduler, TickResult
+from services.delivery.workers import build_workers
+from services.followup import round_admin
+from services.graph.jobs import (
     PEOPLE_SYNC_KEY,
     GraphJobs,
     GraphJobSettings,
     publish_retry_delay,
     publish_state_key,
 )
-from services.people_sync import SyncScope
-from services.scheduler import Scheduler, TickResult
-from services.worker_settings import WorkerSettings
-from services.workers import build_workers
+from services.graph.people_sync import SyncScope
+from services.platform.config import Settings
+from services.platform.worker_settings import WorkerSettings
 from storage import people as people_store
 from storage.models import OutboxJob, OutboxKind, OutboxOperation, RoundSummary, SyncState
 from tests import cardtools

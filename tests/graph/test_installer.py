@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.delivery.installer import GraphInstaller, NoInstaller, installer_for
 from services.graph.interface import GraphError
-from services.installer import GraphInstaller, NoInstaller, installer_for
 from tests.factories import TENANT_ID
 from tests.graph.conftest import CATALOG_APP_ID, GraphSetup
 

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intranet import PublishRefused, publish_round
+from services.reporting.intranet import PublishRefused, publish_round
 from storage.models import (
     AuditEntry,
     Response,

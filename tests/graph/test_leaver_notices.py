@@ -22,9 +22,9 @@ from cards.leaver_card import (
     create_leaver_notice_card,
 )
 from cards.paging import DEFAULT_BUDGET_BYTES, card_size
-from services import rounds
-from services.graph_jobs import GraphJobSettings
-from services.texts import for_language
+from catalogue.texts import for_language
+from services.followup import rounds
+from services.graph.jobs import GraphJobSettings
 from storage import people as people_store
 from storage.models import (
     ItemKind,

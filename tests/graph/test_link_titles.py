@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.link_titles import is_sharepoint_url, refresh_link_titles
+from services.graph.link_titles import is_sharepoint_url, refresh_link_titles
 from tests.factories import open_round
 from tests.graph.conftest import GraphSetup
 

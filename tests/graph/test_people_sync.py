@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.people_sync import DELTA_KEY, SyncNotConfigured, SyncScope, sync_people
+from services.graph.people_sync import DELTA_KEY, SyncNotConfigured, SyncScope, sync_people
 from storage import people as people_store
 from storage.models import AuditEntry, ItemKind, Person, Plan, PlanItem, SyncState
 from tests.factories import NOW

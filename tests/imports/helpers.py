@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.import_common import ImportSummary
-from services.org_import import import_org_units
-from services.people_import import import_people
+from services.imports.common import ImportSummary
+from services.imports.org import import_org_units
+from services.imports.people import import_people
 
 ORG_CSV = """nyckel,namn,förälder
 RS,Regionstyrelsen,

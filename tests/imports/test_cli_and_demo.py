@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from cli.main import app
-from services.demo_data import DEMO_DIR, PLAN_KEY, load_sample_region
-from services.plan_import import import_plan
+from demo.sample_region import DEMO_DIR, PLAN_KEY, load_sample_region
+from services.imports.plan import import_plan
 from storage import plans as plan_store
 from storage.db import create_engine, create_session_factory
 from storage.models import ItemKind, PlanItem

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.import_common import ImportFailed
-from services.org_import import import_org_units
-from services.people_import import import_people
+from services.imports.common import ImportFailed
+from services.imports.org import import_org_units
+from services.imports.people import import_people
 from storage import audit
 from storage import org as org_store
 from storage import people as people_store

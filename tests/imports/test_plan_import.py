@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.import_common import ImportFailed, ImportSummary, Progress
-from services.plan_import import PlanNameRequired, import_plan
+from services.imports.common import ImportFailed, ImportSummary, Progress
+from services.imports.plan import PlanNameRequired, import_plan
 from storage import audit
 from storage import people as people_store
 from storage import plans as plan_store

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scales import ScaleFileError, import_risk_scale, read_risk_scale_file
+from services.imports.scales import ScaleFileError, import_risk_scale, read_risk_scale_file
 from storage import audit
 from storage import scales as scale_store
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from services.app_package import PackageSettings, build_package
+from services.platform.app_package import PackageSettings, build_package
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / "tests" / "tools" / "validate_manifest.mjs"

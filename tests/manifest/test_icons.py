@@ -11,7 +11,7 @@ from types import ModuleType
 
 from PIL import Image, ImageChops
 
-from services.app_package import MANIFEST_DIR
+from services.platform.app_package import MANIFEST_DIR
 
 
 def _icon(built: Path, name: str) -> Image.Image:

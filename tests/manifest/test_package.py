@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.app_package import (
+from services.platform.app_package import (
     MANIFEST_DIR,
     PackageConfigError,
     PackageSettings,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from cli import erase_command
-from services.erase import ERASED_ACTION, ErasureState, erase_person, find_person
+from services.privacy.erase import ERASED_ACTION, ErasureState, erase_person, find_person
 from storage import audit
 from storage import responses as response_store
 from storage.db import create_engine, create_session_factory

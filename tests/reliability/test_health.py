@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_app
 from bot.health import HEARTBEAT_STALE_SECONDS, WORKERS_EXPECTED
-from services.config import Settings
-from services.worker_settings import WorkerSettings
+from services.platform.config import Settings
+from services.platform.worker_settings import WorkerSettings
 from storage.models import WorkerHeartbeat
 from tests.factories import NOW
 

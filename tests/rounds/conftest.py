@@ -11,10 +11,10 @@ import aiohttp
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.connector import AiohttpBotConnector
-from services.installer import NoInstaller, ProactiveInstaller
-from services.sender import Sender
-from services.worker_settings import WorkerSettings
+from services.delivery.connector import AiohttpBotConnector
+from services.delivery.installer import NoInstaller, ProactiveInstaller
+from services.delivery.sender import Sender
+from services.platform.worker_settings import WorkerSettings
 from tests.factories import TENANT_ID
 from tests.fakes import bot_connector
 from tests.fakes.bot_connector import BotConnector

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from services.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
-from services.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider
+from services.delivery.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
+from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider
 from tests.factories import TENANT_ID
 from tests.fakes import bot_connector, entra
 from tests.fakes.bot_connector import BotConnector
@@ -107,7 +107,7 @@ async def test_a_valid_token_is_reused_until_shortly_before_it_expires(
         asked.append(args)
         return await real_to_thread(fn, *args)
 
-    monkeypatch.setattr("services.tokens.asyncio.to_thread", counting_to_thread)
+    monkeypatch.setattr("services.platform.tokens.asyncio.to_thread", counting_to_thread)
     try:
         first = await tokens.token(BOT_CONNECTOR_SCOPE)
         assert [await tokens.token(BOT_CONNECTOR_SCOPE) for _ in range(5)] == [first] * 5

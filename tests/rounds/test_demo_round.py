@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.demo_data import PLAN_KEY, load_sample_region
-from services.demo_round import CURRENT_KEY, PREVIOUS_KEY, ensure_demo_rounds
+from demo.demo_rounds import CURRENT_KEY, PREVIOUS_KEY, ensure_demo_rounds
+from demo.sample_region import PLAN_KEY, load_sample_region
 from storage import rounds as round_store
 from storage.models import OutboxJob, OutboxState, RoundState, RoundSummary
 from tests.factories import NOW

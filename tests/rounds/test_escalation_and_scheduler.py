@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import rounds
-from services.scheduler import Scheduler
+from services.delivery.scheduler import Scheduler
+from services.followup import rounds
 from storage import outbox
 from storage.models import (
     AuditEntry,

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import rounds
+from services.followup import rounds
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxJob, OutboxState, Person
 from tests.conftest import DatabaseFactory

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import fanout, rounds
+from services.delivery import fanout
+from services.followup import rounds
 from storage import outbox
 from storage.models import OutboxJob, OutboxKind, OutboxState, RoundState
 from tests.factories import NOW, TENANT_ID, open_round

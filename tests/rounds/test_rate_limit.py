@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from services.rate_limit import PacedLimiter, SendPacer
+from services.delivery.pacing import PacedLimiter, SendPacer
 
 
 class Clock:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import reminders, rounds
-from services.scheduler import Scheduler
+from services.delivery.scheduler import Scheduler
+from services.followup import reminders, rounds
 from storage.models import OutboxJob, OutboxKind, OutboxState, ReportingRound, ReportRequest
 from tests.factories import NOW
 from tests.rounds.builders import ManyOwners, answer, remember_chat, round_with_owners

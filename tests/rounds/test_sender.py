@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import fanout, rounds
-from services.sender import LeaseLost
+from services.delivery import fanout
+from services.delivery.sender import LeaseLost
+from services.followup import rounds
 from storage import conversations, outbox
 from storage.models import (
     ConversationReference,

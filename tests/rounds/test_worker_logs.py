@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logging_setup import json_handler
-from services import rounds
-from services.scheduler import Scheduler
+from services.delivery.scheduler import Scheduler
+from services.followup import rounds
 from storage.models import OutboxJob, RoundState
 from tests.factories import NOW, open_round
 from tests.rounds.builders import remember_chat, round_with_owners

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_app
-from services.config import Settings
+from services.platform.config import Settings
 from storage.models import RoundState, WorkerHeartbeat
 from tests.factories import NOW
 from tests.rounds.builders import remember_chat, round_with_owners

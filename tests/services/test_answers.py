@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services import answers
-from services.answers import Outcome
+from services.answering import answers
+from services.answering.answers import Outcome
 from storage import responses as response_store
 from storage.models import Response, RoundState
 from tests.factories import NOW, RoundSetup, open_round

@@ -1,0 +1,107 @@
+"""What a manager's status card shows, as plain data. services/ builds it from the store;
+cards/ turns it into Adaptive Card JSON. Neither side knows the other's internals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from catalogue.texts import Language
+
+
+@dataclass(frozen=True)
+class StatusChoice:
+    key: str
+    label: str
+    card_colour: str  # Adaptive Card colour: good / warning / attention / accent / default
+
+
+@dataclass(frozen=True)
+class RiskLevelChoice:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class RiskScaleView:
+    likelihood: tuple[RiskLevelChoice, ...]
+    consequence: tuple[RiskLevelChoice, ...]
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    status_key: str | None
+    status_label: str | None
+    status_colour: str | None
+    likelihood: int | None
+    consequence: int | None
+    risk_score: int | None
+    risk_band_label: str | None
+    risk_band_colour: str | None
+    comment: str | None
+    value: Decimal | None
+    answered_by: str
+    answered_at: datetime
+    revision: int
+
+
+@dataclass(frozen=True)
+class ItemQuestion:
+    item_id: int
+    item_key: str
+    title: str
+    path: tuple[str, ...]  # ancestors' titles, outermost first (strategy › goal)
+    kind: str
+    unit: str | None
+    target: Decimal | None
+    ask_risk: bool
+    ask_value: bool
+    link_url: str | None
+    previous_round: RecordedAnswer | None  # the answer given in the previous round
+    current: RecordedAnswer | None  # the latest answer in this round
+    # Title of the linked intranet page/document, looked up through Graph (lagesbot sync links).
+    link_title: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusCardView:
+    round_id: int
+    round_name: str
+    request_id: int
+    person_name: str
+    deadline: datetime  # aware; shown in the person's time zone
+    time_zone: str
+    language: Language
+    closed: bool
+    statuses: tuple[StatusChoice, ...]
+    risk_scale: RiskScaleView | None
+    ask_comment: bool
+    comment_max_length: int
+    items: tuple[ItemQuestion, ...]  # the items of this page only
+    page: int = 1
+    page_count: int = 1
+    total_items: int = 0
+    # The round's summary page on the intranet, once a closed round is published.
+    intranet_url: str | None = None
+    # After the deadline a recorded answer is final ("Ändra" disappears), but unanswered
+    # items can still be answered late until the round is closed.
+    past_deadline: bool = False
+
+
+@dataclass(frozen=True)
+class CardFeedback:
+    """What goes back into a re-rendered form: per-field errors (keyed by input id) and
+    the values the manager typed, so nothing they wrote is lost."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)
+    banner: str | None = None  # a card-level message (e.g. refusal or conflict)
+
+
+ANSWER_FIELDS: tuple[str, ...] = ("status", "likelihood", "consequence", "comment", "value")
+
+
+def input_id(answer_field: str, item_id: int) -> str:
+    """The Adaptive Card input id of one answer field of one item, e.g. ``status.42``."""
+    return f"{answer_field}.{item_id}"

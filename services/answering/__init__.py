@@ -1,0 +1,1 @@
+"""Answering a round: recording answers from status cards and the view each viewer sees."""

@@ -1,0 +1,361 @@
+"""Recording a manager's answers from a status card.
+
+The rules, in the order they are checked:
+1. the round exists and is open (a closed round stores nothing);
+2. every item in the submission belongs to this request, and the person submitting is the
+   owner or the item's delegate (anyone else is refused, nothing stored);
+3. every field is valid (status from the scale, comment within the limit, value numeric,
+   risk within the scale) - otherwise all errors go back, nothing stored;
+4. nobody else answered an item since the card was rendered - otherwise a conflict, nothing
+   stored, so no answer is silently overwritten;
+5. an item whose submitted answer equals its current answer gets no new row, which makes
+   double submits and replays harmless.
+Everything that passes is written as new revisions in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.views import input_id
+from storage import responses as response_store
+from storage import rounds as round_store
+from storage.models import (
+    Person,
+    PlanItem,
+    ReportingRound,
+    Response,
+    ResponseSource,
+    RoundItem,
+    RoundState,
+)
+
+_INPUT_ID = re.compile(r"^(status|likelihood|consequence|comment|value)\.(\d{1,18})$")
+# Row ids are 32-bit integers in the store; a larger id names no row, and PostgreSQL refuses
+# to even compare with it, so such ids are refused before any query.
+MAX_ROW_ID = 2**31 - 1
+_MAX_ITEMS_PER_SUBMIT = 500
+VALUE_LIMIT = Decimal("1e14")
+
+
+class Outcome(enum.StrEnum):
+    RECORDED = "recorded"
+    UNCHANGED = "unchanged"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+    CLOSED = "closed"
+    REFUSED = "refused"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A validation message code (looked up in the text catalogue) and its parameters."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Submission:
+    round_id: int
+    request_id: int
+    page: int
+    expected_revisions: Mapping[int, int]
+    # The raw card inputs, keyed by input id ("status.42"); values as the client sent them.
+    inputs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    item_id: int
+    answered_by: str
+    answered_at: datetime
+
+
+@dataclass
+class SubmitResult:
+    outcome: Outcome
+    errors: dict[str, FieldError] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)
+    recorded: list[Response] = field(default_factory=list)
+    conflict: ConflictInfo | None = None
+    refusal: str | None = None  # message code for the card banner
+
+
+class MalformedSubmission(ValueError):
+    """The action data is not a status submission at all (wrong shape or types)."""
+
+
+def _is_number(text: str) -> bool:
+    # str.isdigit() alone admits "²", which int() refuses.
+    return text.isascii() and text.isdigit()
+
+
+def _as_int(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise MalformedSubmission(f"{name} must be an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _is_number(value.strip()) and len(value.strip()) <= 18:
+        return int(value.strip())
+    raise MalformedSubmission(f"{name} must be an integer")
+
+
+def _row_id(value: Any, name: str) -> int:
+    number = _as_int(value, name)
+    if not 0 <= number <= MAX_ROW_ID:
+        raise MalformedSubmission(f"{name} is not a known id")
+    return number
+
+
+def parse_submission(data: Mapping[str, Any]) -> Submission:
+    """Turn Action.Execute data into a Submission, refusing anything of the wrong shape."""
+    if not isinstance(data, Mapping):
+        raise MalformedSubmission("action data must be an object")
+    round_id = _row_id(data.get("round_id"), "round_id")
+    request_id = _row_id(data.get("request_id"), "request_id")
+    page = _as_int(data.get("page", 1), "page")
+    raw_revisions = data.get("revisions")
+    if raw_revisions is None:
+        raw_revisions = {}
+    if not isinstance(raw_revisions, Mapping):
+        raise MalformedSubmission("revisions must be an object")
+    revisions = {
+        _as_int(k, "revision item"): _as_int(v, "revision") for k, v in raw_revisions.items()
+    }
+    inputs = {key: value for key, value in data.items() if _INPUT_ID.match(str(key))}
+    if any(not 0 <= item_id <= MAX_ROW_ID for item_id in _item_ids(inputs)):
+        raise MalformedSubmission("unknown item id")
+    if len({int(_INPUT_ID.match(k).group(2)) for k in inputs}) > _MAX_ITEMS_PER_SUBMIT:  # type: ignore[union-attr]
+        raise MalformedSubmission("too many items")
+    return Submission(round_id, request_id, page, revisions, inputs)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    raise MalformedSubmission("input values must be text or numbers")
+
+
+def parse_number(text: str) -> Decimal | None:
+    """Numbers as Swedish and English users type them: "12,5", "12.5", "12 500", "−3"."""
+    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    cleaned = cleaned.replace("\u2212", "-")
+    if not cleaned:
+        return None
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
+        raise ValueError(text)
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals
+        raise ValueError(text) from exc
+    if abs(number) >= VALUE_LIMIT:
+        raise ValueError(text)
+    return number.quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    status_key: str | None
+    likelihood: int | None
+    consequence: int | None
+    comment: str | None
+    value: Decimal | None
+
+    def same_as(self, response: Response | None) -> bool:
+        if response is None:
+            return False
+        stored_value = None if response.value is None else Decimal(response.value).normalize()
+        mine = None if self.value is None else self.value.normalize()
+        return (
+            self.status_key == response.status_key
+            and self.likelihood == response.likelihood
+            and self.consequence == response.consequence
+            and (self.comment or None) == (response.comment or None)
+            and mine == stored_value
+        )
+
+
+def _validate_item(
+    rnd: ReportingRound,
+    round_item: RoundItem,
+    inputs: Mapping[str, Any],
+    errors: dict[str, FieldError],
+) -> ParsedAnswer:
+    item_id = round_item.item_id
+
+    def raw(answer_field: str) -> str:
+        return _text(inputs.get(input_id(answer_field, item_id))).strip()
+
+    status = raw("status") or None
+    allowed = {option.key for option in rnd.status_scale.options}
+    if rnd.ask_status and status is None:
+        errors[input_id("status", item_id)] = FieldError("error.status_missing")
+    elif status is not None and status not in allowed:
+        errors[input_id("status", item_id)] = FieldError("error.status_unknown")
+        status = None
+
+    comment = raw("comment") or None
+    if comment is not None and len(comment) > rnd.comment_max_length:
+        errors[input_id("comment", item_id)] = FieldError(
+            "error.comment_too_long", {"max": rnd.comment_max_length, "length": len(comment)}
+        )
+
+    value: Decimal | None = None
+    if round_item.ask_value:
+        try:
+            value = parse_number(raw("value"))
+        except ValueError:
+            errors[input_id("value", item_id)] = FieldError("error.value_not_number")
+
+    likelihood = consequence = None
+    if round_item.ask_risk and rnd.risk_scale is not None:
+        scale = rnd.risk_scale
+        for axis, maximum in (
+            ("likelihood", scale.likelihood_max),
+            ("consequence", scale.consequence_max),
+        ):
+            text = raw(axis)
+            if not text:
+                errors[input_id(axis, item_id)] = FieldError(f"error.{axis}_missing")
+                continue
+            if not _is_number(text) or not 1 <= int(text) <= maximum:
+                errors[input_id(axis, item_id)] = FieldError(
+                    "error.risk_out_of_scale", {"max": maximum}
+                )
+                continue
+            if axis == "likelihood":
+                likelihood = int(text)
+            else:
+                consequence = int(text)
+    return ParsedAnswer(status, likelihood, consequence, comment, value)
+
+
+def _typed_values(inputs: Mapping[str, Any]) -> dict[str, str]:
+    typed: dict[str, str] = {}
+    for key, value in inputs.items():
+        try:
+            typed[key] = _text(value)
+        except MalformedSubmission:
+            continue
+    return typed
+
+
+def _item_ids(inputs: Mapping[str, Any]) -> list[int]:
+    ids = {int(match.group(2)) for key in inputs if (match := _INPUT_ID.match(key))}
+    return sorted(ids)
+
+
+def may_answer(actor: Person, request_person_id: int, item: PlanItem) -> bool:
+    """Owners answer for their own items; a delegate may answer for the items delegated."""
+    return actor.id == request_person_id or (
+        item.delegate_id is not None and actor.id == item.delegate_id
+    )
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    submission: Submission,
+    now: datetime,
+    source: ResponseSource = ResponseSource.TEAMS_CARD,
+    submission_key: str | None = None,
+) -> SubmitResult:
+    typed = _typed_values(submission.inputs)
+    rnd = await round_store.get_round(session, submission.round_id)
+    request = await round_store.get_request(session, submission.request_id)
+    if rnd is None or request is None or request.round_id != rnd.id:
+        return SubmitResult(Outcome.NOT_FOUND, typed=typed, refusal="refusal.unknown_request")
+    if rnd.state == RoundState.CLOSED:
+        return SubmitResult(Outcome.CLOSED, typed=typed, refusal="refusal.round_closed")
+    if rnd.state != RoundState.OPEN:
+        return SubmitResult(Outcome.CLOSED, typed=typed, refusal="refusal.round_not_open")
+
+    if submission_key is not None and await response_store.recorded_by_submission(
+        session, rnd.id, submission_key, actor.id
+    ):
+        # Teams redelivers an invoke it saw no answer to with the same activity id: that
+        # submit is already stored, even if someone has answered the same item since.
+        return SubmitResult(Outcome.UNCHANGED, typed=typed)
+
+    item_ids = _item_ids(submission.inputs)
+    if not item_ids:
+        return SubmitResult(Outcome.INVALID, typed=typed, refusal="error.nothing_submitted")
+    rows = await round_store.round_items_by_ids(session, rnd.id, item_ids)
+    if len(rows) != len(item_ids) or any(ri.owner_id != request.person_id for ri, _ in rows):
+        return SubmitResult(Outcome.REFUSED, typed=typed, refusal="refusal.not_your_item")
+    if not all(may_answer(actor, request.person_id, item) for _, item in rows):
+        return SubmitResult(Outcome.REFUSED, typed=typed, refusal="refusal.not_your_item")
+
+    errors: dict[str, FieldError] = {}
+    parsed = {ri.item_id: _validate_item(rnd, ri, submission.inputs, errors) for ri, _ in rows}
+    if errors:
+        return SubmitResult(Outcome.INVALID, errors=errors, typed=typed)
+
+    current = await response_store.current_answers(session, rnd.id, item_ids)
+    changed = {
+        item_id: answer
+        for item_id, answer in parsed.items()
+        if not answer.same_as(current.get(item_id))
+    }
+    for item_id in changed:
+        existing = current.get(item_id)
+        expected = submission.expected_revisions.get(item_id, 0)
+        if existing is not None and existing.revision != expected:
+            names = await response_store.answerer_names(session, [existing.answered_by_id])
+            return SubmitResult(
+                Outcome.CONFLICT,
+                typed=typed,
+                conflict=ConflictInfo(
+                    item_id, names.get(existing.answered_by_id, "?"), existing.answered_at
+                ),
+                refusal="refusal.conflict",
+            )
+    if not changed:
+        return SubmitResult(Outcome.UNCHANGED, typed=typed)
+
+    recorded = []
+    for item_id, answer in changed.items():
+        existing = current.get(item_id)
+        recorded.append(
+            response_store.append(
+                session,
+                Response(
+                    round_id=rnd.id,
+                    item_id=item_id,
+                    request_id=request.id,
+                    revision=(existing.revision if existing else 0) + 1,
+                    status_key=answer.status_key,
+                    likelihood=answer.likelihood,
+                    consequence=answer.consequence,
+                    comment=answer.comment,
+                    value=answer.value,
+                    answered_by_id=actor.id,
+                    answered_at=now,
+                    source=source,
+                    submission_key=submission_key,
+                ),
+            )
+        )
+    # The unique (round, item, revision) constraint turns a concurrent double submit into an
+    # IntegrityError here; the caller retries in a new transaction and then sees UNCHANGED.
+    await session.flush()
+    return SubmitResult(Outcome.RECORDED, typed=typed, recorded=recorded)

@@ -1,0 +1,208 @@
+"""Builds what a manager's status card shows (cards.views) from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.views import (
+    ItemQuestion,
+    RecordedAnswer,
+    RiskLevelChoice,
+    RiskScaleView,
+    StatusCardView,
+    StatusChoice,
+)
+from catalogue.texts import Language
+from storage import responses as response_store
+from storage import rounds as round_store
+from storage.models import (
+    Person,
+    PlanItem,
+    ReportingRound,
+    ReportRequest,
+    Response,
+    RiskScale,
+    RoundState,
+    RoundSummary,
+    StatusScale,
+)
+
+DEFAULT_PAGE_SIZE = 8
+
+
+def language_of(value: str | None) -> Language:
+    return "en" if value and value.lower().startswith("en") else "sv"
+
+
+async def item_paths(
+    session: AsyncSession, items: Sequence[PlanItem]
+) -> dict[int, tuple[str, ...]]:
+    """Ancestor titles of each item, outermost first, loaded level by level."""
+    known: dict[int, PlanItem] = {item.id: item for item in items}
+    wanted = {item.parent_id for item in items if item.parent_id is not None} - known.keys()
+    while wanted:
+        rows = (await session.execute(select(PlanItem).where(PlanItem.id.in_(wanted)))).scalars()
+        fetched = list(rows)
+        for parent in fetched:
+            known[parent.id] = parent
+        wanted = {p.parent_id for p in fetched if p.parent_id is not None} - known.keys()
+    paths: dict[int, tuple[str, ...]] = {}
+    for item in items:
+        titles: list[str] = []
+        parent_id = item.parent_id
+        while parent_id is not None and parent_id in known and len(titles) < 20:
+            parent = known[parent_id]
+            titles.append(parent.title)
+            parent_id = parent.parent_id
+        paths[item.id] = tuple(reversed(titles))
+    return paths
+
+
+def _recorded(
+    response: Response,
+    statuses: StatusScale,
+    risk: RiskScale | None,
+    names: dict[int, str],
+    language: Language,
+) -> RecordedAnswer:
+    option = next((o for o in statuses.options if o.key == response.status_key), None)
+    score = (
+        response.likelihood * response.consequence
+        if response.likelihood is not None and response.consequence is not None
+        else None
+    )
+    band = None
+    if score is not None and risk is not None:
+        band = next((b for b in risk.bands if b.min_score <= score <= b.max_score), None)
+    return RecordedAnswer(
+        status_key=response.status_key,
+        status_label=None
+        if option is None
+        else (option.label_en if language == "en" else option.label_sv),
+        status_colour=None if option is None else option.card_colour,
+        likelihood=response.likelihood,
+        consequence=response.consequence,
+        risk_score=score,
+        risk_band_label=None
+        if band is None
+        else (band.label_en if language == "en" else band.label_sv),
+        risk_band_colour=None if band is None else band.card_colour,
+        comment=response.comment,
+        value=response.value,
+        answered_by=names.get(response.answered_by_id, "?"),
+        answered_at=response.answered_at,
+        revision=response.revision,
+    )
+
+
+def _risk_view(risk: RiskScale, language: Language) -> RiskScaleView:
+    def axis(name: str) -> tuple[RiskLevelChoice, ...]:
+        return tuple(
+            RiskLevelChoice(lvl.value, lvl.label_en if language == "en" else lvl.label_sv)
+            for lvl in sorted(risk.levels, key=lambda lvl: lvl.value)
+            if lvl.axis == name
+        )
+
+    return RiskScaleView(likelihood=axis("likelihood"), consequence=axis("consequence"))
+
+
+PageSizer = Callable[[StatusCardView, Sequence[ItemQuestion]], int]
+
+
+async def build_status_view(
+    session: AsyncSession,
+    *,
+    request: ReportRequest,
+    rnd: ReportingRound,
+    person: Person,
+    language: Language,
+    now: datetime,
+    page: int = 1,
+    page_size: int | PageSizer = DEFAULT_PAGE_SIZE,
+) -> StatusCardView:
+    """The card for one page of a request. ``page_size`` may be a function of the whole
+    view, so the card layer can size pages to its message budget."""
+    rows = await round_store.round_items_of_owner(session, rnd.id, request.person_id)
+    items = [item for _, item in rows]
+    item_ids = [item.id for item in items]
+    current = await response_store.current_answers(session, rnd.id, item_ids)
+    previous: dict[int, Response] = {}
+    if rnd.previous_round_id is not None:
+        previous = await response_store.current_answers(session, rnd.previous_round_id, item_ids)
+    names = await response_store.answerer_names(
+        session, [r.answered_by_id for r in (*current.values(), *previous.values())]
+    )
+    paths = await item_paths(session, items)
+    statuses = rnd.status_scale
+    risk = rnd.risk_scale if rnd.ask_risk else None
+
+    questions = tuple(
+        ItemQuestion(
+            item_id=item.id,
+            item_key=item.key,
+            title=item.title,
+            path=paths[item.id],
+            kind=str(item.kind),
+            unit=item.unit,
+            target=item.target,
+            ask_risk=round_item.ask_risk and risk is not None,
+            ask_value=round_item.ask_value,
+            link_url=item.link_url,
+            link_title=item.link_title,
+            previous_round=(
+                _recorded(previous[item.id], statuses, rnd.risk_scale, names, language)
+                if item.id in previous
+                else None
+            ),
+            current=(
+                _recorded(current[item.id], statuses, rnd.risk_scale, names, language)
+                if item.id in current
+                else None
+            ),
+        )
+        for round_item, item in rows
+    )
+    closed = rnd.state == RoundState.CLOSED
+    intranet_url = None
+    if closed:
+        intranet_url = (
+            await session.execute(
+                select(RoundSummary.intranet_page_url).where(RoundSummary.round_id == rnd.id)
+            )
+        ).scalar_one_or_none()
+    view = StatusCardView(
+        round_id=rnd.id,
+        round_name=rnd.name,
+        request_id=request.id,
+        person_name=person.display_name,
+        deadline=rnd.deadline_at,
+        time_zone=person.time_zone,
+        language=language,
+        closed=closed,
+        statuses=tuple(
+            StatusChoice(o.key, o.label_en if language == "en" else o.label_sv, o.card_colour)
+            for o in statuses.options
+        ),
+        risk_scale=None if risk is None else _risk_view(risk, language),
+        ask_comment=rnd.ask_comment,
+        comment_max_length=rnd.comment_max_length,
+        items=questions,
+        total_items=len(questions),
+        past_deadline=now > rnd.deadline_at,
+        intranet_url=intranet_url,
+    )
+    size = page_size if isinstance(page_size, int) else page_size(view, questions)
+    size = max(1, size)
+    page_count = max(1, -(-len(questions) // size))
+    page = min(max(page, 1), page_count)
+    return replace(
+        view,
+        items=questions[(page - 1) * size : page * size],
+        page=page,
+        page_count=page_count,
+    )

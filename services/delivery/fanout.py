@@ -1,0 +1,193 @@
+"""A round's cards through the outbox: one request card per owner when the round opens, and
+every posted request card replaced by its closed, read-only state when the round closes.
+
+Only the intent is written here (in the caller's transaction). The cards themselves are
+rendered by the sender at send time from the stored state, so a card never shows answers older
+than the moment it was posted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards.status_card import create_status_card, status_card_page_size
+from services.answering.status_view import build_status_view, language_of
+from storage import outbox
+from storage.models import (
+    ConversationKind,
+    ConversationReference,
+    OutboxJob,
+    OutboxKind,
+    OutboxOperation,
+    OutboxState,
+    Person,
+    ReportingRound,
+    ReportRequest,
+    RoundState,
+)
+
+# Jobs that only make sense while the round is open; closing the round cancels those not sent.
+OPEN_ROUND_KINDS = (OutboxKind.REQUEST, OutboxKind.REMINDER, OutboxKind.ESCALATION)
+
+
+def request_key(request_id: int) -> str:
+    return f"request:{request_id}"
+
+
+def closed_key(request_id: int, activity_id: str, tag: str = "") -> str:
+    key = f"closed:{request_id}:{activity_id}"
+    return f"{key}:{tag}" if tag else key
+
+
+async def tenants_of(session: AsyncSession, person_ids: list[int]) -> dict[int, str | None]:
+    """The tenant each person was last seen in (their 1:1 conversation), where known."""
+    if not person_ids:
+        return {}
+    query = (
+        select(ConversationReference.person_id, ConversationReference.tenant_id)
+        .where(
+            ConversationReference.person_id.in_(person_ids),
+            ConversationReference.kind == ConversationKind.PERSONAL,
+        )
+        .order_by(ConversationReference.updated_at)
+    )
+    found: dict[int, str | None] = {}
+    for person_id, tenant_id in (await session.execute(query)).all():
+        if person_id is not None and tenant_id:
+            found[person_id] = tenant_id
+    return found
+
+
+async def enqueue_round_requests(session: AsyncSession, rnd: ReportingRound, now: datetime) -> int:
+    """One SEND job per request of the round (one request per owner). Safe to call again:
+    requests that already have a job are skipped. Returns the number of jobs written."""
+    requests = list(
+        (
+            await session.execute(
+                select(ReportRequest)
+                .where(ReportRequest.round_id == rnd.id)
+                .order_by(ReportRequest.id)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    tenants = await tenants_of(session, [r.person_id for r in requests])
+    written = 0
+    for request in requests:
+        if request.sent_at is not None:
+            continue
+        written += await outbox.enqueue(
+            session,
+            kind=OutboxKind.REQUEST,
+            dedupe_key=request_key(request.id),
+            tenant_id=tenants.get(request.person_id),
+            person_id=request.person_id,
+            round_id=rnd.id,
+            request_id=request.id,
+            not_before=now,
+        )
+    return written
+
+
+async def enqueue_closed_update(
+    session: AsyncSession, request: ReportRequest, now: datetime, *, tag: str = ""
+) -> bool:
+    """Replace one posted request card with its closed state. ``tag`` makes a later update
+    of the same card its own job (e.g. "published": the card gets the intranet link)."""
+    if request.card_activity_id is None or request.conversation_id is None:
+        return False
+    tenants = await tenants_of(session, [request.person_id])
+    return await outbox.enqueue(
+        session,
+        kind=OutboxKind.ROUND_CLOSED,
+        operation=OutboxOperation.UPDATE,
+        dedupe_key=closed_key(request.id, request.card_activity_id, tag),
+        tenant_id=tenants.get(request.person_id),
+        person_id=request.person_id,
+        round_id=request.round_id,
+        request_id=request.id,
+        conversation_id=request.conversation_id,
+        activity_id=request.card_activity_id,
+        not_before=now,
+    )
+
+
+async def enqueue_round_closed(session: AsyncSession, rnd: ReportingRound, now: datetime) -> int:
+    """Call in the transaction that closes the round: one UPDATE job per posted request card
+    (the card is re-rendered read-only at send time), and the round's request, reminder and
+    escalation jobs not yet sent are cancelled. A request card still in flight at this moment
+    gets its update from the sender once it is posted. Returns the number of update jobs."""
+    await session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.round_id == rnd.id,
+            OutboxJob.kind.in_(list(OPEN_ROUND_KINDS)),
+            OutboxJob.state == OutboxState.PENDING,
+        )
+        .values(state=OutboxState.CANCELLED, last_error="round closed", updated_at=now)
+    )
+    return await enqueue_round_closed_updates(session, rnd, now)
+
+
+async def enqueue_round_closed_updates(
+    session: AsyncSession, rnd: ReportingRound, now: datetime, *, tag: str = ""
+) -> int:
+    """Replace every posted card of a closed round with its closed state again (after
+    something the closed card shows changed, e.g. the round was published on the intranet)."""
+    requests = (
+        await session.execute(
+            select(ReportRequest)
+            .where(ReportRequest.round_id == rnd.id, ReportRequest.card_activity_id.is_not(None))
+            .order_by(ReportRequest.id)
+            # The sender updates these rows in its own sessions; read what is stored now.
+            .execution_options(populate_existing=True)
+        )
+    ).scalars()
+    written = 0
+    for request in requests:
+        written += await enqueue_closed_update(session, request, now, tag=tag)
+    return written
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    card: dict[str, Any] | None
+    cancel_reason: str | None = None
+
+
+async def render_request_card(
+    session: AsyncSession, request: ReportRequest, rnd: ReportingRound, now: datetime
+) -> dict[str, Any]:
+    """The owner's status card (first page) as stored now, in the owner's language: the form
+    while the round is open, read-only once it is closed."""
+    person = await session.get(Person, request.person_id)
+    assert person is not None  # requests reference people by foreign key
+    view = await build_status_view(
+        session,
+        request=request,
+        rnd=rnd,
+        person=person,
+        language=language_of(person.preferred_language),
+        now=now,
+        page=1,
+        page_size=status_card_page_size,
+    )
+    return create_status_card(view)
+
+
+async def render_job_card(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard:
+    """The card of a REQUEST or ROUND_CLOSED job, or why it is not to be sent any more."""
+    request = None if job.request_id is None else await session.get(ReportRequest, job.request_id)
+    rnd = None if request is None else await session.get(ReportingRound, request.round_id)
+    if request is None or rnd is None:
+        return RenderedCard(None, "request not found")
+    if job.kind == OutboxKind.REQUEST and rnd.state == RoundState.CLOSED:
+        return RenderedCard(None, "round closed before the card was sent")
+    if job.kind == OutboxKind.ROUND_CLOSED and rnd.state != RoundState.CLOSED:
+        return RenderedCard(None, "round is not closed")
+    return RenderedCard(await render_request_card(session, request, rnd, now))

@@ -1,0 +1,1 @@
+"""Follow-up rounds: scope, opening, administration, round files, reminders and escalation."""

@@ -1,0 +1,142 @@
+"""Settings read from the environment (12-factor), with local-run defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from services.platform.worker_settings import WorkerSettings
+
+
+def default_database_url() -> str:
+    data_dir = Path(user_data_dir("lagesbot", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{data_dir / 'lagesbot.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, postgresql://, sqlite://) and pick the
+    async driver the store runs on."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _hours_setting(value: str | None, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    hours = float(value)
+    if hours < 0:
+        raise ValueError(f"LAGESBOT_PEOPLE_SYNC_HOURS: expected 0 or more, got {value!r}")
+    return hours
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_tenant_id: str = ""
+    allowed_tenants: tuple[str, ...] = ()
+    admin_object_ids: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 3978
+    # Only for local runs: no app id, no JWT check. The server logs a warning on every start.
+    anonymous: bool = False
+    openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    token_issuer: str = "https://api.botframework.com"
+    default_language: str = "sv"
+    default_time_zone: str = "Europe/Stockholm"
+    # Entra ID authority for the bot's own tokens; empty = Microsoft's, from the tenant id.
+    authority: str = ""
+    # Extra CA bundle for outbound TLS (a corporate proxy, or the tests' local servers).
+    tls_ca_bundle: str = ""
+    # Outbox sender and round scheduler (see services/platform/worker_settings.py); off unless enabled.
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
+    # Microsoft Graph (people sync, proactive install, intranet); see README.
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    graph_certificate_path: str = ""
+    teams_app_catalog_id: str = ""
+    sync_group_ids: tuple[str, ...] = ()
+    sync_departments: tuple[str, ...] = ()
+    sharepoint_site_id: str = ""
+    sharepoint_library_path: str = "Lägesbot"
+    sharepoint_hosts: tuple[str, ...] = ()
+    # The scheduler's people sync: every this many hours (0 = only `lagesbot sync people`).
+    people_sync_hours: float = 24.0
+
+    @property
+    def graph_app_id(self) -> str:
+        return self.graph_client_id or self.app_id
+
+    @property
+    def graph_configured(self) -> bool:
+        has_credential = bool(
+            self.graph_certificate_path or self.graph_client_secret or self.app_password
+        )
+        return bool(self.graph_app_id and has_credential and (self.authority or self.app_tenant_id))
+
+    @property
+    def effective_authority(self) -> str:
+        if self.authority:
+            return self.authority
+        return f"https://login.microsoftonline.com/{self.app_tenant_id or 'botframework.com'}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        url = env.get("DATABASE_URL") or default_database_url()
+        defaults = cls(database_url="")
+        return cls(
+            database_url=normalise_database_url(url),
+            app_id=env.get("MICROSOFT_APP_ID", ""),
+            app_password=env.get("MICROSOFT_APP_PASSWORD", ""),
+            app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
+            allowed_tenants=_csv(env.get("LAGESBOT_ALLOWED_TENANTS")),
+            admin_object_ids=_csv(env.get("LAGESBOT_ADMINS")),
+            host=env.get("LAGESBOT_HOST", defaults.host),
+            port=int(env.get("PORT", env.get("LAGESBOT_PORT", str(defaults.port)))),
+            anonymous=env.get("LAGESBOT_ANONYMOUS", "") in {"1", "true", "yes"},
+            openid_metadata_url=env.get(
+                "LAGESBOT_OPENID_METADATA_URL", defaults.openid_metadata_url
+            ),
+            token_issuer=env.get("LAGESBOT_TOKEN_ISSUER", defaults.token_issuer),
+            default_language=env.get("LAGESBOT_DEFAULT_LANGUAGE", defaults.default_language),
+            default_time_zone=env.get("LAGESBOT_DEFAULT_TIME_ZONE", defaults.default_time_zone),
+            authority=env.get("LAGESBOT_AUTHORITY", ""),
+            tls_ca_bundle=env.get("LAGESBOT_CA_BUNDLE", ""),
+            workers=WorkerSettings.from_env(env),
+            graph_url=env.get("LAGESBOT_GRAPH_URL", defaults.graph_url).rstrip("/"),
+            graph_client_id=env.get("LAGESBOT_GRAPH_CLIENT_ID", ""),
+            graph_client_secret=env.get("LAGESBOT_GRAPH_CLIENT_SECRET", ""),
+            graph_certificate_path=env.get("LAGESBOT_GRAPH_CERTIFICATE_PATH", ""),
+            teams_app_catalog_id=env.get("LAGESBOT_TEAMS_APP_CATALOG_ID", ""),
+            sync_group_ids=_csv(
+                env.get("LAGESBOT_SYNC_GROUP_IDS") or env.get("LAGESBOT_SYNC_GROUP_ID")
+            ),
+            sync_departments=_csv(env.get("LAGESBOT_SYNC_DEPARTMENTS")),
+            sharepoint_site_id=env.get("LAGESBOT_SHAREPOINT_SITE_ID", ""),
+            sharepoint_library_path=env.get(
+                "LAGESBOT_SHAREPOINT_LIBRARY_PATH", defaults.sharepoint_library_path
+            ).strip("/"),
+            sharepoint_hosts=_csv(env.get("LAGESBOT_SHAREPOINT_HOSTS")),
+            people_sync_hours=_hours_setting(
+                env.get("LAGESBOT_PEOPLE_SYNC_HOURS"), defaults.people_sync_hours
+            ),
+        )

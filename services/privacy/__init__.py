@@ -1,0 +1,1 @@
+"""Privacy: erasing a person's personal data without breaking the answer history."""

@@ -1,0 +1,1 @@
+"""Reporting: the steering-group digest's numbers, the Excel export and the intranet summary."""

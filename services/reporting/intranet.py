@@ -1,0 +1,333 @@
+"""A closed round's summary on the SharePoint intranet: ``lagesbot publish ROUND`` and the
+round-close hook.
+
+What is published (all through Graph, to the configured site):
+- the Excel export (``services.reporting.export_xlsx.round_workbook``) in the site's document library,
+- the risk heat map as a PNG next to it,
+- a site page with the digest's content (answer rate, items per status, items needing
+  attention with the owner's comment, the highest risks), the heat map and a link to the
+  export; published, so everyone with access to the site can read it.
+
+Publishing again replaces the files (the library keeps their versions) and updates the same
+page. The web addresses are stored on ``RoundSummary``; a failure is stored in
+``publish_error`` (and logged), so closing a round never fails because the intranet is down.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.texts import Texts, for_language
+from services.graph.interface import Graph, GraphError, PageImage
+from services.reporting.digest import UNANSWERED, Digest
+from storage import audit
+from storage.digest_queries import Scope, load_digest
+from storage.models import ReportingRound, RiskScale, RoundState, RoundSummary
+
+log = logging.getLogger(__name__)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The page lists this many risks and concerns; the rest is in the Excel export.
+MAX_LISTED = 25
+
+Workbook = Callable[[AsyncSession, int], Awaitable[bytes]]
+
+
+class PublishRefused(ValueError):
+    """The round cannot be published (unknown, or not closed yet)."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+
+def _default_workbook(language: str) -> Workbook:
+    async def workbook(session: AsyncSession, round_id: int) -> bytes:
+        # Imported here: the export pulls in openpyxl, which only publishing needs.
+        from services.reporting.export_xlsx import round_workbook
+
+        return await round_workbook(session, round_id, language=language)
+
+    return workbook
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    return slug or "runda"
+
+
+# --- heat map -----------------------------------------------------------------------------
+
+
+def _hex(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    if len(colour) != 6:
+        return (200, 200, 200)
+    return (int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16))
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # DejaVu has å, ä, ö and the dashes of Swedish titles; Pillow's built-in font is the
+    # fallback on a server without it.
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def heat_map_png(
+    grid: pd.DataFrame,
+    *,
+    band_colours: list[tuple[int, int, str]],
+    title: str,
+    likelihood_label: str,
+    consequence_label: str,
+) -> tuple[bytes, int, int]:
+    """The risk matrix as a PNG: likelihood up, consequence right, each cell in its band's
+    colour with the number of risks in it. Returns (png, width, height)."""
+    rows = [int(v) for v in grid.index]
+    columns = [int(v) for v in grid.columns]
+    cell, left, top, bottom = 96, 90, 60, 70
+    font = _font(18)
+    big = _font(32)
+    title_width = int(font.getlength(title)) if hasattr(font, "getlength") else 0
+    width = max(left + cell * len(columns) + 20, left + title_width + 20)
+    height = top + cell * len(rows) + bottom
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((left, 18), title, fill="black", font=font)
+
+    def colour(score: int) -> tuple[int, int, int]:
+        for low, high, hex_colour in band_colours:
+            if low <= score <= high:
+                return _hex(hex_colour)
+        return (230, 230, 230)
+
+    for r, likelihood in enumerate(rows):
+        y = top + r * cell
+        draw.text((left - 30, y + cell // 2 - 10), str(likelihood), fill="black", font=font)
+        for c, consequence in enumerate(columns):
+            x = left + c * cell
+            draw.rectangle(
+                [x, y, x + cell - 2, y + cell - 2], fill=colour(likelihood * consequence)
+            )
+            count = int(grid.to_numpy()[r, c])
+            if count:
+                draw.text(
+                    (x + cell // 2, y + cell // 2), str(count), fill="black", font=big, anchor="mm"
+                )
+    axis_y = top + cell * len(rows)
+    for c, consequence in enumerate(columns):
+        draw.text(
+            (left + c * cell + cell // 2 - 5, axis_y + 6), str(consequence), fill="black", font=font
+        )
+    draw.text((left, axis_y + 36), consequence_label, fill="black", font=font)
+    label = Image.new("RGB", (cell * len(rows), 24), "white")
+    ImageDraw.Draw(label).text(
+        (label.width // 2, 12), likelihood_label, fill="black", font=font, anchor="mm"
+    )
+    image.paste(label.rotate(90, expand=True), (8, top))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue(), width, height
+
+
+# --- page content -------------------------------------------------------------------------
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None or value is pd.NA else str(value))
+
+
+def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[str]:
+    """The page's text sections (HTML; every value from the store is escaped)."""
+    info = digest.round
+    rate = digest.rate
+    intro = [
+        f"<h2>{_e(tx.t('intranet.heading', round=info.name))}</h2>",
+        "<p>"
+        + _e(
+            tx.t(
+                "intranet.answer_rate",
+                answered=rate.answered,
+                items=rate.items,
+                percent=tx.format_percent(rate.rate),
+                owners_done=rate.owners_done,
+                owners=rate.owners,
+            )
+        )
+        + "</p>",
+    ]
+    if info.closed_at is not None:
+        intro.append(
+            f"<p>{_e(tx.t('intranet.closed_at', date=tx.format_date(info.closed_at)))}</p>"
+        )
+    if export_url:
+        intro.append(f'<p><a href="{_e(export_url)}">{_e(tx.t("intranet.export_link"))}</a></p>')
+
+    labels = dict(zip(digest.statuses["status_key"], digest.statuses["label"], strict=False))
+    labels[UNANSWERED] = tx.t("intranet.unanswered")
+    totals = digest.status_totals()
+    rows = "".join(
+        f"<tr><td>{_e(labels.get(key, key))}</td><td>{int(count)}</td></tr>"
+        for key, count in totals.items()
+    )
+    status = [
+        f"<h3>{_e(tx.t('intranet.status_heading'))}</h3>",
+        f"<table><tbody>{rows}</tbody></table>",
+    ]
+    sections = ["".join(intro), "".join(status)]
+
+    concern = [f"<h3>{_e(tx.t('intranet.at_risk_heading'))}</h3>"]
+    if digest.at_risk.empty:
+        concern.append(f"<p>{_e(tx.t('intranet.none'))}</p>")
+    else:
+        concern.append("<ul>")
+        for row in digest.at_risk.head(MAX_LISTED).itertuples():
+            comment = row.comment if isinstance(row.comment, str) and row.comment else None
+            concern.append(
+                f"<li><strong>{_e(row.title)}</strong> ({_e(row.owner_name)}, "
+                f"{_e(labels.get(row.status_key, row.status_key))})"
+                + (f": {_e(comment)}" if comment else "")
+                + "</li>"
+            )
+        concern.append("</ul>")
+    sections.append("".join(concern))
+
+    if not digest.risks.empty:
+        risks = [f"<h3>{_e(tx.t('intranet.risks_heading'))}</h3><ul>"]
+        for risk in digest.risks.head(MAX_LISTED).to_dict("records"):
+            risks.append(
+                f"<li><strong>{_e(risk['title'])}</strong> ({_e(risk['owner_name'])}): "
+                + _e(
+                    tx.t(
+                        "intranet.risk_score",
+                        likelihood=int(risk["likelihood"]),
+                        consequence=int(risk["consequence"]),
+                        score=int(risk["score"]),
+                    )
+                )
+                + "</li>"
+            )
+        risks.append("</ul>")
+        sections.append("".join(risks))
+    return sections
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+async def _summary_for(session: AsyncSession, rnd: ReportingRound, actor: str) -> RoundSummary:
+    summary = (
+        await session.execute(select(RoundSummary).where(RoundSummary.round_id == rnd.id))
+    ).scalar_one_or_none()
+    if summary is None:
+        # A round closed before summaries were kept: record the close as the round has it.
+        assert rnd.closed_at is not None
+        summary = RoundSummary(round_id=rnd.id, closed_by=actor, closed_at=rnd.closed_at)
+        session.add(summary)
+        await session.flush()
+    return summary
+
+
+async def publish_round(
+    session: AsyncSession,
+    graph: Graph,
+    *,
+    round_key: str,
+    site_id: str,
+    library_path: str,
+    now: datetime,
+    actor: str,
+    language: str = "sv",
+    workbook: Workbook | None = None,
+) -> RoundSummary:
+    """Publish the closed round's summary; returns its RoundSummary with the URLs, or with
+    ``publish_error`` set when Graph failed (the caller commits either way)."""
+    rnd = (
+        await session.execute(select(ReportingRound).where(ReportingRound.key == round_key))
+    ).scalar_one_or_none()
+    if rnd is None:
+        raise PublishRefused("intranet.unknown_round", round=round_key)
+    if rnd.state != RoundState.CLOSED or rnd.closed_at is None:
+        raise PublishRefused("intranet.not_closed", round=round_key)
+    summary = await _summary_for(session, rnd, actor)
+    tx = for_language(language)
+    digest = await load_digest(session, rnd, Scope(), language)
+    folder = f"{library_path.strip('/')}/{_slug(rnd.key)}"
+    try:
+        content = await (workbook or _default_workbook(language))(session, rnd.id)
+        export = await graph.upload_file(
+            site_id, f"{folder}/{_slug(rnd.key)}.xlsx", content, XLSX_TYPE
+        )
+        image = await _upload_heat_map(session, graph, rnd, digest, tx, site_id, folder)
+        page = await graph.publish_page(
+            site_id,
+            name=f"lagesbot-{_slug(rnd.key)}.aspx",
+            title=tx.t("intranet.page_title", round=rnd.name),
+            html_sections=page_sections(digest, tx, export_url=export.web_url),
+            image=image,
+        )
+    except GraphError as exc:
+        log.error("publishing round %s to the intranet failed: %s", rnd.key, exc)
+        summary.publish_error = str(exc)[:2000]
+        audit.record(
+            session,
+            actor=actor,
+            action="round.publish_failed",
+            target_type="round",
+            target_id=rnd.id,
+            details={"error": summary.publish_error},
+        )
+        return summary
+    summary.intranet_page_url = page.web_url
+    summary.intranet_export_url = export.web_url
+    summary.published_at = now
+    summary.publish_error = None
+    audit.record(
+        session,
+        actor=actor,
+        action="round.published",
+        target_type="round",
+        target_id=rnd.id,
+        details={"page": page.web_url, "export": export.web_url},
+    )
+    return summary
+
+
+async def _upload_heat_map(
+    session: AsyncSession,
+    graph: Graph,
+    rnd: ReportingRound,
+    digest: Digest,
+    tx: Texts,
+    site_id: str,
+    folder: str,
+) -> PageImage | None:
+    if rnd.risk_scale_id is None:
+        return None
+    scale = await session.get(RiskScale, rnd.risk_scale_id)
+    if scale is None:
+        return None
+    bands = [(b.min_score, b.max_score, b.colour) for b in scale.bands]
+    title = tx.t("intranet.heat_map_title", round=rnd.name)
+    png, width, height = heat_map_png(
+        digest.heat_map,
+        band_colours=bands,
+        title=title,
+        likelihood_label=tx.t("intranet.likelihood"),
+        consequence_label=tx.t("intranet.consequence"),
+    )
+    uploaded = await graph.upload_file(site_id, f"{folder}/riskkarta.png", png, "image/png")
+    return PageImage(url=uploaded.web_url, alt_text=title, width=width, height=height)
