@@ -14,9 +14,9 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from bot.turns import ADAPTIVE_CARD, activity_for, inbound_from, storable_data
+from bot.turns import ADAPTIVE_CARD, activity_for, inbound_from
 from dialogs import installation, router
-from dialogs.context import Deps, Reply
+from dialogs.context import Deps, Reply, storable_data
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,7 @@ from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
 from bot.logging_setup import bind, correlation_middleware, register_secret
-from bot.turns import storable_id
-from dialogs.context import Deps
+from dialogs.context import Deps, storable_id
 from services.delivery.workers import build_workers
 from services.platform.config import Settings
 from services.platform.tokens import MsalTokenProvider, TokenError, TokenProvider

@@ -7,10 +7,8 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, Attachment
 from microsoft_agents.hosting.core import TurnContext
-from sqlalchemy import String
 
-from dialogs.context import Inbound, Reply
-from storage.models import ConversationReference
+from dialogs.context import Inbound, Reply, storable_id
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -22,41 +20,6 @@ def _get(obj: Any, *path: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def storable(text: str) -> bool:
-    """False for text no store can hold: NUL characters (PostgreSQL refuses them) and lone
-    surrogates (JSON may carry them as escapes, UTF-8 cannot encode them)."""
-    return "\x00" not in text and not _SURROGATE.search(text)
-
-
-def storable_data(value: Any) -> bool:
-    """Whether every string in a JSON value, keys included, is storable."""
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, dict):
-        return all(storable_data(k) and storable_data(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(storable_data(item) for item in value)
-    return True
-
-
-def _column_length(name: str) -> int:
-    column_type = ConversationReference.__table__.c[name].type
-    assert isinstance(column_type, String) and column_type.length is not None
-    return column_type.length
-
-
-def storable_id(value: Any, column: str) -> str | None:
-    """The value if the store can keep it in that column of conversation references, else
-    None: real Teams ids and locales are short and hold no NUL, so anything else is noise
-    (and would make PostgreSQL refuse the whole turn)."""
-    if not isinstance(value, str) or not value or not storable(value):
-        return None
-    return value if len(value) <= _column_length(column) else None
 
 
 def inbound_from(context: TurnContext) -> Inbound:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,3 +165,10 @@ async def by_conversation_id(
         ConversationReference.conversation_id == conversation_id
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+def id_column_length(name: str) -> int:
+    """The longest text a column of conversation references holds (ids, locale)."""
+    column_type = ConversationReference.__table__.c[name].type
+    assert isinstance(column_type, String) and column_type.length is not None
+    return column_type.length

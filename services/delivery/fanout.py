@@ -8,15 +8,11 @@ than the moment it was posted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.status_card import create_status_card, status_card_page_size
-from services.answering.status_view import build_status_view, language_of
 from storage import outbox
 from storage.models import (
     ConversationKind,
@@ -25,10 +21,8 @@ from storage.models import (
     OutboxKind,
     OutboxOperation,
     OutboxState,
-    Person,
     ReportingRound,
     ReportRequest,
-    RoundState,
 )
 
 # Jobs that only make sense while the round is open; closing the round cancels those not sent.
@@ -152,42 +146,3 @@ async def enqueue_round_closed_updates(
     for request in requests:
         written += await enqueue_closed_update(session, request, now, tag=tag)
     return written
-
-
-@dataclass(frozen=True)
-class RenderedCard:
-    card: dict[str, Any] | None
-    cancel_reason: str | None = None
-
-
-async def render_request_card(
-    session: AsyncSession, request: ReportRequest, rnd: ReportingRound, now: datetime
-) -> dict[str, Any]:
-    """The owner's status card (first page) as stored now, in the owner's language: the form
-    while the round is open, read-only once it is closed."""
-    person = await session.get(Person, request.person_id)
-    assert person is not None  # requests reference people by foreign key
-    view = await build_status_view(
-        session,
-        request=request,
-        rnd=rnd,
-        person=person,
-        language=language_of(person.preferred_language),
-        now=now,
-        page=1,
-        page_size=status_card_page_size,
-    )
-    return create_status_card(view)
-
-
-async def render_job_card(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard:
-    """The card of a REQUEST or ROUND_CLOSED job, or why it is not to be sent any more."""
-    request = None if job.request_id is None else await session.get(ReportRequest, job.request_id)
-    rnd = None if request is None else await session.get(ReportingRound, request.round_id)
-    if request is None or rnd is None:
-        return RenderedCard(None, "request not found")
-    if job.kind == OutboxKind.REQUEST and rnd.state == RoundState.CLOSED:
-        return RenderedCard(None, "round closed before the card was sent")
-    if job.kind == OutboxKind.ROUND_CLOSED and rnd.state != RoundState.CLOSED:
-        return RenderedCard(None, "round is not closed")
-    return RenderedCard(await render_request_card(session, request, rnd, now))

@@ -41,11 +41,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.delivery import digest_posting, fanout
+from services.delivery import digest_posting, fanout, render
 from services.delivery.connector import BotConnectorApi, ConnectorError
 from services.delivery.installer import NoInstaller, ProactiveInstaller
 from services.delivery.pacing import SendPacer
-from services.followup import escalation, reminders
 from services.platform import log_context
 from services.platform.worker_settings import WorkerSettings
 from storage import conversations, outbox
@@ -482,21 +481,12 @@ class Sender:
         payload_card = job.payload.get("card") if isinstance(job.payload, dict) else None
         if isinstance(payload_card, dict):
             card = payload_card
-        elif job.kind in (OutboxKind.REQUEST, OutboxKind.ROUND_CLOSED):
-            rendered = await fanout.render_job_card(session, job, now)
-            if rendered.card is None:
-                return rendered.cancel_reason or "nothing to send"
-            card = rendered.card
-        elif job.kind == OutboxKind.REMINDER:
-            reminder = await reminders.render_reminder(session, job, now)
-            if reminder.card is None:
-                return reminder.cancel_reason or "nothing to send"
-            card = reminder.card
-        elif job.kind == OutboxKind.ESCALATION:
-            esc = await escalation.render_escalation(session, job, now)
-            if esc.card is None:
-                return esc.cancel_reason or "nothing to send"
-            card, escalated = esc.card, esc.request_ids
+        else:
+            rendered = await render.render_job(session, job, now)
+            if rendered is not None:
+                if rendered.card is None:
+                    return rendered.cancel_reason or "nothing to send"
+                card, escalated = rendered.card, rendered.request_ids
         text = job.payload.get("text") if isinstance(job.payload, dict) else None
         if card is None and not isinstance(text, str):
             raise Undeliverable(None, "the job has neither a card nor a text")

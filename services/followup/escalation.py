@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.escalation_card import EscalationView, OverdueReport, create_escalation_card
-from services.answering.status_view import language_of
 from services.followup.reminders import (
     WorkingHours,
     next_working_moment,
@@ -26,12 +23,10 @@ from services.followup.reminders import (
 )
 from storage import outbox
 from storage.models import (
-    OutboxJob,
     OutboxKind,
     Person,
     ReportingRound,
     ReportRequest,
-    RoundState,
 )
 
 
@@ -110,40 +105,3 @@ async def enqueue_due_escalations(
                 not_before=next_working_moment(now, manager.time_zone, hours),
             )
     return written
-
-
-@dataclass(frozen=True)
-class RenderedEscalation:
-    card: dict[str, Any] | None
-    request_ids: tuple[int, ...] = ()
-    cancel_reason: str | None = None
-
-
-async def render_escalation(
-    session: AsyncSession, job: OutboxJob, now: datetime
-) -> RenderedEscalation:
-    rnd = None if job.round_id is None else await session.get(ReportingRound, job.round_id)
-    manager = None if job.person_id is None else await session.get(Person, job.person_id)
-    if rnd is None or manager is None:
-        return RenderedEscalation(None, cancel_reason="round or line manager not found")
-    if rnd.state != RoundState.OPEN:
-        return RenderedEscalation(None, cancel_reason=f"round is {rnd.state}")
-    if now < escalation_due_at(rnd):
-        return RenderedEscalation(None, cancel_reason="deadline was extended")
-    overdue = (await overdue_by_manager(session, rnd, manager.id)).get(manager.id, [])
-    if not overdue:
-        return RenderedEscalation(None, cancel_reason="everything answered")
-    view = EscalationView(
-        language=language_of(manager.preferred_language),
-        manager_name=manager.display_name,
-        round_name=rnd.name,
-        deadline=rnd.deadline_at,
-        time_zone=manager.time_zone,
-        reports=tuple(
-            OverdueReport(o.person.display_name, o.unanswered_titles, o.total_items)
-            for o in overdue
-        ),
-    )
-    return RenderedEscalation(
-        create_escalation_card(view), request_ids=tuple(o.request.id for o in overdue)
-    )

@@ -28,12 +28,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.reminder_card import ReminderView, create_reminder_card
 from catalogue.texts import DEFAULT_TIME_ZONE
-from services.answering.status_view import language_of
 from storage import outbox
 from storage.models import (
-    OutboxJob,
     OutboxKind,
     Person,
     PlanItem,
@@ -224,41 +221,3 @@ async def enqueue_due_reminders(
                 not_before=next_working_moment(now, person.time_zone, hours),
             )
     return written
-
-
-@dataclass(frozen=True)
-class RenderedReminder:
-    card: dict[str, Any] | None
-    cancel_reason: str | None = None
-
-
-async def render_reminder(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedReminder:
-    """The reminder card as of now, or why it should not be sent any more."""
-    request = None if job.request_id is None else await session.get(ReportRequest, job.request_id)
-    if request is None:
-        return RenderedReminder(None, "request not found")
-    rnd = await session.get(ReportingRound, request.round_id)
-    person = await session.get(Person, request.person_id)
-    if rnd is None or person is None:
-        return RenderedReminder(None, "round or person not found")
-    if rnd.state != RoundState.OPEN:
-        return RenderedReminder(None, f"round is {rnd.state}")
-    if job.payload.get("deadline") != rnd.deadline_at.isoformat():
-        return RenderedReminder(None, "deadline changed")
-    if now >= rnd.deadline_at:
-        return RenderedReminder(None, "deadline passed")
-    owner = (await owner_progress(session, rnd.id, [person.id])).get(person.id)
-    if owner is None or not owner.unanswered:
-        return RenderedReminder(None, "everything answered")
-    view = ReminderView(
-        language=language_of(person.preferred_language),
-        round_id=rnd.id,
-        request_id=request.id,
-        round_name=rnd.name,
-        person_name=person.display_name,
-        deadline=rnd.deadline_at,
-        time_zone=person.time_zone,
-        unanswered=tuple(item.title for item in owner.unanswered),
-        total_items=owner.total,
-    )
-    return RenderedReminder(create_reminder_card(view))

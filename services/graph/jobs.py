@@ -12,7 +12,7 @@
   (default 24; 0 = off), when groups or departments to sync are configured. The time of the
   next run is kept in ``sync_state``, so a restart does not sync again; a failed run is retried
   after an hour (or the interval, if shorter). People it marks as left who still own items in
-  open or scheduled rounds are flagged to the admins in Teams (``services.graph.leaver_notices``),
+  open or scheduled rounds are flagged to the admins in Teams (``services.delivery.leaver_notices``),
   in the sync's transaction.
 
 Several instances may tick at once: each round's summary row and the people-sync state row are
@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.delivery import digest_posting, fanout
 from services.graph.interface import Graph
-from services.graph.leaver_notices import notify_admins_of_leavers
+from services.delivery.leaver_notices import notify_admins_of_leavers
 from services.graph.people_sync import SyncNotConfigured, SyncScope, sync_people
 from services.platform.config import Settings
 from services.reporting.intranet import Workbook, publish_round

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.delivery.fanout import render_job_card
+from services.delivery.render import render_request
 from services.delivery.scheduler import Scheduler, TickResult
 from services.delivery.workers import build_workers
 from services.followup import round_admin
@@ -110,7 +110,7 @@ async def test_a_closed_round_is_published_by_the_next_tick_and_the_closed_card_
             ).scalars()
         )
         assert [job.dedupe_key.endswith(":published") for job in jobs] == [False, True]
-        rendered = await render_job_card(check, jobs[1], CLOSED + timedelta(minutes=1))
+        rendered = await render_request(check, jobs[1], CLOSED + timedelta(minutes=1))
     assert rendered.card is not None
     links = [a for a in cardtools.actions(rendered.card) if a["type"] == "Action.OpenUrl"]
     assert [(a["title"], a["url"]) for a in links] == [

@@ -16,8 +16,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_app
-from bot.health import HEARTBEAT_STALE_SECONDS, WORKERS_EXPECTED
+from bot.health import WORKERS_EXPECTED
 from services.platform.config import Settings
+from services.platform.health import HEARTBEAT_STALE_SECONDS
 from services.platform.worker_settings import WorkerSettings
 from storage.models import WorkerHeartbeat
 from tests.factories import NOW
