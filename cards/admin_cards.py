@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from cards import layout, verbs
 from cards.escape import escape_markdown
 from cards.layout import Element
+from cards.views import OwnerLoad, RoundOverview
 from catalogue import texts
-from services.followup.round_admin import OwnerLoad, RoundOverview, local_zone
-from storage.models import RoundState
 
 # Input ids of the round form; the action data carries the same names back.
 NAME = "name"
@@ -394,11 +394,13 @@ class RoundListView:
     errors: Mapping[int, str] = field(default_factory=dict)
 
 
-_STATE_COLOURS: Final[Mapping[RoundState, str]] = {
-    RoundState.OPEN: "good",
-    RoundState.SCHEDULED: "accent",
-    RoundState.DRAFT: "default",
-    RoundState.CLOSED: "default",
+# Round states as stored (storage.models.RoundState values).
+OPEN, SCHEDULED, DRAFT, CLOSED = "open", "scheduled", "draft", "closed"
+_STATE_COLOURS: Final[Mapping[str, str]] = {
+    OPEN: "good",
+    SCHEDULED: "accent",
+    DRAFT: "default",
+    CLOSED: "default",
 }
 
 
@@ -407,12 +409,12 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
     items: list[Element] = [
         layout.fact_row(
             _plain(rnd.name),
-            layout.badge(tx.t(f"admin.state.{rnd.state.value}"), _STATE_COLOURS[rnd.state]),
+            layout.badge(tx.t(f"admin.state.{rnd.state}"), _STATE_COLOURS[rnd.state]),
             wide_title=True,
         ),
         layout.small_note(tx.t("admin.list.key", key=_plain(rnd.key)), spacing="none"),
     ]
-    if rnd.state == RoundState.CLOSED and rnd.closed_at is not None:
+    if rnd.state == CLOSED and rnd.closed_at is not None:
         when = tx.t("admin.list.closed_at", closed=tx.format_datetime(rnd.closed_at, zone))
     else:
         when = tx.t(
@@ -421,7 +423,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             deadline=tx.format_datetime(rnd.deadline_at, zone),
         )
     items.append(layout.text_block(when, spacing="none"))
-    if rnd.state in (RoundState.OPEN, RoundState.CLOSED):
+    if rnd.state in (OPEN, CLOSED):
         items.append(
             layout.text_block(
                 tx.t(
@@ -479,7 +481,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
     target = {"round_id": rnd.id}
     if rnd.intranet_url and rnd.intranet_url.startswith("https://"):
         actions.append(layout.open_url(tx.t("card.open_round_summary"), rnd.intranet_url))
-    if rnd.state in (RoundState.DRAFT, RoundState.SCHEDULED):
+    if rnd.state in (DRAFT, SCHEDULED):
         actions.append(
             layout.execute(
                 tx.t("admin.action.open_now"),
@@ -488,7 +490,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
                 associated_inputs="none",
             )
         )
-    if rnd.state == RoundState.OPEN and rnd.failed_count:
+    if rnd.state == OPEN and rnd.failed_count:
         actions.append(
             layout.execute(
                 tx.t("admin.action.retry_failed"),
@@ -497,7 +499,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
                 associated_inputs="none",
             )
         )
-    if rnd.state != RoundState.CLOSED:
+    if rnd.state != CLOSED:
         actions.append(_extend_action(tx, rnd, zone))
         actions.append(
             layout.execute(
@@ -517,7 +519,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
 
 
 def _extend_action(tx: texts.Texts, rnd: RoundOverview, zone: str) -> Element:
-    local = rnd.deadline_at.astimezone(local_zone(zone))
+    local = rnd.deadline_at.astimezone(ZoneInfo(zone))
     card = layout.adaptive_card(
         [
             {

@@ -3,6 +3,7 @@ cards/ turns it into Adaptive Card JSON. Neither side knows the other's internal
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -105,3 +106,57 @@ ANSWER_FIELDS: tuple[str, ...] = ("status", "likelihood", "consequence", "commen
 def input_id(answer_field: str, item_id: int) -> str:
     """The Adaptive Card input id of one answer field of one item, e.g. ``status.42``."""
     return f"{answer_field}.{item_id}"
+
+
+# The admin's round cards (services.followup.round_admin fills these).
+
+
+@dataclass(frozen=True)
+class OwnerLoad:
+    person_id: int
+    name: str
+    upn: str
+    items: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """A card that could not be delivered, and why (Bot Connector status, reason)."""
+
+    person_name: str | None
+    last_status: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoundOverview:
+    id: int
+    key: str
+    name: str
+    state: str  # a RoundState value: draft / scheduled / open / closed
+    opens_at: datetime
+    deadline_at: datetime
+    closed_at: datetime | None
+    owners: int
+    items: int
+    answered: int
+    owners_done: int
+    statuses: Mapping[str, int]
+    fanout: Mapping[str, int]  # outbox jobs per state: pending / in_flight / sent / failed
+    failed: tuple[FailedDelivery, ...] = ()
+    # A closed round on the intranet: its summary page, or why publishing failed last time.
+    intranet_url: str | None = None
+    publish_error: str | None = None
+
+    @property
+    def sent(self) -> int:
+        return self.fanout.get("sent", 0)
+
+    @property
+    def failed_count(self) -> int:
+        return self.fanout.get("failed", 0)
+
+    @property
+    def pending(self) -> int:
+        return self.fanout.get("pending", 0) + self.fanout.get("in_flight", 0)

@@ -12,9 +12,9 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.texts import Texts, for_language
+from services.delivery.leaver_notices import notify_admins_of_leavers
 from services.graph.client import MsGraph
 from services.graph.interface import Graph, GraphError
-from services.delivery.leaver_notices import notify_admins_of_leavers
 from services.graph.link_titles import refresh_link_titles
 from services.graph.people_sync import PeopleSyncReport, SyncNotConfigured, SyncScope, sync_people
 from services.platform.config import Settings

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.admin_cards import items_text
 from catalogue import texts
+from cards.views import RoundOverview
 from services.followup import round_admin
 from services.followup.round_admin import (
     LOCAL_TIME_ZONE,
     START_VALUES,
     RoundActionRefused,
     RoundInvalid,
-    RoundOverview,
     Start,
 )
 from services.followup.round_file import RoundFileInvalid, load_round_file
@@ -146,7 +146,7 @@ def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
         "  "
         + tx.t(
             "admin.cli.round_line",
-            state=tx.t(f"admin.state.{view.state.value}"),
+            state=tx.t(f"admin.state.{view.state}"),
             opens=_when(view.opens_at, language),
             deadline=_when(view.deadline_at, language),
         ),

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards.views import FailedDelivery, OwnerLoad, RoundOverview
 from services.delivery import fanout
 from services.followup import rounds
 from services.imports.plan import parse_kind
@@ -333,15 +334,6 @@ def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME
 
 # ---------------------------------------------------------------------------------------------
 # Preview: who is asked, and about how much
-
-
-@dataclass(frozen=True)
-class OwnerLoad:
-    person_id: int
-    name: str
-    upn: str
-    items: int
-    active: bool
 
 
 @dataclass(frozen=True)
@@ -679,39 +671,6 @@ async def retry_failed(
 # Progress and close
 
 
-@dataclass(frozen=True)
-class RoundOverview:
-    id: int
-    key: str
-    name: str
-    state: RoundState
-    opens_at: datetime
-    deadline_at: datetime
-    closed_at: datetime | None
-    owners: int
-    items: int
-    answered: int
-    owners_done: int
-    statuses: Mapping[str, int]
-    fanout: Mapping[str, int]
-    failed: tuple[outbox_store.FailedJob, ...] = ()
-    # A closed round on the intranet: its summary page, or why publishing failed last time.
-    intranet_url: str | None = None
-    publish_error: str | None = None
-
-    @property
-    def sent(self) -> int:
-        return self.fanout.get("sent", 0)
-
-    @property
-    def failed_count(self) -> int:
-        return self.fanout.get("failed", 0)
-
-    @property
-    def pending(self) -> int:
-        return self.fanout.get("pending", 0) + self.fanout.get("in_flight", 0)
-
-
 async def _answer_counts(
     session: AsyncSession, rnd: ReportingRound
 ) -> tuple[int, int, int, int, Counter[str]]:
@@ -749,9 +708,12 @@ async def overview(
             0,
             Counter[str](),
         )
-    failed: tuple[outbox_store.FailedJob, ...] = ()
+    failed: tuple[FailedDelivery, ...] = ()
     if with_failures:
-        failed = tuple(await outbox_store.failed_jobs(session, rnd.id))
+        failed = tuple(
+            FailedDelivery(f.person_name, f.last_status, f.reason)
+            for f in await outbox_store.failed_jobs(session, rnd.id)
+        )
     intranet_url = publish_error = None
     if rnd.state == RoundState.CLOSED:
         published = (
@@ -767,7 +729,7 @@ async def overview(
         id=rnd.id,
         key=rnd.key,
         name=rnd.name,
-        state=rnd.state,
+        state=str(rnd.state),
         opens_at=rnd.opens_at,
         deadline_at=rnd.deadline_at,
         closed_at=rnd.closed_at,

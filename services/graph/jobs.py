@@ -33,8 +33,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.delivery import digest_posting, fanout
-from services.graph.interface import Graph
 from services.delivery.leaver_notices import notify_admins_of_leavers
+from services.graph.interface import Graph
 from services.graph.people_sync import SyncNotConfigured, SyncScope, sync_people
 from services.platform.config import Settings
 from services.reporting.intranet import Workbook, publish_round

@@ -38,7 +38,7 @@ async def sender_state(engine: AsyncEngine, now: datetime, expected: bool) -> di
         )
     except Exception as exc:  # the store is down: health cannot know, and says so
         return {"state": "unknown", "error": type(exc).__name__}
-    workers = [
+    workers: list[dict[str, Any]] = [
         {
             "worker_id": worker_id,
             "role": role,

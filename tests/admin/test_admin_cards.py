@@ -20,11 +20,10 @@ import pytest
 
 from cards import admin_cards, paging, verbs
 from cards.admin_cards import RoundFormView, RoundListView, RoundPreviewView
+from cards.views import FailedDelivery, OwnerLoad, RoundOverview
 from catalogue import texts
 from dialogs.router import all_action_handlers
-from services.followup.round_admin import OwnerLoad, RoundOverview
-from storage.models import OutboxKind, RoundState
-from storage.outbox import FailedJob
+from storage.models import RoundState
 from tests import cardtools
 from tests.cards.test_card_schema import ROOT, VALIDATOR, _node
 
@@ -107,16 +106,10 @@ def _round(
     fanout = {"pending": 3, "in_flight": 1, "sent": 40, "failed": failures, "cancelled": 0}
     fanout["total"] = sum(fanout.values())
     failed = tuple(
-        FailedJob(
-            job_id=i,
-            kind=OutboxKind.REQUEST,
-            person_id=i,
+        FailedDelivery(
             person_name=f"Person {i}",
-            person_upn=f"person{i}@region-exempel.se",
             last_status=403,
             reason="The bot is blocked by the user",
-            attempts=1,
-            updated_at=NOW,
         )
         for i in range(failures)
     )
@@ -124,7 +117,7 @@ def _round(
         id=round_id,
         key=f"round-{round_id}",
         name=name,
-        state=state,
+        state=str(state),
         opens_at=opens,
         deadline_at=opens + timedelta(days=11),
         closed_at=NOW - timedelta(days=40) if state == RoundState.CLOSED else None,
