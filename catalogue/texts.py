@@ -1,6 +1,6 @@
 """Every user-facing text of Lägesbot, in Swedish (the default) and English.
 
-Texts live in gettext catalogues, ``locale/<lang>/LC_MESSAGES/*.po`` (``lagesbot.po`` plus one
+Texts live in gettext catalogues, ``catalogue/locale/<lang>/LC_MESSAGES/*.po`` (package data) (``lagesbot.po`` plus one
 file per feature area, e.g. ``admin.po``), keyed by stable message ids such as
 ``error.status_missing``; a message id is defined in one file only. Code never holds a
 user-facing sentence. The .po files are read with Babel when first needed (no compile step,
@@ -45,7 +45,8 @@ Language = Literal["sv", "en"]
 DOMAIN: Final = "lagesbot"
 DEFAULT_LANGUAGE: Final[Language] = "sv"
 LANGUAGES: Final[tuple[Language, ...]] = ("sv", "en")
-LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "locale"
+# Shipped inside the package, so an installed wheel has its texts.
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
 DEFAULT_TIME_ZONE: Final = "Europe/Stockholm"
 
 # Babel locale per language: Swedish as written in Sweden, English with day-month order and

@@ -16,8 +16,8 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.admin_cards import items_text
-from catalogue import texts
 from cards.views import RoundOverview
+from catalogue import texts
 from services.followup import round_admin
 from services.followup.round_admin import (
     LOCAL_TIME_ZONE,

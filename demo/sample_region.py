@@ -12,7 +12,7 @@ from services.imports.org import import_org_units
 from services.imports.people import import_people
 from services.imports.plan import import_plan
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent
 ORG_FILE = DEMO_DIR / "org_units.csv"
 PEOPLE_FILE = DEMO_DIR / "people.csv"
 PLAN_FILE = DEMO_DIR / "plan_rs_2027.csv"

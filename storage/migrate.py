@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# ``migrations`` is a package of its own, so an installed wheel carries the revisions.
+MIGRATIONS_DIR = Path(str(importlib.resources.files("migrations")))
 
 
 def alembic_config(database_url: str = "") -> Config:

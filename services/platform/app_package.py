@@ -9,6 +9,7 @@ changed?" a checksum question for the people who upload it.
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import json
 import re
 import struct
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-MANIFEST_DIR = Path(__file__).resolve().parents[1] / "manifest"
+# The template ships as package data of ``manifest`` (a package so that a wheel carries it).
+MANIFEST_DIR = Path(str(importlib.resources.files("manifest")))
 TEMPLATE_NAME = "manifest.template.json"
 LOCALIZATION_NAMES = ("en.json",)
 ICONS = {"color.png": (192, 192), "outline.png": (32, 32)}
