@@ -1,4 +1,5 @@
-"""`lagesbot erase person ID_OR_UPN`: pseudonymise a person on request (services/privacy/erase.py)."""
+"""`lagesbot erase person ID_OR_UPN`: pseudonymise a person on request
+(services/privacy/erase.py)."""
 
 from __future__ import annotations
 

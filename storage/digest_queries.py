@@ -1,6 +1,6 @@
 """Reads what a digest needs for one round and scope as plain frames (see
-``services.reporting.digest``). A region-sized round is tens of thousands of items, so each frame is one
-Core query returning plain tuples, never ORM objects."""
+``services.reporting.digest``). A region-sized round is tens of thousands of items, so each
+frame is one Core query returning plain tuples, never ORM objects."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""Delivery to Teams: the outbox fan-out, sender, Bot Connector, pacing, proactive install, workers and scheduler."""
+"""Delivery to Teams: the outbox fan-out, the cards it carries, the sender, the Bot Connector,
+pacing, proactive install, the workers and the scheduler."""

@@ -1,8 +1,9 @@
-"""The scheduler's Microsoft Graph steps (``services/delivery/scheduler.py``), when Graph is configured:
+"""The scheduler's Microsoft Graph steps (``services/delivery/scheduler.py``), when Graph is
+configured:
 
 - **publish closed rounds**: every closed round whose summary has no ``published_at`` (closed
-  in the last ``PUBLISH_WINDOW``) is published on the intranet (``services.reporting.intranet``), so a
-  round is published within a tick of being closed however it was closed (Teams, CLI). Closing
+  in the last ``PUBLISH_WINDOW``) is published on the intranet
+  (``services.reporting.intranet``), so a round is published within a tick of being closed however it was closed (Teams, CLI). Closing
   never waits for Graph: the close transaction only records the close; this step runs later in
   its own transaction. A failure is stored in ``publish_error`` and retried with backoff (5
   minutes, doubling to 6 hours); the attempts are kept in ``sync_state``. Once published, the
@@ -12,8 +13,8 @@
   (default 24; 0 = off), when groups or departments to sync are configured. The time of the
   next run is kept in ``sync_state``, so a restart does not sync again; a failed run is retried
   after an hour (or the interval, if shorter). People it marks as left who still own items in
-  open or scheduled rounds are flagged to the admins in Teams (``services.delivery.leaver_notices``),
-  in the sync's transaction.
+  open or scheduled rounds are flagged to the admins in Teams
+  (``services.delivery.leaver_notices``), in the sync's transaction.
 
 Several instances may tick at once: each round's summary row and the people-sync state row are
 locked (PostgreSQL ``FOR UPDATE SKIP LOCKED``) while their job runs, so a second instance skips

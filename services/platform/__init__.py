@@ -1,1 +1,2 @@
-"""The platform the services run on: settings, access tokens, log context and the Teams app package."""
+"""What the services run on: settings, access tokens, log context, health and the Teams app
+package."""

@@ -65,7 +65,8 @@ class Settings:
     authority: str = ""
     # Extra CA bundle for outbound TLS (a corporate proxy, or the tests' local servers).
     tls_ca_bundle: str = ""
-    # Outbox sender and round scheduler (see services/platform/worker_settings.py); off unless enabled.
+    # Outbox sender and round scheduler (see services/platform/worker_settings.py); off unless
+    # enabled.
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     # Microsoft Graph (people sync, proactive install, intranet); see README.
     graph_url: str = "https://graph.microsoft.com/v1.0"

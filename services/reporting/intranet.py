@@ -2,7 +2,8 @@
 round-close hook.
 
 What is published (all through Graph, to the configured site):
-- the Excel export (``services.reporting.export_xlsx.round_workbook``) in the site's document library,
+- the Excel export (``services.reporting.export_xlsx.round_workbook``) in the site's document
+  library,
 - the risk heat map as a PNG next to it,
 - a site page with the digest's content (answer rate, items per status, items needing
   attention with the owner's comment, the highest risks), the heat map and a link to the

@@ -1,5 +1,5 @@
-"""Status card views as services.answering.status_view builds them, without a store: the seeded scales,
-a small plan of a region's health committee, and answers in every state."""
+"""Status card views as services.answering.status_view builds them, without a store: the seeded
+scales, a small plan of a region's health committee, and answers in every state."""
 
 from __future__ import annotations
 
