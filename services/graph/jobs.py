@@ -3,7 +3,8 @@ configured:
 
 - **publish closed rounds**: every closed round whose summary has no ``published_at`` (closed
   in the last ``PUBLISH_WINDOW``) is published on the intranet
-  (``services.reporting.intranet``), so a round is published within a tick of being closed however it was closed (Teams, CLI). Closing
+  (``services.reporting.intranet``), so a round is published within a tick of being closed
+  however it was closed (Teams, CLI). Closing
   never waits for Graph: the close transaction only records the close; this step runs later in
   its own transaction. A failure is stored in ``publish_error`` and retried with backoff (5
   minutes, doubling to 6 hours); the attempts are kept in ``sync_state``. Once published, the
