@@ -6,8 +6,8 @@ the event happened while handling a request, ``request_id`` plus the activity's
 ``activity_id`` and ``conversation_id``, so every line of one Teams action can be found
 together. The ids live in a context variable (services/platform/log_context.py, so the
 workers in services/ can add theirs, e.g. ``outbox_job_id`` and ``round_id``, without
-importing bot/) set at the HTTP edge (``correlation_middleware`` and ``bind``); tasks started while handling the request
-inherit them.
+importing bot/) set at the HTTP edge (``correlation_middleware`` and ``bind``); tasks
+started while handling the request inherit them.
 
 Redaction runs on the handler, so records from every library (msal, aiohttp, the Agents SDK)
 pass through it: bearer tokens, JWTs, ``Authorization`` headers, ``client_secret=`` and
