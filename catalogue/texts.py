@@ -3,8 +3,9 @@
 Texts live in gettext catalogues shipped as package data,
 ``catalogue/locale/<lang>/LC_MESSAGES/*.po`` (``lagesbot.po`` plus one file per feature
 area, e.g. ``admin.po``), keyed by stable message ids such as ``error.status_missing``; a
-message id is defined in one file only. Code never holds a user-facing sentence. The .po files are read with Babel when first needed (no compile step,
-so a fresh checkout works as is).
+message id is defined in one file only. Code never holds a user-facing sentence. The .po
+files are read with Babel when first needed (no compile step, so a fresh checkout works as
+is).
 Placeholders use ``str.format`` names: ``"Sida {page} av {page_count}"``.
 
 Usage::
