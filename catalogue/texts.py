@@ -64,10 +64,6 @@ def normalise_language(value: str | None) -> Language:
     return "en" if primary == "en" else DEFAULT_LANGUAGE
 
 
-def catalogue_path(language: Language) -> Path:
-    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
 def catalogue_paths(language: Language) -> list[Path]:
     return sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
 

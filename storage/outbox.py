@@ -136,14 +136,6 @@ async def claim(
     return jobs
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    """When the earliest pending job becomes due (for the sender's idle sleep)."""
-    query = select(func.min(OutboxJob.not_before)).where(OutboxJob.state == OutboxState.PENDING)
-    # func.min keeps the column's type, so the value comes back as an aware UTC datetime.
-    value: datetime | None = (await session.execute(query)).scalar_one_or_none()
-    return value
-
-
 def mark_sent(job: OutboxJob, *, now: datetime, status: int, activity_id: str | None) -> None:
     job.state = OutboxState.SENT
     job.sent_at = now
@@ -177,21 +169,6 @@ def mark_cancelled(job: OutboxJob, *, reason: str) -> None:
     job.last_error = reason[:ERROR_TEXT_MAX]
     job.lease_owner = None
     job.lease_until = None
-
-
-async def release_leases(session: AsyncSession, owner: str) -> int:
-    """Give back jobs this sender claimed but did not start (clean shutdown)."""
-    result = await session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.state == OutboxState.IN_FLIGHT, OutboxJob.lease_owner == owner)
-        .values(
-            state=OutboxState.PENDING,
-            lease_owner=None,
-            lease_until=None,
-            attempts=OutboxJob.attempts - 1,
-        )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def progress(

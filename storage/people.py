@@ -25,10 +25,6 @@ async def get_by_entra_id(session: AsyncSession, object_id: str) -> Person | Non
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def all_people(session: AsyncSession) -> list[Person]:
-    return list((await session.execute(select(Person).order_by(Person.id))).scalars())
-
-
 async def upsert(
     session: AsyncSession, *, upn: str, display_name: str, **fields: Any
 ) -> tuple[Person, bool]:
