@@ -26,8 +26,8 @@ from bench.generate_region import Region, RegionSpec, generate_into
 from cards import paging
 from cards.digest_card import DigestCardView, create_digest_card
 from services.platform.config import normalise_database_url
+from services.reporting import digest_source
 from services.reporting.digest import compute_digest
-from storage import digest_queries
 from storage.db import create_engine, create_session_factory
 from storage.digest_queries import Scope
 from storage.models import ReportingRound, Response, RoundState
@@ -56,10 +56,10 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
                 cpu_started = time.process_time()
                 rnd = await session.get(ReportingRound, rnd.id)
                 assert rnd is not None
-                frames = await digest_queries.load_frames(session, rnd, scope)
-                info = await digest_queries.round_info(session, rnd)
+                frames = await digest_source.load_frames(session, rnd, scope)
+                info = await digest_source.round_info(session, rnd)
                 read = time.perf_counter()
-                digest = compute_digest(frames, info, digest_queries.risk_axes(rnd, "sv"))
+                digest = compute_digest(frames, info, digest_source.risk_axes(rnd, "sv"))
                 computed = time.perf_counter()
                 card = create_digest_card(
                     DigestCardView(

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import texts
 from services.platform.config import Settings
-from services.reporting import export_xlsx
+from services.reporting import digest_source, export_xlsx
 from services.reporting.digest import Digest
 from services.reporting.export_xlsx import level_frame, missing_frame, overview_frame, risks_frame
-from storage import digest_queries, steering
 from storage import rounds as round_store
+from storage import steering
 from storage.db import create_engine, create_session_factory
 from storage.digest_queries import Scope
 from storage.models import ReportingRound
@@ -59,7 +59,7 @@ async def _digest(round_key: str, group_key: str | None, tx: texts.Texts) -> Dig
             if rnd is None:
                 raise Refused(tx.t("digest.report.unknown_round", round=round_key))
             scope = await _scope(session, group_key, tx)
-            return await digest_queries.load_digest(session, rnd, scope, tx.language)
+            return await digest_source.load_digest(session, rnd, scope, tx.language)
     finally:
         await engine.dispose()
 

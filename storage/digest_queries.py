@@ -7,25 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 from sqlalchemy import Select, String, exists, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.digest import (
-    ANSWER_COLUMNS,
-    ITEM_COLUMNS,
-    PLAN_COLUMNS,
-    PREVIOUS_COLUMNS,
-    STATUS_COLUMNS,
-    Digest,
-    DigestFrames,
-    RiskAxes,
-    RoundInfo,
-    compute_digest,
-    in_subtrees,
-)
 from storage.models import (
     OrgUnit,
     Person,
@@ -35,6 +22,30 @@ from storage.models import (
     RoundItem,
     RoundState,
 )
+
+# The frames' columns: what the store hands the digest (services.reporting.digest).
+ITEM_COLUMNS: Final = (
+    "item_id",
+    "item_key",
+    "title",
+    "kind",
+    "parent_id",
+    "position",
+    "owner_id",
+    "owner_name",
+)
+PLAN_COLUMNS: Final = ("item_id", "parent_id", "kind", "title", "position")
+ANSWER_COLUMNS: Final = (
+    "item_id",
+    "status_key",
+    "likelihood",
+    "consequence",
+    "comment",
+    "answered_by_id",
+    "revision",
+)
+PREVIOUS_COLUMNS: Final = ("item_id", "status_key")
+STATUS_COLUMNS: Final = ("status_key", "label", "card_colour", "severity", "position")
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class Scope:
         return {"org_units": list(self.org_units), "plan_items": list(self.plan_items)}
 
 
-def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
+def frame_of(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame.from_records([], columns=list(columns))
     # Column by column: from_records first builds a 2-D object array of every value, which
@@ -144,7 +155,7 @@ async def current_answers_frame(
         )
         .where(Response.round_id == round_id)
     )
-    return _frame(await _rows(session, query), columns)
+    return frame_of(await _rows(session, query), columns)
 
 
 async def item_frames(
@@ -172,7 +183,7 @@ async def item_frames(
         .join(PlanItem, PlanItem.id == RoundItem.item_id)
         .where(RoundItem.round_id == rnd.id)
     )
-    items = _frame(
+    items = frame_of(
         await _rows(session, asked),
         [
             "item_id",
@@ -198,7 +209,7 @@ async def item_frames(
         query = select(
             PlanItem.id, PlanItem.parent_id, kind, PlanItem.title, PlanItem.position
         ).where(PlanItem.id.in_(sorted(wanted)))
-        part = _frame((await session.execute(query)).all(), PLAN_COLUMNS)
+        part = frame_of((await session.execute(query)).all(), PLAN_COLUMNS)
         plan_parts.append(part)
         known |= set(part["item_id"])
         wanted = set(part["parent_id"].dropna().astype("int64")) - known
@@ -207,102 +218,6 @@ async def item_frames(
         frame["parent_id"] = frame["parent_id"].astype("Int64")
     items["org_unit_id"] = items["org_unit_id"].astype("Int64")
     return items, plan
-
-
-async def restrict(
-    session: AsyncSession,
-    rnd: ReportingRound,
-    items: pd.DataFrame,
-    plan: pd.DataFrame,
-    scope: Scope,
-) -> pd.DataFrame:
-    keep = pd.Series(True, index=items.index)
-    if scope.org_units:
-        units = await org_unit_subtree(session, scope.org_units)
-        keep &= items["org_unit_id"].isin(units).fillna(False).astype(bool)
-    if scope.plan_items:
-        root_query = select(PlanItem.id).where(
-            PlanItem.plan_id == rnd.plan_id, PlanItem.key.in_(scope.plan_items)
-        )
-        roots = set((await session.execute(root_query)).scalars())
-        keep &= in_subtrees(items["item_id"], plan, roots).to_numpy()
-    return items[keep].reset_index(drop=True)
-
-
-def statuses_frame(rnd: ReportingRound, language: str) -> pd.DataFrame:
-    rows = [
-        (
-            o.key,
-            o.label_en if language == "en" else o.label_sv,
-            o.card_colour,
-            o.severity,
-            o.position,
-        )
-        for o in rnd.status_scale.options
-    ]
-    return _frame(rows, STATUS_COLUMNS)
-
-
-def risk_axes(rnd: ReportingRound, language: str) -> RiskAxes | None:
-    scale = rnd.risk_scale
-    if scale is None:
-        return None
-
-    def label(level: Any) -> str:
-        return str(level.label_en if language == "en" else level.label_sv)
-
-    return RiskAxes(
-        likelihood_max=scale.likelihood_max,
-        consequence_max=scale.consequence_max,
-        likelihood_labels={lv.value: label(lv) for lv in scale.levels if lv.axis == "likelihood"},
-        consequence_labels={lv.value: label(lv) for lv in scale.levels if lv.axis == "consequence"},
-        bands=tuple(
-            (b.min_score, b.max_score, label(b), b.card_colour)
-            for b in sorted(scale.bands, key=lambda b: b.min_score)
-        ),
-    )
-
-
-async def round_info(session: AsyncSession, rnd: ReportingRound) -> RoundInfo:
-    previous_id = await previous_round_id(session, rnd)
-    previous = None if previous_id is None else await session.get(ReportingRound, previous_id)
-    return RoundInfo(
-        round_id=rnd.id,
-        key=rnd.key,
-        name=rnd.name,
-        state=str(rnd.state),
-        deadline=rnd.deadline_at,
-        closed_at=rnd.closed_at,
-        previous_round_name=None if previous is None else previous.name,
-    )
-
-
-async def load_frames(
-    session: AsyncSession, rnd: ReportingRound, scope: Scope, language: str = "sv"
-) -> DigestFrames:
-    items, plan = await item_frames(session, rnd)
-    items = await restrict(session, rnd, items, plan, scope)
-    answers = await current_answers_frame(session, rnd.id)
-    previous_id = await previous_round_id(session, rnd)
-    if previous_id is None:
-        previous = _frame([], PREVIOUS_COLUMNS)
-    else:
-        previous = await current_answers_frame(session, previous_id, PREVIOUS_COLUMNS)
-    in_scope = set(items["item_id"])
-    return DigestFrames(
-        items=items,
-        plan_items=plan,
-        answers=answers[answers["item_id"].isin(in_scope)].reset_index(drop=True),
-        previous=previous[previous["item_id"].isin(in_scope)].reset_index(drop=True),
-        statuses=statuses_frame(rnd, language),
-    )
-
-
-async def load_digest(
-    session: AsyncSession, rnd: ReportingRound, scope: Scope, language: str = "sv"
-) -> Digest:
-    frames = await load_frames(session, rnd, scope, language)
-    return compute_digest(frames, await round_info(session, rnd), risk_axes(rnd, language))
 
 
 async def rounds_for_scope(
@@ -380,6 +295,6 @@ async def answer_history_frame(session: AsyncSession, round_id: int) -> pd.DataF
         .where(Response.round_id == round_id)
         .order_by(Response.item_id, Response.revision)
     )
-    frame = _frame((await session.execute(query)).all(), columns)
+    frame = frame_of((await session.execute(query)).all(), columns)
     frame["source"] = frame["source"].map(str)
     return frame

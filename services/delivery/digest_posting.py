@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.digest_card import DigestCardView, Occasion, create_digest_card
+from services.reporting import digest_source
 from storage import digest_queries, outbox, steering
 from storage.digest_queries import Scope
 from storage.models import (
@@ -124,7 +125,7 @@ async def digest_card_for(
     occasion: Occasion,
     now: datetime,
 ) -> dict[str, Any]:
-    digest = await digest_queries.load_digest(session, rnd, Scope.of(group.scope), group.language)
+    digest = await digest_source.load_digest(session, rnd, Scope.of(group.scope), group.language)
     intranet_url, export_url = await links_of(session, rnd.id)
     return create_digest_card(
         DigestCardView(

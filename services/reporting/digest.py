@@ -25,6 +25,12 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from storage.digest_queries import (
+    ANSWER_COLUMNS,
+    ITEM_COLUMNS,
+    PREVIOUS_COLUMNS,
+)
+
 Level = Literal["strategy", "goal"]
 Change = Literal["better", "worse"]
 
@@ -35,29 +41,6 @@ TOTAL: Final = "total"
 # Statuses shown in these card colours are the scale's own way of saying "needs attention";
 # the digest lists their items with the owner's comment.
 CONCERN_COLOURS: Final = frozenset({"warning", "attention"})
-
-ITEM_COLUMNS: Final = (
-    "item_id",
-    "item_key",
-    "title",
-    "kind",
-    "parent_id",
-    "position",
-    "owner_id",
-    "owner_name",
-)
-PLAN_COLUMNS: Final = ("item_id", "parent_id", "kind", "title", "position")
-ANSWER_COLUMNS: Final = (
-    "item_id",
-    "status_key",
-    "likelihood",
-    "consequence",
-    "comment",
-    "answered_by_id",
-    "revision",
-)
-PREVIOUS_COLUMNS: Final = ("item_id", "status_key")
-STATUS_COLUMNS: Final = ("status_key", "label", "card_colour", "severity", "position")
 
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import texts
+from services.reporting import digest_source
 from services.reporting.digest import UNANSWERED, Digest
 from storage import digest_queries
 from storage.digest_queries import Scope
@@ -164,7 +165,7 @@ async def round_workbook(
     if rnd is None:
         raise UnknownRound(round_id)
     tx = texts.for_language(language)
-    digest = await digest_queries.load_digest(session, rnd, scope or Scope(), tx.language)
+    digest = await digest_source.load_digest(session, rnd, scope or Scope(), tx.language)
     history = await digest_queries.answer_history_frame(session, rnd.id)
     in_scope = set(digest.items["item_id"])
     history = history[history["item_id"].isin(in_scope)].reset_index(drop=True)

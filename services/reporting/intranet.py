@@ -31,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue.texts import Texts, for_language
 from services.graph.interface import Graph, GraphError, PageImage
 from services.reporting.digest import UNANSWERED, Digest
+from services.reporting.digest_source import load_digest
 from storage import audit
-from storage.digest_queries import Scope, load_digest
+from storage.digest_queries import Scope
 from storage.models import ReportingRound, RiskScale, RoundState, RoundSummary
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from services.reporting.digest import (
     empty_frame,
     item_table,
 )
+from storage import digest_queries
 from tests.digest.frames import AXES, ROUND, STATUSES, frames
 
 STATUS_COLUMNS = ["done", "on_track", "deviation", "at_risk", "not_started"]
@@ -153,8 +154,8 @@ def test_a_round_without_answers_or_previous_round() -> None:
     bare = DigestFrames(
         items=f.items,
         plan_items=f.plan_items,
-        answers=empty_frame(digest.ANSWER_COLUMNS),
-        previous=empty_frame(digest.PREVIOUS_COLUMNS),
+        answers=empty_frame(digest_queries.ANSWER_COLUMNS),
+        previous=empty_frame(digest_queries.PREVIOUS_COLUMNS),
         statuses=f.statuses,
     )
     d = compute_digest(bare, ROUND, AXES)

@@ -18,7 +18,8 @@ import pytest
 
 from cards import paging
 from cards.digest_card import DigestCardView, create_digest_card
-from services.reporting.digest import ANSWER_COLUMNS, PREVIOUS_COLUMNS, compute_digest, empty_frame
+from services.reporting.digest import compute_digest, empty_frame
+from storage.digest_queries import ANSWER_COLUMNS, PREVIOUS_COLUMNS
 from tests import cardtools
 from tests.digest.frames import AXES, ROUND, frames, region_frames
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.generate_region import RegionSpec, generate
-from storage import digest_queries
+from services.reporting import digest_source
 from storage.db import create_session_factory
 from storage.digest_queries import Scope
 from storage.models import Person, ReportingRound, RoundState
@@ -32,7 +32,7 @@ async def test_a_generated_region_gives_a_consistent_digest(engine: AsyncEngine)
         without_manager = select(func.count(Person.id)).where(Person.line_manager_id.is_(None))
         assert (await session.execute(without_manager)).scalar_one() == 1
 
-        digest = await digest_queries.load_digest(
+        digest = await digest_source.load_digest(
             session, rounds[2], Scope(org_units=(region.root_unit_key,))
         )
         # Every item but the strategies is asked, every round.
@@ -55,7 +55,7 @@ async def test_the_same_seed_gives_the_same_region(
     for region in (first, second):
         rnd = await session.get(ReportingRound, region.round_ids[-1])
         assert rnd is not None
-        d = await digest_queries.load_digest(session, rnd, Scope())
+        d = await digest_source.load_digest(session, rnd, Scope())
         digests.append(d)
     a, b = digests
     assert a.rate == b.rate

@@ -7,8 +7,8 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.reporting import digest_source
 from services.reporting.digest import AnswerRate
-from storage import digest_queries
 from storage.digest_queries import Scope
 from tests.digest.helpers import answered_round, org_unit_key
 from tests.factories import open_round
@@ -19,7 +19,7 @@ async def test_the_digest_uses_the_latest_revision_and_compares_with_the_previou
 ) -> None:
     s = await open_round(session)
     await answered_round(session, s)
-    d = await digest_queries.load_digest(session, s.round, Scope())
+    d = await digest_source.load_digest(session, s.round, Scope())
 
     assert d.rate == AnswerRate(items=4, answered=3, owners=2, owners_done=1)
     assert d.round.previous_round_name == "Tertial 1 2026"
@@ -55,14 +55,14 @@ async def test_the_digest_uses_the_latest_revision_and_compares_with_the_previou
 async def test_a_scope_limits_the_digest_to_its_part_of_the_plan(session: AsyncSession) -> None:
     s = await open_round(session)
     await answered_round(session, s)
-    only_risk = await digest_queries.load_digest(session, s.round, Scope(plan_items=("R1",)))
+    only_risk = await digest_source.load_digest(session, s.round, Scope(plan_items=("R1",)))
     assert list(only_risk.items["title"]) == ["Brist på specialistsjuksköterskor"]
     assert only_risk.rate == AnswerRate(items=1, answered=1, owners=1, owners_done=1)
 
     unit = await org_unit_key(session, s)
-    whole_unit = await digest_queries.load_digest(session, s.round, Scope(org_units=(unit,)))
+    whole_unit = await digest_source.load_digest(session, s.round, Scope(org_units=(unit,)))
     assert whole_unit.rate.items == 4
 
-    elsewhere = await digest_queries.load_digest(session, s.round, Scope(org_units=("NOPE",)))
+    elsewhere = await digest_source.load_digest(session, s.round, Scope(org_units=("NOPE",)))
     assert elsewhere.rate == AnswerRate(items=0, answered=0, owners=0, owners_done=0)
     assert elsewhere.by_strategy.empty
