@@ -4,7 +4,6 @@ command line and as a workbook (the same numbers the steering group's card shows
 from __future__ import annotations
 
 import asyncio
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +19,7 @@ from services.config import Settings
 from services.digest import Digest
 from services.export_xlsx import (
     Percent,
+    is_missing,
     level_frame,
     missing_frame,
     overview_frame,
@@ -95,16 +95,10 @@ async def _digest(round_key: str, group_key: str | None, tx: texts.Texts) -> tup
         await engine.dispose()
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def text_cell(value: object, tx: texts.Texts) -> str:
     """A value as the reader's language writes it: "3,6 %", "1 234", "23 nov. 2026 11:00"
     (times are aware, in the report's zone, which the row or column names)."""
-    if _is_missing(value):
+    if is_missing(value):
         return "–"
     if isinstance(value, Percent):
         return tx.format_percent(value.fraction, export_xlsx.PERCENT_DECIMALS)

@@ -235,7 +235,8 @@ def history_frame(
 # --- the workbook ---------------------------------------------------------------------------
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """None, NaN, pd.NA and NaT: a cell with nothing in it."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -244,7 +245,7 @@ def _is_missing(value: object) -> bool:
 def excel_value(value: object) -> object:
     """A frame's value as openpyxl stores it. Excel has no time zones: an aware time is
     written as its local wall-clock time (the header names the zone)."""
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, Percent):
         return value.fraction
@@ -261,7 +262,7 @@ def excel_value(value: object) -> object:
 
 def _shown_width(value: object, language: str) -> int:
     """About how many characters Excel shows for a value in its format."""
-    if _is_missing(value):
+    if is_missing(value):
         return 0
     if isinstance(value, Percent):
         return len(f"{value.fraction * 100:.{PERCENT_DECIMALS}f} %")
@@ -284,7 +285,7 @@ def _write_sheet(sheet: Worksheet, frame: pd.DataFrame, language: str) -> None:
             cell = sheet.cell(row=row_number, column=column, value=excel_value(value))
             if isinstance(value, Percent):
                 cell.number_format = PERCENT_FORMATS[language]
-            elif isinstance(value, datetime) and not _is_missing(value):
+            elif isinstance(value, datetime) and not is_missing(value):
                 cell.number_format = DATETIME_FORMATS[language]
             shown = _shown_width(value, language) + WIDTH_PADDING
             if shown > MAX_WIDTH:

@@ -26,7 +26,7 @@ from services.export_xlsx import MAX_WIDTH, MIN_WIDTH
 from storage.db import create_engine, create_session_factory
 from storage.models import Response
 from tests.digest.frames import AXES, ROUND, frames
-from tests.digest.helpers import answered_round
+from tests.digest.helpers import answered_round, steering_group
 from tests.factories import open_round
 
 runner = CliRunner()
@@ -71,6 +71,22 @@ def seed(database_url: str) -> str:
             await engine.dispose()
 
     return asyncio.run(build())
+
+
+def add_group(database_url: str, *, time_zone: str) -> None:
+    """Steering group "rs" over the whole plan, in ``time_zone``."""
+
+    async def build() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                group, _ = await steering_group(session)
+                group.time_zone = time_zone
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(build())
 
 
 def export(database_url: str, tmp_path: Path, *args: str, zone: str | None = None) -> Workbook:
@@ -242,6 +258,13 @@ def test_the_swedish_text_report(database_url: str) -> None:
     assert line("Sista svarsdag (Europe/Stockholm)").endswith("30 nov. 2026 16:00")
     assert "Risk att inte nås" in out and "at_risk" not in out
     assert "open" not in out.split()
+
+    # A steering group's report is in the group's time zone.
+    add_group(database_url, time_zone="Europe/Helsinki")
+    code, out = run(database_url, "report", round_key, "--steering-group", "rs")
+    assert code == 0, out
+    deadline = next(row for row in squeezed(out) if row.startswith("Sista svarsdag"))
+    assert deadline == "Sista svarsdag (Europe/Helsinki) 30 nov. 2026 17:00"
 
 
 def test_the_text_report_writes_fractions_and_numbers_as_the_language_does() -> None:
