@@ -376,16 +376,14 @@ def test_after_the_deadline_the_card_still_takes_answers_and_says_so() -> None:
     form = create_status_card(late)
     text = cardtools.all_text(form)
     assert "Sista svarsdagen var 27 nov. 2026 17:00." in text
-    assert "Svar tas emot tills omgången stängs" in text
+    assert "Svar tas fortfarande emot tills omgången stängs" in text
     assert "Senast 27 nov. 2026 17:00" not in text
     assert "Skicka" in cardtools.action_titles(form)
     recorded = create_status_card(replace(late, items=fx.answered_items()))
     assert "Ändra" in cardtools.action_titles(recorded)
     assert "Sista svarsdagen var" in cardtools.all_text(recorded)
     english = cardtools.all_text(create_status_card(replace(fx.view("en"), past_deadline=True)))
-    assert (
-        "The deadline was 27 Nov 2026, 17:00. Answers are taken until the round closes" in english
-    )
+    assert "The deadline was 27 Nov 2026, 17:00. Answers are still taken" in english
 
 
 def test_an_answer_given_after_the_deadline_is_marked_late() -> None:
