@@ -4,7 +4,11 @@ Three modes, chosen from the view:
 - form: inputs for every item (status, risk, comment, value) and a Submit button;
 - recorded: every item on the page has an answer and the manager is not editing: the answers
   as stored, who recorded them and when, and an Edit button;
-- closed: the round is closed: what was recorded, read-only, no buttons at all.
+- read-only: the round is closed (or not open yet): what was recorded, no buttons at all.
+
+Answers are taken until the round closes: after the deadline the card still offers Submit and
+Edit, says that the deadline has passed, and marks answers given after it as late. A delegate
+gets the card for the items delegated to them, headed with the owner's name ("För …").
 
 Feedback from a rejected submit (field errors, the typed values, a banner) always gives the
 form, so nothing the manager wrote is lost. Banner and error texts are plain text (catalogue
@@ -46,7 +50,7 @@ def create_status_card(
     view: StatusCardView, feedback: CardFeedback | None = None, editing: bool = False
 ) -> dict[str, Any]:
     tx = texts.for_language(view.language)
-    closed = view.closed
+    closed = view.closed or not view.accepting
     form = not closed and (
         editing
         or (feedback is not None and bool(feedback.errors or feedback.typed))
@@ -67,7 +71,7 @@ def create_status_card(
     if closed:
         # Read-only means no buttons that act: a closed round accepts nothing, not even
         # paging. Once the round is published, one link to its summary on the intranet.
-        summary = _web_url(view.intranet_url)
+        summary = _web_url(view.intranet_url) if view.closed else None
         if summary is None:
             return layout.adaptive_card(body)
         return layout.adaptive_card(
@@ -96,7 +100,7 @@ def create_status_card(
                 style="positive",
             )
         )
-    elif view.items and not view.past_deadline:
+    elif view.items:
         actions.append(
             layout.execute(
                 tx.t("card.edit"),
@@ -163,9 +167,11 @@ def _banners(
         found.append(layout.banner(escape_markdown(feedback.banner), "attention"))
     elif feedback is not None and feedback.errors and form:
         found.append(layout.banner(tx.t("card.form_has_errors"), "attention"))
-    if view.closed and not found:
+    if not found and (view.closed or not view.accepting):
         # A refusal already says the round is closed; a second banner would repeat it.
-        found.append(layout.banner(tx.t("card.closed"), "warning"))
+        found.append(
+            layout.banner(tx.t("card.closed" if view.closed else "card.not_open"), "warning")
+        )
     return found
 
 
@@ -175,22 +181,35 @@ def _header(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Elemen
             tx.t("card.title", round=escape_markdown(view.round_name, keep_line_breaks=False))
         )
     ]
-    if form:
-        first_name = view.person_name.split(" ")[0] if view.person_name else ""
+    owner = (
+        None
+        if view.on_behalf_of is None
+        else escape_markdown(view.on_behalf_of, keep_line_breaks=False)
+    )
+    if owner is not None:
         header.append(
             layout.text_block(
-                tx.t("card.intro", name=escape_markdown(first_name, keep_line_breaks=False)),
-                spacing="small",
+                tx.t("card.on_behalf_of", owner=owner), weight="bolder", spacing="small"
             )
         )
-    elif not view.closed:
+    if form:
+        first_name = view.person_name.split(" ")[0] if view.person_name else ""
+        name = escape_markdown(first_name, keep_line_breaks=False)
+        intro = (
+            tx.t("card.intro", name=name)
+            if owner is None
+            else tx.t("card.intro_delegate", name=name, owner=owner)
+        )
+        header.append(layout.text_block(intro, spacing="small"))
+    elif view.accepting and not view.closed:
         header.append(layout.text_block(tx.t("card.recorded_thanks"), spacing="small"))
     deadline = tx.format_datetime(view.deadline, view.time_zone)
+    late_but_open = view.past_deadline and view.accepting and not view.closed
     header.append(
         layout.text_block(
-            tx.t("card.deadline", deadline=deadline),
+            tx.t("card.past_deadline" if late_but_open else "card.deadline", deadline=deadline),
             weight="bolder",
-            color="attention" if view.closed else None,
+            color="attention" if view.closed or late_but_open else None,
             spacing="small",
         )
     )
@@ -233,13 +252,18 @@ def _previous_line(item: ItemQuestion, tx: texts.Texts) -> Element:
 
 
 def _recorded_by(answer: RecordedAnswer, view: StatusCardView, tx: texts.Texts) -> Element:
-    return layout.small_note(
-        tx.t(
-            "card.recorded_by",
-            name=escape_markdown(answer.answered_by, keep_line_breaks=False),
-            when=tx.format_datetime(answer.answered_at, view.time_zone),
-        )
-    )
+    name = escape_markdown(answer.answered_by, keep_line_breaks=False)
+    when = tx.format_datetime(answer.answered_at, view.time_zone)
+    if answer.answered_for is None:
+        line = tx.t("card.recorded_by", name=name, when=when)
+    else:
+        owner = escape_markdown(answer.answered_for, keep_line_breaks=False)
+        line = tx.t("card.recorded_by_for", name=name, owner=owner, when=when)
+    if answer.late:
+        # In words and colour: a late answer still counts, but the controller asks why.
+        line += " · " + tx.t("card.late")
+        return layout.text_block(line, size="small", color="warning", spacing="small")
+    return layout.small_note(line)
 
 
 def _typed(feedback: CardFeedback, key: str, limit: int) -> str | None:
