@@ -20,7 +20,7 @@ def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time(
     card = create_status_card(fx.view("sv"))
     text = cardtools.all_text(card)
     assert card["version"] == "1.5" and card["$schema"].startswith("http://adaptivecards.io")
-    assert "Senast 27 nov. 2026 17:00" in text
+    assert "Sista svarsdag: 27 nov. 2026 17:00" in text
     assert "Lägesrapport: Tertial 2 2026" in text
     assert choice_titles(card, input_id("status", fx.GOAL_ID)) == [
         "Klar",
@@ -38,7 +38,7 @@ def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time(
 
 def test_the_deadline_follows_the_persons_time_zone() -> None:
     card = create_status_card(fx.view("sv", time_zone="America/New_York"))
-    assert "Senast 27 nov. 2026 11:00" in cardtools.all_text(card)
+    assert "Sista svarsdag: 27 nov. 2026 11:00" in cardtools.all_text(card)
 
 
 def test_the_english_form_is_english() -> None:
@@ -50,7 +50,7 @@ def test_the_english_form_is_english() -> None:
     assert "On track" in choice_titles(card, input_id("status", fx.GOAL_ID))
     assert choice_titles(card, input_id("likelihood", fx.RISK_ID))[0] == "1 – Unlikely"
     assert cardtools.action_titles(card)[-1] == "Submit"
-    assert "Senast" not in text and "Skicka" not in cardtools.action_titles(card)
+    assert "Sista svarsdag" not in text and "Skicka" not in cardtools.action_titles(card)
 
 
 def test_each_item_shows_title_path_and_last_rounds_answer() -> None:
