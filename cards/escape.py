@@ -28,6 +28,7 @@ plain text in every client and must NOT be escaped (the backslashes would show).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -56,6 +57,8 @@ def _clean(text: str) -> str:
     )
 
 
+# Sizing a status card renders the same titles and comments many times over.
+@functools.lru_cache(maxsize=8192)
 def escape_markdown(text: str | None, *, keep_line_breaks: bool = True) -> str:
     """``text`` as literal text for a TextBlock or fact value.
 

@@ -88,6 +88,9 @@ class StatusCardView:
     # After the deadline a recorded answer is final ("Ändra" disappears), but unanswered
     # items can still be answered late until the round is closed.
     past_deadline: bool = False
+    # (page, count) of the pages other than this one that still have unanswered items, so
+    # the thank-you after Skicka can say what is left.
+    unanswered_elsewhere: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
