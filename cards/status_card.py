@@ -140,8 +140,8 @@ def status_card_page_size(
 
     Every item is sized as if answered and every comment box as holding ``TYPING_ROOM_CHARS``
     (or its stored comment, if longer), so answering does not move items to another page.
-    Within Teams' recommended 80 KB that is about 20 goals or 14 items of every kind (risk,
-    value, comment) on one page."""
+    Within Teams' recommended 80 KB that is about 18 goals, 15 of a mix of goals, indicators
+    and risks, or 11 items that each ask risk and a value, on one page."""
     sized = tuple(_as_answered(view, item) for item in all_items)
 
     def largest(page_items: Sequence[ItemQuestion]) -> dict[str, Any]:

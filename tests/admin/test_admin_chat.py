@@ -312,7 +312,8 @@ async def test_the_round_list_extends_closes_and_copies(
     extended = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_EXTEND_ROUND, data=data)
     )
-    assert "Ny sista svarsdag för Tertial 1 2027: 11 dec. 2026 16:00." in cardtools.all_text(extended)
+    extended_text = cardtools.all_text(extended)
+    assert "Ny sista svarsdag för Tertial 1 2027: 11 dec. 2026 16:00." in extended_text
     await session.refresh(rnd)
     assert rnd.deadline_at == new_deadline
 

@@ -5,6 +5,8 @@ svarsdag", where "svara senast" would not)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
@@ -51,7 +53,7 @@ def test_every_place_that_names_the_deadline_says_sista_svarsdag(msgid: str) -> 
     assert "sista svarsdag" in texts.for_language("sv").t(msgid).lower()
 
 
-def _swedish(variants: dict[str, object]) -> list[str]:
+def _swedish(variants: Mapping[str, object]) -> list[str]:
     return sorted(name for name in variants if not name.endswith("_en"))
 
 
@@ -63,8 +65,10 @@ def _swedish(variants: dict[str, object]) -> list[str]:
         *((n, ROUND_CARDS[n]) for n in _swedish(ROUND_CARDS)),
     ],
 )
-def test_the_swedish_cards_show_no_other_word_for_the_deadline(name: str, make: object) -> None:
-    card = make()  # type: ignore[operator]
+def test_the_swedish_cards_show_no_other_word_for_the_deadline(
+    name: str, make: Callable[[], dict[str, Any]]
+) -> None:
+    card = make()
     shown = [
         *cardtools.texts(card),
         *(str(e.get("label", "")) for e in cardtools.walk(card)),
