@@ -67,10 +67,43 @@ def region_card() -> Card:
     return create_digest_card(view(digest=digest, occasion="deadline"))
 
 
+def _five_by_five(language: str) -> RiskAxes:
+    scale = tomllib.loads((ROOT / "demo" / "risk_scale_5x5.toml").read_text(encoding="utf-8"))
+    return RiskAxes(
+        likelihood_max=5,
+        consequence_max=5,
+        likelihood_labels={level["value"]: level[language] for level in scale["likelihood"]},
+        consequence_labels={level["value"]: level[language] for level in scale["consequence"]},
+        bands=tuple((b["min"], b["max"], b[language], b["card_colour"]) for b in scale["bands"]),
+    )
+
+
+# Long names whose initials collide (Måttlig/Medelhög, Mycket låg/Mycket hög).
+LONG_NAMES = RiskAxes(
+    likelihood_max=5,
+    consequence_max=5,
+    likelihood_labels={n: f"Synnerligen osannolik nivå {n}" for n in range(1, 6)},
+    consequence_labels={n: f"Katastrofalkonsekvens {n}" for n in range(1, 6)},
+    bands=(
+        (1, 3, "Mycket låg", "good"),
+        (4, 6, "Måttlig", "good"),
+        (7, 12, "Medelhög", "warning"),
+        (13, 19, "Mycket hög", "attention"),
+        (20, 25, "Oacceptabel", "attention"),
+    ),
+)
+
+
 VARIANTS: dict[str, Callable[[], Card]] = {
     "digest_weekly_sv": lambda: create_digest_card(view()),
     "digest_weekly_en": lambda: create_digest_card(view("en")),
     "digest_first_round_sv": _first_round,
+    "digest_risk_5x5_sv": lambda: create_digest_card(
+        view(digest=compute_digest(frames(), ROUND, _five_by_five("sv")))
+    ),
+    "digest_risk_long_names_sv": lambda: create_digest_card(
+        view(digest=compute_digest(frames(), ROUND, LONG_NAMES))
+    ),
 }
 
 
@@ -150,33 +183,6 @@ def test_the_card_shows_the_heat_map_with_counts_and_band_names() -> None:
 # and a character takes 7 px in small text, 8 px in default-size text (bold digits and
 # capitals included). No word in a cell may be longer than that, or Teams breaks it mid-word.
 NARROWEST_PX, PADDING_PX, CHAR_PX = 280, 16, {"small": 7, None: 8}
-
-
-def _five_by_five(language: str) -> RiskAxes:
-    scale = tomllib.loads((ROOT / "demo" / "risk_scale_5x5.toml").read_text(encoding="utf-8"))
-    return RiskAxes(
-        likelihood_max=5,
-        consequence_max=5,
-        likelihood_labels={level["value"]: level[language] for level in scale["likelihood"]},
-        consequence_labels={level["value"]: level[language] for level in scale["consequence"]},
-        bands=tuple((b["min"], b["max"], b[language], b["card_colour"]) for b in scale["bands"]),
-    )
-
-
-# Long names whose initials collide (Måttlig/Medelhög, Mycket låg/Mycket hög).
-LONG_NAMES = RiskAxes(
-    likelihood_max=5,
-    consequence_max=5,
-    likelihood_labels={n: f"Synnerligen osannolik nivå {n}" for n in range(1, 6)},
-    consequence_labels={n: f"Katastrofalkonsekvens {n}" for n in range(1, 6)},
-    bands=(
-        (1, 3, "Mycket låg", "good"),
-        (4, 6, "Måttlig", "good"),
-        (7, 12, "Medelhög", "warning"),
-        (13, 19, "Mycket hög", "attention"),
-        (20, 25, "Oacceptabel", "attention"),
-    ),
-)
 
 
 @pytest.mark.parametrize(
