@@ -96,6 +96,9 @@ class StatusCardView:
     # Set when a delegate looks at the card: the owner's name. The card then holds only the
     # items delegated to the viewer, and ``person_name`` is the delegate's.
     on_behalf_of: str | None = None
+    # (page, count) of the pages other than this one that still have unanswered items, so
+    # the thank-you after Skicka can say what is left.
+    unanswered_elsewhere: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

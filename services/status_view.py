@@ -232,4 +232,18 @@ async def build_status_view(
         items=questions[(page - 1) * size : page * size],
         page=page,
         page_count=page_count,
+        unanswered_elsewhere=_unanswered_elsewhere(questions, size, page),
     )
+
+
+def _unanswered_elsewhere(
+    questions: Sequence[ItemQuestion], size: int, page: int
+) -> tuple[tuple[int, int], ...]:
+    """(page, unanswered items) for every other page that has any."""
+    found: list[tuple[int, int]] = []
+    for start in range(0, len(questions), size):
+        number = start // size + 1
+        left = sum(q.current is None for q in questions[start : start + size])
+        if number != page and left:
+            found.append((number, left))
+    return tuple(found)

@@ -186,7 +186,7 @@ async def test_invalid_input_comes_back_with_errors_beside_the_fields(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
     assert cardtools.text_after_input(again, "deadline_time") == [
-        "Deadline måste vara efter öppningstiden."
+        "Sista svarsdag måste vara efter öppningstiden."
     ]
     assert cardtools.text_after_input(again, "org_units") == ["Okända enheter: NOPE."]
     fields = cardtools.inputs(again)
@@ -342,7 +342,8 @@ async def test_the_round_list_extends_closes_and_copies(
     extended = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_EXTEND_ROUND, data=data)
     )
-    assert "Ny deadline för Tertial 1 2027: 11 dec. 2026 16:00." in cardtools.all_text(extended)
+    extended_text = cardtools.all_text(extended)
+    assert "Ny sista svarsdag för Tertial 1 2027: 11 dec. 2026 16:00." in extended_text
     await session.refresh(rnd)
     assert rnd.deadline_at == new_deadline
 

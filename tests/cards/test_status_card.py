@@ -28,7 +28,7 @@ def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time(
     card = create_status_card(fx.view("sv"))
     text = cardtools.all_text(card)
     assert card["version"] == "1.5" and card["$schema"].startswith("http://adaptivecards.io")
-    assert "Senast 27 nov. 2026 17:00" in text
+    assert "Sista svarsdag: 27 nov. 2026 17:00" in text
     assert "Lägesrapport: Tertial 2 2026" in text
     assert choice_titles(card, input_id("status", fx.GOAL_ID)) == [
         "Klar",
@@ -46,7 +46,7 @@ def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time(
 
 def test_the_deadline_follows_the_persons_time_zone() -> None:
     card = create_status_card(fx.view("sv", time_zone="America/New_York"))
-    assert "Senast 27 nov. 2026 11:00" in cardtools.all_text(card)
+    assert "Sista svarsdag: 27 nov. 2026 11:00" in cardtools.all_text(card)
 
 
 def test_the_english_form_is_english() -> None:
@@ -58,7 +58,7 @@ def test_the_english_form_is_english() -> None:
     assert "On track" in choice_titles(card, input_id("status", fx.GOAL_ID))
     assert choice_titles(card, input_id("likelihood", fx.RISK_ID))[0] == "1 – Unlikely"
     assert cardtools.action_titles(card)[-1] == "Submit"
-    assert "Senast" not in text and "Skicka" not in cardtools.action_titles(card)
+    assert "Sista svarsdag" not in text and "Skicka" not in cardtools.action_titles(card)
 
 
 def test_each_item_shows_title_path_and_last_rounds_answer() -> None:
@@ -425,6 +425,8 @@ def test_the_submit_a_client_sends_is_the_form_as_filled_in() -> None:
             input_id("status", fx.INDICATOR_ID): "deviation",
             input_id("value", fx.INDICATOR_ID): "72,5",
             input_id("status", fx.RISK_ID): "at_risk",
+            input_id("likelihood", fx.RISK_ID): "2",
+            input_id("consequence", fx.RISK_ID): "3",
         },
     )
     assert data == {
@@ -436,6 +438,8 @@ def test_the_submit_a_client_sends_is_the_form_as_filled_in() -> None:
         input_id("status", fx.INDICATOR_ID): "deviation",
         input_id("value", fx.INDICATOR_ID): "72,5",
         input_id("status", fx.RISK_ID): "at_risk",
+        input_id("likelihood", fx.RISK_ID): "2",
+        input_id("consequence", fx.RISK_ID): "3",
     }
     # Every status is required: the client shows the error instead of sending.
     with pytest.raises(cardtools.NotSendable, match="required"):
