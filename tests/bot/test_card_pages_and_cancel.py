@@ -33,13 +33,15 @@ async def press(
     """The manager presses the button titled ``title``; required drop-downs left empty get
     their first choice, other inputs keep what the card shows unless ``typed`` says else."""
     action = next(a for a in cardtools.actions(card) if a.get("title") == title)
-    data = dict(action["data"])
-    if action.get("associatedInputs", "auto") != "none":
-        for key, field in cardtools.inputs(card).items():
-            value = typed.get(key, field.get("value", ""))
-            if not value and field.get("isRequired") and field.get("choices"):
-                value = field["choices"][0]["value"]
-            data[key] = value
+    fields = cardtools.associated_inputs(card, action)
+    chosen = {
+        key: field["choices"][0]["value"]
+        for key, field in fields.items()
+        if field.get("isRequired") and field.get("choices") and not field.get("value")
+    }
+    # What was typed into inputs this button does not send stays in the client (Avbryt).
+    sent = {key: value for key, value in typed.items() if key in fields}
+    data = cardtools.press(card, action["verb"], {**chosen, **sent}, match=action["data"])
     return await invoke(bot, bot.card_action(user=s.owner, verb=action["verb"], data=data))
 
 
