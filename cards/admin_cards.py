@@ -2,8 +2,8 @@
 list of rounds with progress and actions, and the close confirmation.
 
 Pure functions of plain view data. Everything from the store or typed by an admin is escaped
-here; catalogue texts go in as they are. Every card stays under Teams' 28 KB: long owner lists
-and round lists are cut and summarised.
+here; catalogue texts go in as they are. Every card stays within the card budget
+(``cards.paging.DEFAULT_BUDGET_BYTES``): long owner lists and round lists are cut and summarised.
 """
 
 from __future__ import annotations

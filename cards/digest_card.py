@@ -21,7 +21,7 @@ from cards import layout, paging
 from cards.escape import escape_markdown, excerpt, plain, shorten
 from cards.layout import Element
 from catalogue import texts
-from services.reporting.digest import CONCERN_COLOURS, UNANSWERED, Digest
+from services.reporting.digest import CONCERN_COLOURS, UNANSWERED, Digest, RiskAxes
 
 Occasion = Literal["weekly", "deadline", "close", "on_demand"]
 OCCASIONS: Final[tuple[Occasion, ...]] = ("weekly", "deadline", "close", "on_demand")
@@ -31,6 +31,13 @@ TOP_SIZES: Final = (10, 8, 6, 5, 4, 3, 2, 1)
 TITLE_CHARS: Final = 140
 COMMENT_CHARS: Final = 280
 NAMES_SHOWN_FACTOR: Final = 3  # people are one short line each, so list more of them
+# The heat map must read on the narrowest card Teams shows: a phone 320 px wide leaves about
+# 280 px for the card's content. A table shares that by column weight; each cell loses 16 px to
+# its padding and grid line; small text (Teams' 12 px) takes about 7 px a character, capitals
+# and bold digits included. A word longer than its column holds would be broken mid-word.
+NARROWEST_CARD_PX: Final = 280
+CELL_PADDING_PX: Final = 16
+SMALL_CHAR_PX: Final = 7
 
 
 @dataclass(frozen=True)
@@ -288,12 +295,52 @@ def _risks(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     return _section(heading, items)
 
 
+def column_chars(weight: float, total_weight: float, char_px: float) -> int:
+    """How many characters of one word fit in a table column on the narrowest card."""
+    room = NARROWEST_CARD_PX * weight / total_weight - CELL_PADDING_PX
+    return max(0, int(room // char_px))
+
+
+def band_abbreviations(labels: Sequence[str], limit: int) -> list[str]:
+    """A short, distinct name per band for the heat map's cells ("Mycket hög" → "MH"), at
+    most ``limit`` characters: the words' initials, else the first letters of the label,
+    else A, B, C … (the legend under the table spells every one out)."""
+    initials = ["".join(word[0] for word in label.split()).upper() for label in labels]
+    if _usable(initials, limit):
+        return initials
+    squeezed = ["".join(label.split()) for label in labels]
+    for length in range(1, limit + 1):
+        prefixes = [word[:length].capitalize() for word in squeezed]
+        if _usable(prefixes, limit):
+            return prefixes
+    return [chr(ord("A") + index) for index in range(len(labels))]
+
+
+def _usable(names: Sequence[str], limit: int) -> bool:
+    return all(0 < len(name) <= limit for name in names) and len(set(names)) == len(names)
+
+
 def _heat_map(view: DigestCardView, tx: texts.Texts) -> list[Element]:
     """The likelihood × consequence matrix as a table: every cell shows its count and its
-    band's name, and is shaded in the band's colour."""
+    band, shaded in the band's colour.
+
+    The columns are narrow (a 5 × 5 scale gives each a sixth of a phone's card), and Teams
+    breaks a word that does not fit in the middle. So the cells hold only numbers and short
+    band names, every word of which fits its column on the narrowest card; the axis and
+    band names are spelled out in full-width lines around the table."""
     d = view.digest
     axes = d.risk_axes
     grid = d.heat_map
+    bands = list(axes.bands) if axes else []
+    weights = [1] * (len(grid.columns) + 1)
+    limit = column_chars(1, sum(weights), SMALL_CHAR_PX)
+    short = dict(
+        zip(
+            (label for _, _, label, _ in bands),
+            band_abbreviations([plain(label) for _, _, label, _ in bands], limit),
+            strict=True,
+        )
+    )
 
     def cell(items: list[Element], style: str | None = None) -> Element:
         element: Element = {"type": "TableCell", "items": items}
@@ -301,39 +348,63 @@ def _heat_map(view: DigestCardView, tx: texts.Texts) -> list[Element]:
             element["style"] = style
         return element
 
-    def axis_label(value: int, labels: dict[int, str]) -> str:
-        name = labels.get(value)
-        return f"{value} {escape_markdown(name)}" if name else str(value)
+    def number(value: int) -> Element:
+        return cell([layout.text_block(str(value), size="small", weight="bolder")])
 
     header = [cell([layout.text_block(tx.t("digest.heat.corner"), size="small", weight="bolder")])]
-    for consequence in grid.columns:
-        label = axis_label(int(consequence), axes.consequence_labels if axes else {})
-        header.append(cell([layout.text_block(label, size="small", weight="bolder")]))
+    header.extend(number(int(consequence)) for consequence in grid.columns)
     rows: list[Element] = [{"type": "TableRow", "cells": header}]
     for likelihood in grid.index:
-        label = axis_label(int(likelihood), axes.likelihood_labels if axes else {})
-        cells = [cell([layout.text_block(label, size="small", weight="bolder")])]
+        cells = [number(int(likelihood))]
         for consequence in grid.columns:
             count = int(grid.loc[likelihood, consequence])
             band = axes.band(int(likelihood) * int(consequence)) if axes else None
             content = [layout.text_block(str(count), weight="bolder" if count else None)]
             if band is not None:
-                content.append(layout.text_block(plain(band[0]), size="small", spacing="none"))
+                content.append(
+                    layout.text_block(
+                        escape_markdown(short.get(band[0], "")), size="small", spacing="none"
+                    )
+                )
             style = _cell_style(band[1]) if band is not None else None
             cells.append(cell(content, style))
         rows.append({"type": "TableRow", "cells": cells})
     table: Element = {
         "type": "Table",
-        "columns": [{"width": 2}] + [{"width": 1} for _ in grid.columns],
+        "columns": [{"width": weight} for weight in weights],
         "rows": rows,
         "firstRowAsHeaders": True,
         "showGridLines": True,
-        "spacing": "medium",
+        "spacing": "small",
     }
     return [
         layout.text_block(tx.t("digest.heat.heading"), weight="bolder", spacing="medium"),
+        layout.small_note(tx.t("digest.heat.axes")),
         table,
+        *_heat_legend(axes, short, tx),
     ]
+
+
+def _heat_legend(axes: RiskAxes | None, short: dict[str, str], tx: texts.Texts) -> list[Element]:
+    def levels(labels: dict[int, str]) -> str:
+        return ", ".join(f"{value} {_name(label)}" for value, label in sorted(labels.items()))
+
+    lines: list[Element] = []
+    if axes is not None and axes.likelihood_labels:
+        lines.append(
+            layout.small_note(tx.t("digest.heat.likelihood", levels=levels(axes.likelihood_labels)))
+        )
+    if axes is not None and axes.consequence_labels:
+        lines.append(
+            layout.small_note(
+                tx.t("digest.heat.consequence", levels=levels(axes.consequence_labels)),
+                spacing="none",
+            )
+        )
+    if short:
+        names = " · ".join(f"{_name(abbr)} = {_name(label)}" for label, abbr in short.items())
+        lines.append(layout.small_note(tx.t("digest.heat.bands", bands=names), spacing="none"))
+    return lines
 
 
 def _cell_style(colour: str) -> str:

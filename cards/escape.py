@@ -5,11 +5,22 @@ expand ``{{DATE(...)}}``/``{{TIME(...)}}`` functions. A plan title or comment su
 ``[Klicka här](https://evil.example)`` would otherwise become a link whose target the reader
 cannot see, and ``**`` or a leading ``-`` would change how a colleague's answer looks.
 
-The escape keeps the text readable as typed: markdown punctuation gets a backslash (CommonMark
-escapes, which the Teams desktop, web and mobile renderers remove), list markers at the start of
-a line are escaped the same way, and the date-function braces are split with a zero-width space
-(which survives in either order of date and markdown processing). Bare URLs are left alone on
-purpose: the reader sees exactly where such a link goes.
+The escape shows exactly what was typed and adds nothing a reader could see or copy: every
+markdown punctuation character gets a backslash (CommonMark escapes, which the Teams desktop,
+web and mobile renderers consume, so none is shown), and that includes ``{`` and ``}``. The
+date functions are matched on the raw text before markdown runs (the adaptivecards renderers
+call ``formatText``/``DateTimePreparser`` first, then markdown), and their pattern needs two
+braces in a row, so ``\\{\\{DATE(`` is never a date. An earlier version split the braces with a
+zero-width space, which readers then found in copied text.
+
+Why not a RichTextBlock, whose TextRuns are documented as "markdown is not supported": the
+web renderer shows a TextRun as plain text, but the iOS renderer still runs it through its
+markdown parser, so no single string reads the same on both; TextBlock with escapes does.
+
+Line starts that would make a list, heading, quote or code block are escaped too (leading
+spaces are dropped: four of them make a code block, and no renderer shows them anyway). Bare
+URLs are left alone on purpose: the reader sees exactly where such a link goes. ``<at>`` is
+plain text in a card unless the card also carries a mention entity, which ours never do.
 
 Only markdown places need this; Action titles, choice titles, placeholders and input values are
 plain text in every client and must NOT be escaped (the backslashes would show).
@@ -17,11 +28,10 @@ plain text in every client and must NOT be escaped (the backslashes would show).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
-
-ZWSP: Final = "\u200b"
 
 # Every character with a meaning in CommonMark inline syntax, or in the HTML some clients feed
 # the text through (iOS renders text containing < > & as HTML).
@@ -47,6 +57,8 @@ def _clean(text: str) -> str:
     )
 
 
+# Sizing a status card renders the same titles and comments many times over.
+@functools.lru_cache(maxsize=8192)
 def escape_markdown(text: str | None, *, keep_line_breaks: bool = True) -> str:
     """``text`` as literal text for a TextBlock or fact value.
 
@@ -56,7 +68,10 @@ def escape_markdown(text: str | None, *, keep_line_breaks: bool = True) -> str:
     if not text:
         return ""
     text = _clean(text)
-    if not keep_line_breaks:
+    if keep_line_breaks:
+        # Spaces and tabs at a line's ends are not shown, and four of them make a code block.
+        text = "\n".join(line.strip(" \t") for line in text.split("\n"))
+    else:
         text = " ".join(text.split())
     out: list[str] = []
     for ch in text:
@@ -64,11 +79,7 @@ def escape_markdown(text: str | None, *, keep_line_breaks: bool = True) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    escaped = "".join(out)
-    # "{{" only means something to the date functions; a zero-width space between braces
-    # breaks the pattern whether markdown runs before or after them.
-    escaped = escaped.replace("\\{", "\\{" + ZWSP).replace("\\}", ZWSP + "\\}")
-    escaped = _BLOCK_START.sub(_escape_block_start, escaped)
+    escaped = _BLOCK_START.sub(_escape_block_start, "".join(out))
     if keep_line_breaks:
         # Markdown joins single line breaks, so each becomes a paragraph break; blank lines
         # collapse into one, since runs of them would only pad the card.

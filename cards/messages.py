@@ -97,6 +97,28 @@ def create_help_card(language: str | None, *, admin: bool = False) -> dict[str, 
     return layout.adaptive_card(body)
 
 
+def create_shared_help_card(language: str | None, *, channel: bool) -> dict[str, Any]:
+    """The help in a conversation others read: in a channel its commands (the digest, and
+    linking the channel, for admins), in a group chat that nothing is shown there; both
+    point to the 1:1 chat for the person's own items."""
+    tx = texts.for_language(language)
+    body: list[Element] = [
+        layout.heading(tx.t("shared.help.title" if channel else "shared.help.title_group_chat"))
+    ]
+    if channel:
+        body.append(layout.text_block(tx.t("shared.help.intro")))
+        for command, description in (
+            (tx.t("digest.command.digest"), tx.t("shared.help.digest")),
+            (tx.t("admin.help.bind.command"), tx.t("shared.help.bind")),
+        ):
+            line = tx.t("help.line", command=command, description=description)
+            body.append(layout.text_block(line, spacing="small"))
+    else:
+        body.append(layout.text_block(tx.t("shared.help.group_chat")))
+    body.append(layout.small_note(tx.t("shared.help.footer"), spacing="small"))
+    return layout.adaptive_card(body)
+
+
 def unknown_command_text(language: str | None) -> str:
     return texts.for_language(language).t("unknown_command")
 

@@ -4,7 +4,11 @@ Three modes, chosen from the view:
 - form: inputs for every item (status, risk, comment, value) and a Submit button;
 - recorded: every item on the page has an answer and the manager is not editing: the answers
   as stored, who recorded them and when, and an Edit button;
-- closed: the round is closed: what was recorded, read-only, no buttons at all.
+- read-only: the round is closed (or not open yet): what was recorded, no buttons at all.
+
+Answers are taken until the round closes: after the deadline the card still offers Submit and
+Edit, says that the deadline has passed, and marks answers given after it as late. A delegate
+gets the card for the items delegated to them, headed with the owner's name ("För …").
 
 Feedback from a rejected submit (field errors, the typed values, a banner) always gives the
 form, so nothing the manager wrote is lost. Banner and error texts are plain text (catalogue
@@ -38,6 +42,14 @@ PREVIOUS_COMMENT_CHARS: Final = 160
 # some extra characters so the manager can still see where to shorten it.
 TYPED_COMMENT_EXTRA: Final = 200
 TYPED_OTHER_MAX: Final = 100
+# Pages are sized so that a form sent back after a rejected submit still fits when every
+# comment box on it holds this much (or its stored comment, if longer): a long paragraph,
+# where the comments managers write are mostly one to three sentences. Sizing for every box
+# full to the round's limit instead (2 000 characters, 4 KB each in Teams' count) would split
+# even ten items into two pages.
+TYPING_ROOM_CHARS: Final = 500
+# The thank-you after Skicka names this many other pages with unanswered items, then sums up.
+UNANSWERED_PAGES_LISTED: Final = 3
 # A linked document's title on its button; Teams cuts long button texts anyway.
 LINK_TITLE_CHARS: Final = 60
 
@@ -46,7 +58,7 @@ def create_status_card(
     view: StatusCardView, feedback: CardFeedback | None = None, editing: bool = False
 ) -> dict[str, Any]:
     tx = texts.for_language(view.language)
-    closed = view.closed
+    closed = view.closed or not view.accepting
     form = not closed and (
         editing
         or (feedback is not None and bool(feedback.errors or feedback.typed))
@@ -67,7 +79,7 @@ def create_status_card(
     if closed:
         # Read-only means no buttons that act: a closed round accepts nothing, not even
         # paging. Once the round is published, one link to its summary on the intranet.
-        summary = _web_url(view.intranet_url)
+        summary = _web_url(view.intranet_url) if view.closed else None
         if summary is None:
             return layout.adaptive_card(body)
         return layout.adaptive_card(
@@ -96,7 +108,18 @@ def create_status_card(
                 style="positive",
             )
         )
-    elif view.items and not view.past_deadline:
+        if all(item.current is not None for item in view.items):
+            # Editing what is recorded (Ändra): Avbryt goes back to the read-only card, the
+            # same request as paging, so nothing typed is sent or stored.
+            actions.append(
+                layout.execute(
+                    tx.t("card.cancel"),
+                    verbs.SHOW_PAGE,
+                    {"round_id": view.round_id, "request_id": view.request_id, "page": view.page},
+                    associated_inputs="none",
+                )
+            )
+    elif view.items:
         actions.append(
             layout.execute(
                 tx.t("card.edit"),
@@ -116,13 +139,28 @@ def status_card_page_size(
     max_page_size: int = paging.DEFAULT_MAX_PAGE_SIZE,
 ) -> int:
     """How many of ``all_items`` fit on one status card page in every mode, including a form
-    sent back with full comment boxes and an error under every field (the largest the card
-    gets). A page that fits only until a manager types would fail exactly when they submit,
-    so long comment limits mean shorter pages: with the default 2000 characters about six
-    items fit, with 500 the default ten."""
+    sent back after a rejected submit (the largest the card gets in use): a page that fits
+    only until a manager types would fail exactly when they submit.
+
+    Every item is sized as if answered and every comment box as holding ``TYPING_ROOM_CHARS``
+    (or its stored comment, if longer), so answering does not move items to another page.
+    Within Teams' recommended 80 KB that is about 18 goals, 15 of a mix of goals, indicators
+    and risks, or 11 items that each ask risk and a value, on one page."""
+    sized = tuple(_as_answered(view, item) for item in all_items)
 
     def largest(page_items: Sequence[ItemQuestion]) -> dict[str, Any]:
-        page_view = replace(view, items=tuple(page_items), page=99, page_count=99)
+        pages = paging.page_count(len(sized), len(page_items))
+        page_view = replace(
+            view,
+            items=tuple(page_items),
+            # A middle page where there is one: both paging buttons.
+            page=min(2, pages),
+            page_count=pages,
+            # The thank-you names other pages, each with a three-digit count.
+            unanswered_elsewhere=tuple(
+                (other, 999) for other in range(1, min(pages, UNANSWERED_PAGES_LISTED + 2))
+            ),
+        )
         candidates = (
             create_status_card(page_view, _worst_feedback(page_view), editing=True),
             create_status_card(page_view, editing=False),
@@ -130,29 +168,56 @@ def status_card_page_size(
         )
         return max(candidates, key=paging.card_size)
 
-    return paging.page_size_for(all_items, largest, budget=budget, max_page_size=max_page_size)
+    return paging.page_size_for(sized, largest, budget=budget, max_page_size=max_page_size)
+
+
+def _as_answered(view: StatusCardView, item: ItemQuestion) -> ItemQuestion:
+    """``item`` with a stand-in for the answer it does not have yet, as long as an answer
+    can be: the longest status, a risk with its band, a long value, a long answerer's name.
+    The comment is left out; the typing room already counts one."""
+    if item.current is not None:
+        return item
+    status = max(view.statuses, key=lambda choice: len(choice.label), default=None)
+    return replace(
+        item,
+        current=RecordedAnswer(
+            status_key=None if status is None else status.key,
+            status_label=None if status is None else status.label,
+            status_colour=None if status is None else status.card_colour,
+            likelihood=99 if item.ask_risk else None,
+            consequence=99 if item.ask_risk else None,
+            risk_score=9801 if item.ask_risk else None,
+            risk_band_label="x" * 30 if item.ask_risk else None,
+            risk_band_colour="attention",
+            comment=None,
+            value=Decimal("-99999999999999.9999") if item.ask_value else None,
+            answered_by="x" * 60,
+            answered_at=view.deadline,
+            revision=99999,
+        ),
+    )
 
 
 def _worst_feedback(view: StatusCardView) -> CardFeedback:
+    """The largest feedback a Teams client can get back for this page: an error under every
+    field the server can refuse (status and risk missing, a value that is not a number), the
+    conflict banner, and each comment box holding ``TYPING_ROOM_CHARS`` or its stored comment.
+    A comment-too-long error needs more than the box's maxLength lets anyone type."""
     tx = texts.for_language(view.language)
-    longest = max(
-        (
-            tx.t("error.comment_too_long", max=view.comment_max_length, length=99999),
-            tx.t("error.value_not_number"),
-            tx.t("error.consequence_missing"),
-        ),
-        key=len,
-    )
     errors: dict[str, str] = {}
     typed: dict[str, str] = {}
     for item in view.items:
-        for name in ("status", "likelihood", "consequence", "comment", "value"):
-            errors[input_id(name, item.item_id)] = longest
-        # The comment box's maxLength stops the client at the limit, so a full box is the
-        # most a manager can send back.
-        typed[input_id("comment", item.item_id)] = "x" * view.comment_max_length
+        errors[input_id("status", item.item_id)] = tx.t("error.status_missing")
+        for axis in ("likelihood", "consequence"):
+            errors[input_id(axis, item.item_id)] = tx.t("error.risk_missing")
+        errors[input_id("value", item.item_id)] = tx.t("error.value_not_number")
+        stored = len(item.current.comment or "") if item.current else 0
+        typed[input_id("comment", item.item_id)] = "x" * min(
+            view.comment_max_length, max(stored, TYPING_ROOM_CHARS)
+        )
         typed[input_id("value", item.item_id)] = "9" * TYPED_OTHER_MAX
-    return CardFeedback(errors=errors, typed=typed, banner=longest)
+    banner = tx.t("refusal.conflict", name="x" * 60, when=tx.format_datetime(view.deadline))
+    return CardFeedback(errors=errors, typed=typed, banner=banner)
 
 
 def _banners(
@@ -163,9 +228,11 @@ def _banners(
         found.append(layout.banner(escape_markdown(feedback.banner), "attention"))
     elif feedback is not None and feedback.errors and form:
         found.append(layout.banner(tx.t("card.form_has_errors"), "attention"))
-    if view.closed and not found:
+    if not found and (view.closed or not view.accepting):
         # A refusal already says the round is closed; a second banner would repeat it.
-        found.append(layout.banner(tx.t("card.closed"), "warning"))
+        found.append(
+            layout.banner(tx.t("card.closed" if view.closed else "card.not_open"), "warning")
+        )
     return found
 
 
@@ -175,22 +242,36 @@ def _header(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Elemen
             tx.t("card.title", round=escape_markdown(view.round_name, keep_line_breaks=False))
         )
     ]
-    if form:
-        first_name = view.person_name.split(" ")[0] if view.person_name else ""
+    owner = (
+        None
+        if view.on_behalf_of is None
+        else escape_markdown(view.on_behalf_of, keep_line_breaks=False)
+    )
+    if owner is not None:
         header.append(
             layout.text_block(
-                tx.t("card.intro", name=escape_markdown(first_name, keep_line_breaks=False)),
-                spacing="small",
+                tx.t("card.on_behalf_of", owner=owner), weight="bolder", spacing="small"
             )
         )
-    elif not view.closed:
+    if form:
+        first_name = view.person_name.split(" ")[0] if view.person_name else ""
+        name = escape_markdown(first_name, keep_line_breaks=False)
+        intro = (
+            tx.t("card.intro", name=name)
+            if owner is None
+            else tx.t("card.intro_delegate", name=name, owner=owner)
+        )
+        header.append(layout.text_block(intro, spacing="small"))
+    elif view.accepting and not view.closed:
         header.append(layout.text_block(tx.t("card.recorded_thanks"), spacing="small"))
+        header.extend(_unanswered_elsewhere(view, tx))
     deadline = tx.format_datetime(view.deadline, view.time_zone)
+    late_but_open = view.past_deadline and view.accepting and not view.closed
     header.append(
         layout.text_block(
-            tx.t("card.deadline", deadline=deadline),
+            tx.t("card.past_deadline" if late_but_open else "card.deadline", deadline=deadline),
             weight="bolder",
-            color="attention" if view.closed else None,
+            color="attention" if view.closed or late_but_open else None,
             spacing="small",
         )
     )
@@ -200,6 +281,27 @@ def _header(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Elemen
             page_line += " · " + tx.t("card.items_total", total=view.total_items)
         header.append(layout.small_note(page_line))
     return header
+
+
+def _unanswered_elsewhere(view: StatusCardView, tx: texts.Texts) -> list[Element]:
+    """Thanks for this page must not read as "all done" while other pages wait: one line per
+    page with unanswered items, the first few by number, the rest summed up."""
+    lines = [
+        tx.t("card.unanswered_on_page_one", page=other)
+        if left == 1
+        else tx.t("card.unanswered_on_page", count=left, page=other)
+        for other, left in view.unanswered_elsewhere[:UNANSWERED_PAGES_LISTED]
+    ]
+    rest = sum(left for _, left in view.unanswered_elsewhere[UNANSWERED_PAGES_LISTED:])
+    if rest:
+        lines.append(
+            tx.t("card.unanswered_more_one")
+            if rest == 1
+            else tx.t("card.unanswered_more", count=rest)
+        )
+    return [
+        layout.text_block(line, weight="bolder", color="warning", spacing="none") for line in lines
+    ]
 
 
 def _item_heading(item: ItemQuestion) -> list[Element]:
@@ -233,13 +335,18 @@ def _previous_line(item: ItemQuestion, tx: texts.Texts) -> Element:
 
 
 def _recorded_by(answer: RecordedAnswer, view: StatusCardView, tx: texts.Texts) -> Element:
-    return layout.small_note(
-        tx.t(
-            "card.recorded_by",
-            name=escape_markdown(answer.answered_by, keep_line_breaks=False),
-            when=tx.format_datetime(answer.answered_at, view.time_zone),
-        )
-    )
+    name = escape_markdown(answer.answered_by, keep_line_breaks=False)
+    when = tx.format_datetime(answer.answered_at, view.time_zone)
+    if answer.answered_for is None:
+        line = tx.t("card.recorded_by", name=name, when=when)
+    else:
+        owner = escape_markdown(answer.answered_for, keep_line_breaks=False)
+        line = tx.t("card.recorded_by_for", name=name, owner=owner, when=when)
+    if answer.late:
+        # In words and colour: a late answer still counts, but the controller asks why.
+        line += " · " + tx.t("card.late")
+        return layout.text_block(line, size="small", color="warning", spacing="small")
+    return layout.small_note(line)
 
 
 def _typed(feedback: CardFeedback, key: str, limit: int) -> str | None:
@@ -280,6 +387,11 @@ def _item_form(
     )
 
     if item.ask_risk and view.risk_scale is not None:
+        # Both axes missing gives one message for the pair, under the pair, not twice.
+        pair_error = feedback.errors.get(input_id("likelihood", item.item_id))
+        if pair_error != feedback.errors.get(input_id("consequence", item.item_id)):
+            pair_error = None
+        axis_feedback = feedback if pair_error is None else CardFeedback(typed=feedback.typed)
         cells: list[list[Element]] = []
         for axis, levels, stored in (
             ("likelihood", view.risk_scale.likelihood, current and current.likelihood),
@@ -305,12 +417,17 @@ def _item_form(
                         if typed_level is not None
                         else (None if not stored else str(stored)),
                         placeholder=tx.t(f"card.placeholder.{axis}"),
+                        # The server asks for both axes too; Teams checks before sending.
+                        required=True,
+                        error_message=tx.t(f"error.{axis}_required"),
                     ),
-                    feedback,
+                    axis_feedback,
                     key,
                 )
             )
         elements.append(layout.columns(*cells))
+        if pair_error is not None:
+            elements.append(layout.field_error(escape_markdown(pair_error)))
 
     if view.ask_comment:
         key = input_id("comment", item.item_id)

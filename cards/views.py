@@ -45,6 +45,10 @@ class RecordedAnswer:
     answered_by: str
     answered_at: datetime
     revision: int
+    # The owner's name when someone else (their delegate) gave this answer for them.
+    answered_for: str | None = None
+    # Given after the round's deadline (answers are taken until the round closes).
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,16 @@ class StatusCardView:
     total_items: int = 0
     # The round's summary page on the intranet, once a closed round is published.
     intranet_url: str | None = None
-    # After the deadline a recorded answer is final ("Ändra" disappears), but unanswered
-    # items can still be answered late until the round is closed.
+    # Answers are taken until the round closes; after the deadline they are marked late.
     past_deadline: bool = False
+    # False in a round that is not open (not yet opened, or closed): nothing can be answered.
+    accepting: bool = True
+    # Set when a delegate looks at the card: the owner's name. The card then holds only the
+    # items delegated to the viewer, and ``person_name`` is the delegate's.
+    on_behalf_of: str | None = None
+    # (page, count) of the pages other than this one that still have unanswered items, so
+    # the thank-you after Skicka can say what is left.
+    unanswered_elsewhere: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

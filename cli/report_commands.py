@@ -4,9 +4,12 @@ command line and as a workbook (the same numbers the steering group's card shows
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +18,15 @@ from catalogue import texts
 from services.platform.config import Settings
 from services.reporting import digest_source, export_xlsx
 from services.reporting.digest import Digest
-from services.reporting.export_xlsx import level_frame, missing_frame, overview_frame, risks_frame
+from services.reporting.export_xlsx import (
+    Percent,
+    is_missing,
+    level_frame,
+    missing_frame,
+    overview_frame,
+    risks_frame,
+    status_labels,
+)
 from storage import rounds as round_store
 from storage import steering
 from storage.db import create_engine, create_session_factory
@@ -42,43 +53,83 @@ async def _find_round(session: AsyncSession, key: str) -> ReportingRound | None:
     return rnd
 
 
-async def _scope(session: AsyncSession, group_key: str | None, tx: texts.Texts) -> Scope:
-    if group_key is None:
-        return Scope()
-    group = await steering.get_group(session, group_key)
-    if group is None:
-        raise Refused(tx.t("digest.report.unknown_group", group=group_key))
-    return Scope.of(group.scope)
+@dataclass(frozen=True)
+class Target:
+    """What a report covers: a round, a steering group's scope of it (or all of it), and the
+    time zone its times are shown in (the group's, else the configured default)."""
+
+    round: ReportingRound
+    scope: Scope
+    zone: str
 
 
-async def _digest(round_key: str, group_key: str | None, tx: texts.Texts) -> Digest:
+async def _target(
+    session: AsyncSession, round_key: str, group_key: str | None, tx: texts.Texts
+) -> Target:
+    rnd = await _find_round(session, round_key)
+    if rnd is None:
+        raise Refused(tx.t("digest.report.unknown_round", round=round_key))
+    zone = Settings.from_env().default_time_zone
+    scope = Scope()
+    if group_key is not None:
+        group = await steering.get_group(session, group_key)
+        if group is None:
+            raise Refused(tx.t("digest.report.unknown_group", group=group_key))
+        scope, zone = Scope.of(group.scope), group.time_zone or zone
+    try:
+        export_xlsx.time_zone(zone)
+    except ValueError:
+        raise Refused(tx.t("digest.report.unknown_zone", zone=zone)) from None
+    return Target(rnd, scope, zone)
+
+
+async def _digest(round_key: str, group_key: str | None, tx: texts.Texts) -> tuple[Digest, str]:
     engine = create_engine(Settings.from_env().database_url)
     try:
         async with create_session_factory(engine)() as session:
-            rnd = await _find_round(session, round_key)
-            if rnd is None:
-                raise Refused(tx.t("digest.report.unknown_round", round=round_key))
-            scope = await _scope(session, group_key, tx)
-            return await digest_source.load_digest(session, rnd, scope, tx.language)
+            target = await _target(session, round_key, group_key, tx)
+            digest = await digest_source.load_digest(
+                session, target.round, target.scope, tx.language
+            )
+            return digest, target.zone
     finally:
         await engine.dispose()
 
 
-def _table(frame: pd.DataFrame) -> str:
+def text_cell(value: object, tx: texts.Texts) -> str:
+    """A value as the reader's language writes it: "3,6 %", "1 234", "23 nov. 2026 11:00"
+    (times are aware, in the report's zone, which the row or column names)."""
+    if is_missing(value):
+        return "–"
+    if isinstance(value, Percent):
+        return tx.format_percent(value.fraction, export_xlsx.PERCENT_DECIMALS)
+    if isinstance(value, datetime):
+        return tx.format_datetime(value, value.tzinfo)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return tx.format_number(value)
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, tx: texts.Texts) -> str:
     if frame.empty:
         return "  –"
-    text = frame.to_string(index=False, na_rep="–", max_colwidth=60)
+    shown = frame.astype("object").map(lambda value: text_cell(value, tx))
+    text = shown.to_string(index=False, max_colwidth=60)
     return "\n".join("  " + line for line in text.splitlines())
 
 
-def render_report(digest: Digest, tx: texts.Texts, top: int) -> str:
-    """The report as text: every number of the digest; long lists cut at ``top``."""
+def render_report(
+    digest: Digest, tx: texts.Texts, top: int, zone: str = texts.DEFAULT_TIME_ZONE
+) -> str:
+    """The report as text: every number of the digest, in the reader's language and with
+    times in ``zone``; long lists cut at ``top``."""
     col = export_xlsx._col
     out: list[str] = [f"{digest.round.name} ({digest.round.key})", ""]
-    overview = overview_frame(digest, tx, datetime.now(UTC)).iloc[:-1]
-    out += [_table(overview), ""]
-    out += [tx.t("digest.status.heading"), _table(level_frame(digest, tx, "strategy")), ""]
-    out += [tx.t("digest.export.sheet.goal"), _table(level_frame(digest, tx, "goal").head(top))]
+    out += [_table(overview_frame(digest, tx, zone), tx), ""]
+    out += [tx.t("digest.status.heading"), _table(level_frame(digest, tx, "strategy"), tx), ""]
+    out += [tx.t("digest.export.sheet.goal"), _table(level_frame(digest, tx, "goal").head(top), tx)]
     out += [*_more(tx, len(digest.by_goal) - top), ""]
     heading = (
         tx.t("digest.changes.heading", previous=digest.round.previous_round_name)
@@ -87,29 +138,30 @@ def render_report(digest: Digest, tx: texts.Texts, top: int) -> str:
     )
     out.append(heading)
     out.append("  " + tx.t("digest.changes.summary", better=digest.better, worse=digest.worse))
-    labels = export_xlsx._labels(digest, tx)
     changes = pd.DataFrame(
         {
             col(tx, "change"): digest.changes["change"].map(lambda c: tx.t(f"digest.change.{c}")),
             col(tx, "title"): digest.changes["title"],
-            col(tx, "previous_status"): digest.changes["previous_status_key"].map(labels),
-            col(tx, "status"): digest.changes["status_key"].map(labels),
+            col(tx, "previous_status"): status_labels(
+                digest.changes["previous_status_key"], digest, tx
+            ),
+            col(tx, "status"): status_labels(digest.changes["status_key"], digest, tx),
             col(tx, "owner_name"): digest.changes["owner_name"],
         }
     )
-    out += [_table(changes.head(top)), *_more(tx, len(changes) - top), ""]
-    out += [tx.t("digest.risks.heading"), _table(risks_frame(digest, tx).head(top))]
+    out += [_table(changes.head(top), tx), *_more(tx, len(changes) - top), ""]
+    out += [tx.t("digest.risks.heading"), _table(risks_frame(digest, tx).head(top), tx)]
     out += [*_more(tx, len(digest.risks) - top), ""]
-    out += [tx.t("digest.heat.heading"), _table(heat_table(digest, tx)), ""]
+    out += [tx.t("digest.heat.heading"), _table(heat_table(digest, tx), tx), ""]
     at_risk = pd.DataFrame(
         {
             col(tx, "title"): digest.at_risk["title"],
-            col(tx, "status"): digest.at_risk["status_key"].map(labels),
+            col(tx, "status"): status_labels(digest.at_risk["status_key"], digest, tx),
             col(tx, "owner_name"): digest.at_risk["owner_name"],
             col(tx, "comment"): digest.at_risk["comment"],
         }
     )
-    out += [tx.t("digest.at_risk.heading", count=len(at_risk)), _table(at_risk.head(top))]
+    out += [tx.t("digest.at_risk.heading", count=len(at_risk)), _table(at_risk.head(top), tx)]
     out += [*_more(tx, len(at_risk) - top), ""]
     missing = digest.not_answered
     if missing.empty:
@@ -122,7 +174,7 @@ def render_report(digest: Digest, tx: texts.Texts, top: int) -> str:
                 items=int(missing["unanswered"].sum()),
             )
         )
-        out += [_table(missing_frame(digest, tx).head(top)), *_more(tx, len(missing) - top)]
+        out += [_table(missing_frame(digest, tx).head(top), tx), *_more(tx, len(missing) - top)]
     return "\n".join(out) + "\n"
 
 
@@ -152,23 +204,24 @@ def report(
     """Skriv ut en omgångs sammanställning: svarsfrekvens, status per nivå, risker."""
     tx = _language(lang)
     try:
-        digest = asyncio.run(_digest(round_key, steering_group, tx))
+        digest, zone = asyncio.run(_digest(round_key, steering_group, tx))
     except Refused as refused:
         typer.echo(str(refused), err=True)
         raise typer.Exit(1) from None
-    typer.echo(render_report(digest, tx, top), nl=False)
+    typer.echo(render_report(digest, tx, top, zone), nl=False)
 
 
 async def _workbook(round_key: str, group_key: str | None, tx: texts.Texts) -> bytes:
     engine = create_engine(Settings.from_env().database_url)
     try:
         async with create_session_factory(engine)() as session:
-            rnd = await _find_round(session, round_key)
-            if rnd is None:
-                raise Refused(tx.t("digest.report.unknown_round", round=round_key))
-            scope = await _scope(session, group_key, tx)
+            target = await _target(session, round_key, group_key, tx)
             return await export_xlsx.round_workbook(
-                session, rnd.id, scope=scope, language=tx.language
+                session,
+                target.round.id,
+                scope=target.scope,
+                language=tx.language,
+                zone=target.zone,
             )
     finally:
         await engine.dispose()

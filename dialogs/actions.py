@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import verbs
 from dialogs import render
 from dialogs.context import Deps, Inbound
+from dialogs.installation import kind_of
 from dialogs.people import language_for, person_of
 from dialogs.status import status_view_for
 from services.answering import answers
 from services.answering.answers import Outcome
 from storage import rounds as round_store
-from storage.models import Person, ReportRequest
+from storage.models import ConversationKind, Person, ReportRequest
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ async def _show(
         view = await status_view_for(
             session, deps, viewer=actor, request=request, rnd=rnd, language=language, page=page
         )
-        may_edit = not view.closed and not view.past_deadline
+        # The same rule as answers.submit: answers are taken while the round is open,
+        # after the deadline too (they are marked late).
+        may_edit = view.accepting
         return ActionOutcome(card=render.status_card(view, editing=editing and may_edit))
 
 
@@ -84,14 +87,34 @@ async def _may_see(session: AsyncSession, actor: Person, request: ReportRequest)
     return any(answers.may_answer(actor, request.person_id, item) for _, item in rows)
 
 
+def personal_only(handler: Handler) -> Handler:
+    """A status card's buttons work in the person's 1:1 chat only: pressed on a card that
+    reached a channel or group chat they are refused with a pointer to the 1:1 chat, and
+    the reply holds nothing of the person's items, answers or comments."""
+
+    async def in_personal_chat(
+        deps: Deps, inbound: Inbound, data: Mapping[str, Any]
+    ) -> ActionOutcome:
+        if kind_of(inbound) is ConversationKind.PERSONAL:
+            return await handler(deps, inbound, data)
+        async with deps.sessions() as session:
+            language = language_for(await person_of(session, inbound), inbound)
+        return ActionOutcome(card=render.notice(language, "shared.card_refused"))
+
+    return in_personal_chat
+
+
+@personal_only
 async def edit_status(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
     return await _show(deps, inbound, data, editing=True)
 
 
+@personal_only
 async def show_page(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
     return await _show(deps, inbound, data, editing=False)
 
 
+@personal_only
 async def submit_status(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
     try:
         submission = answers.parse_submission(data)

@@ -13,6 +13,7 @@ from cards.messages import (
     create_help_card,
     create_my_items_card,
     create_notice_card,
+    create_shared_help_card,
     unknown_command_text,
 )
 from cards.status_card import create_status_card, status_card_page_size
@@ -51,6 +52,10 @@ def team_greeting(language: Language) -> Reply:
 
 def help_message(language: Language, *, admin: bool = False) -> Reply:
     return Reply(card=create_help_card(language, admin=admin))
+
+
+def shared_help(language: Language, *, channel: bool) -> Reply:
+    return Reply(card=create_shared_help_card(language, channel=channel))
 
 
 def unknown_command(language: Language) -> Reply:

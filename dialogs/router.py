@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from dialogs import actions, admin, manager, steering
+from dialogs import actions, admin, manager, shared, steering
 from dialogs.context import Deps, Inbound, Reply
 
 MessageHandler = Callable[[Deps, Inbound], Awaitable[list[Reply]]]
@@ -15,6 +15,8 @@ MessageHandler = Callable[[Deps, Inbound], Awaitable[list[Reply]]]
 _DIALOGS: tuple[tuple[Callable[[Inbound], bool], MessageHandler], ...] = (
     (admin.applies, admin.on_message),
     (steering.applies, steering.on_message),
+    # Before the manager's chat: in a channel or group chat its commands show nothing personal.
+    (shared.applies, shared.on_message),
 )
 
 

@@ -22,8 +22,9 @@ async def status_view_for(
     language: Language,
     page: int = 1,
 ) -> StatusCardView:
-    """The card shows the owner's items and name even when a delegate opens it, in the
-    viewer's language, paged to the card layer's size budget."""
+    """The request's card as the viewer may use it: the owner's whole card, or for a
+    delegate the items delegated to them, marked "för <owner>"; in the viewer's language
+    and time zone, paged to the card layer's size budget."""
     owner = (
         viewer if viewer.id == request.person_id else await session.get(Person, request.person_id)
     )
@@ -37,4 +38,5 @@ async def status_view_for(
         page=page,
         now=deps.clock(),
         page_size=render.page_size_for,
+        viewer=viewer,
     )

@@ -245,7 +245,18 @@ def _validate_item(
                 likelihood = int(text)
             else:
                 consequence = int(text)
+        _one_error_for_missing_risk(errors, item_id)
     return ParsedAnswer(status, likelihood, consequence, comment, value)
+
+
+def _one_error_for_missing_risk(errors: dict[str, FieldError], item_id: int) -> None:
+    """Neither axis chosen is one mistake ("Välj sannolikhet och konsekvens"); "choose the
+    likelihood too" is for when the consequence is already there, and vice versa."""
+    keys = (input_id("likelihood", item_id), input_id("consequence", item_id))
+    wanted = ("error.likelihood_missing", "error.consequence_missing")
+    if tuple(errors[key].code if key in errors else None for key in keys) == wanted:
+        for key in keys:
+            errors[key] = FieldError("error.risk_missing")
 
 
 def _typed_values(inputs: Mapping[str, Any]) -> dict[str, str]:

@@ -18,6 +18,7 @@ from cards.views import (
     StatusChoice,
 )
 from catalogue.texts import Language
+from services.answering import answers
 from storage import responses as response_store
 from storage import rounds as round_store
 from storage.models import (
@@ -69,7 +70,12 @@ def _recorded(
     risk: RiskScale | None,
     names: dict[int, str],
     language: Language,
+    *,
+    owner: Person | None = None,
+    deadline: datetime | None = None,
 ) -> RecordedAnswer:
+    """One stored answer as shown. ``owner`` and ``deadline`` (this round's answers only)
+    add who it was given for, when that was someone else, and whether it came in late."""
     option = next((o for o in statuses.options if o.key == response.status_key), None)
     score = (
         response.likelihood * response.consequence
@@ -97,6 +103,10 @@ def _recorded(
         answered_by=names.get(response.answered_by_id, "?"),
         answered_at=response.answered_at,
         revision=response.revision,
+        answered_for=None
+        if owner is None or response.answered_by_id == owner.id
+        else owner.display_name,
+        late=deadline is not None and response.answered_at > deadline,
     )
 
 
@@ -124,10 +134,17 @@ async def build_status_view(
     now: datetime,
     page: int = 1,
     page_size: int | PageSizer = DEFAULT_PAGE_SIZE,
+    viewer: Person | None = None,
 ) -> StatusCardView:
-    """The card for one page of a request. ``page_size`` may be a function of the whole
-    view, so the card layer can size pages to its message budget."""
+    """The card for one page of a request, as ``viewer`` (default: the owner, ``person``)
+    sees it: the owner sees all their items, anyone else only the items they may answer
+    for the owner (a delegate's), in the viewer's time zone, marked as answered for the
+    owner. ``page_size`` may be a function of the whole view, so the card layer can size
+    pages to its message budget."""
+    viewer = person if viewer is None else viewer
     rows = await round_store.round_items_of_owner(session, rnd.id, request.person_id)
+    if viewer.id != person.id:
+        rows = [row for row in rows if answers.may_answer(viewer, person.id, row[1])]
     items = [item for _, item in rows]
     item_ids = [item.id for item in items]
     current = await response_store.current_answers(session, rnd.id, item_ids)
@@ -160,7 +177,15 @@ async def build_status_view(
                 else None
             ),
             current=(
-                _recorded(current[item.id], statuses, rnd.risk_scale, names, language)
+                _recorded(
+                    current[item.id],
+                    statuses,
+                    rnd.risk_scale,
+                    names,
+                    language,
+                    owner=person,
+                    deadline=rnd.deadline_at,
+                )
                 if item.id in current
                 else None
             ),
@@ -179,9 +204,9 @@ async def build_status_view(
         round_id=rnd.id,
         round_name=rnd.name,
         request_id=request.id,
-        person_name=person.display_name,
+        person_name=viewer.display_name,
         deadline=rnd.deadline_at,
-        time_zone=person.time_zone,
+        time_zone=viewer.time_zone,
         language=language,
         closed=closed,
         statuses=tuple(
@@ -194,6 +219,8 @@ async def build_status_view(
         items=questions,
         total_items=len(questions),
         past_deadline=now > rnd.deadline_at,
+        accepting=rnd.state == RoundState.OPEN,
+        on_behalf_of=None if viewer.id == person.id else person.display_name,
         intranet_url=intranet_url,
     )
     size = page_size if isinstance(page_size, int) else page_size(view, questions)
@@ -205,4 +232,18 @@ async def build_status_view(
         items=questions[(page - 1) * size : page * size],
         page=page,
         page_count=page_count,
+        unanswered_elsewhere=_unanswered_elsewhere(questions, size, page),
     )
+
+
+def _unanswered_elsewhere(
+    questions: Sequence[ItemQuestion], size: int, page: int
+) -> tuple[tuple[int, int], ...]:
+    """(page, unanswered items) for every other page that has any."""
+    found: list[tuple[int, int]] = []
+    for start in range(0, len(questions), size):
+        number = start // size + 1
+        left = sum(q.current is None for q in questions[start : start + size])
+        if number != page and left:
+            found.append((number, left))
+    return tuple(found)

@@ -16,6 +16,7 @@ from services.followup import round_admin
 from services.followup.round_admin import parse_round_values
 from storage import rounds as round_store
 from storage.models import (
+    OrgUnit,
     OutboxKind,
     OutboxState,
     ReportingRound,
@@ -28,6 +29,7 @@ from storage.outbox import mark_failed
 from tests import cardtools
 from tests.admin.helpers import Region, audit_actions, count, outbox_jobs, region, values
 from tests.bot.conftest import BotHarness
+from tests.cardtools import press
 from tests.factories import NOW
 
 Card = dict[str, Any]
@@ -48,27 +50,14 @@ async def say(bot: BotHarness, user: Any, text: str) -> tuple[list[Card], list[s
     return bot.connector.posted_cards()[before_cards:], bot.connector.posted_texts()[before_texts:]
 
 
-def press(card: Card, verb: str, **typed: str) -> dict[str, Any]:
-    """What Teams sends for a button: its data plus the values in the card's inputs."""
-    action = cardtools.execute_action(card, verb)
-    data: dict[str, Any] = {}
-    if action.get("associatedInputs", "auto") != "none":
-        for input_id, element in cardtools.inputs(card).items():
-            if "value" in element:
-                data[input_id] = element["value"]
-    data.update(action.get("data") or {})
-    data.update(typed)
-    return data
-
-
 async def stored_state(session: AsyncSession, rnd: ReportingRound) -> RoundState:
     await session.refresh(rnd)
     return rnd.state
 
 
-def button(preview: Card, start: str) -> dict[str, Any]:
-    """The preview's "Open now" or "Schedule" button."""
-    return next(a for a in cardtools.actions(preview) if a.get("data", {}).get("start") == start)
+def start(preview: Card, when: str) -> dict[str, Any]:
+    """What the preview's "Öppna nu" (when="now") or "Schemalägg" button sends."""
+    return press(preview, verbs.ADMIN_CREATE_ROUND, match={"start": when})
 
 
 def local(moment: datetime) -> tuple[str, str]:
@@ -127,9 +116,17 @@ async def test_others_are_refused_and_nothing_changes(
     assert cards == []
     assert texts == ["Det här kan bara administratörer av Lägesbot göra. Ingenting har ändrats."]
 
-    data = {**FORM, "plan": "rs-vp-2027", "start": "now"}
+    # Anna replays the buttons of cards the admin was shown.
+    preview = await invoke(
+        bot,
+        bot.card_action(
+            user=r.admin,
+            verb=verbs.ADMIN_PREVIEW_ROUND,
+            data=press(await form(bot, r), verbs.ADMIN_PREVIEW_ROUND, FORM),
+        ),
+    )
     refused = await invoke(
-        bot, bot.card_action(user=r.anna, verb=verbs.ADMIN_CREATE_ROUND, data=data)
+        bot, bot.card_action(user=r.anna, verb=verbs.ADMIN_CREATE_ROUND, data=start(preview, "now"))
     )
     assert "bara administratörer" in cardtools.all_text(refused)
     assert await count(session, ReportingRound) == 0
@@ -137,11 +134,34 @@ async def test_others_are_refused_and_nothing_changes(
     spec = parse_round_values(values())
     rnd = (await round_admin.create_round(session, spec, start="now", now=NOW, actor="admin")).round
     await session.commit()
-    for verb in (verbs.ADMIN_CLOSE_ROUND, verbs.ADMIN_EXTEND_ROUND, verbs.ADMIN_LIST_ROUNDS):
-        refused = await invoke(
-            bot, bot.card_action(user=r.anna, verb=verb, data={"round_id": rnd.id})
-        )
+    listed = (await say(bot, r.admin, "rundor"))[0][0]
+    confirm = await invoke(
+        bot,
+        bot.card_action(
+            user=r.admin,
+            verb=verbs.ADMIN_CONFIRM_CLOSE,
+            data=press(listed, verbs.ADMIN_CONFIRM_CLOSE),
+        ),
+    )
+    day, clock = local(rnd.deadline_at + timedelta(days=7))
+    for verb, data in (
+        (verbs.ADMIN_CLOSE_ROUND, press(confirm, verbs.ADMIN_CLOSE_ROUND)),
+        (
+            verbs.ADMIN_EXTEND_ROUND,
+            press(
+                listed,
+                verbs.ADMIN_EXTEND_ROUND,
+                {
+                    admin_cards.extend_date_id(rnd.id): day,
+                    admin_cards.extend_time_id(rnd.id): clock,
+                },
+            ),
+        ),
+        (verbs.ADMIN_LIST_ROUNDS, press(listed, verbs.ADMIN_LIST_ROUNDS)),
+    ):
+        refused = await invoke(bot, bot.card_action(user=r.anna, verb=verb, data=data))
         assert "bara administratörer" in cardtools.all_text(refused)
+        assert "Tertial 1 2027" not in cardtools.all_text(refused)
     assert await stored_state(session, rnd) == RoundState.OPEN
     assert await audit_actions(session) == ["round.create", "round.open"]
 
@@ -150,17 +170,23 @@ async def test_invalid_input_comes_back_with_errors_beside_the_fields(
     bot: BotHarness, session: AsyncSession
 ) -> None:
     r = await region(session)
+    # A unit that is in the form's list when it is shown and gone when the admin presses.
+    gone = OrgUnit(key="NOPE", name="Nedlagd enhet")
+    session.add(gone)
+    await session.commit()
     card = await form(bot, r)
+    await session.delete(gone)
+    await session.commit()
     data = press(
         card,
         verbs.ADMIN_PREVIEW_ROUND,
-        **{**FORM, "deadline_date": "2026-11-20", "org_units": "HSN,NOPE"},
+        {**FORM, "deadline_date": "2026-11-20", "org_units": "HSN,NOPE"},
     )
     again = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
     assert cardtools.text_after_input(again, "deadline_time") == [
-        "Deadline måste vara efter öppningstiden."
+        "Sista svarsdag måste vara efter öppningstiden."
     ]
     assert cardtools.text_after_input(again, "org_units") == ["Okända enheter: NOPE."]
     fields = cardtools.inputs(again)
@@ -168,14 +194,20 @@ async def test_invalid_input_comes_back_with_errors_beside_the_fields(
     assert fields["deadline_date"]["value"] == "2026-11-20"
     assert "Ingenting har sparats" in cardtools.all_text(again)
 
-    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "opens_date": "", "name": ""})
+    # From a client that sends without checking the required fields.
+    data = press(
+        card,
+        verbs.ADMIN_PREVIEW_ROUND,
+        {**FORM, "opens_date": "", "name": ""},
+        client_validates=False,
+    )
     again = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
     assert cardtools.text_after_input(again, "opens_date") == ["Måste fyllas i."]
     assert cardtools.text_after_input(again, "name") == ["Måste fyllas i."]
 
-    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "opens_date": "2026-02-30"})
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, {**FORM, "opens_date": "2026-02-30"})
     again = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
@@ -184,18 +216,15 @@ async def test_invalid_input_comes_back_with_errors_beside_the_fields(
     ]
 
     # The plan has no assignments: nobody would be asked.
-    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "kinds": "assignment"})
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, {**FORM, "kinds": "assignment"})
     again = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
     assert cardtools.text_after_input(again, "kinds") == [
         "Inga punkter med ägare finns i det här urvalet. Välj andra enheter eller typer."
     ]
-    create = await invoke(
-        bot,
-        bot.card_action(user=r.admin, verb=verbs.ADMIN_CREATE_ROUND, data={**data, "start": "now"}),
-    )
-    assert "Ingenting har sparats" in cardtools.all_text(create)
+    # The form comes back with errors and no "Öppna nu": there is nothing to open from it.
+    assert verbs.ADMIN_CREATE_ROUND not in {a.get("verb") for a in cardtools.actions(again)}
     assert await count(session, ReportingRound) == 0
     assert await audit_actions(session) == []
 
@@ -205,7 +234,7 @@ async def test_preview_shows_who_is_asked_and_stores_nothing(
 ) -> None:
     r = await region(session)
     card = await form(bot, r)
-    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "org_units": "HSN"})
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, {**FORM, "org_units": "HSN"})
     preview = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
@@ -233,12 +262,13 @@ async def test_open_now_asks_every_owner_once_even_when_pressed_twice(
 ) -> None:
     r = await region(session)
     card = await form(bot, r)
-    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **FORM)
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, FORM)
     preview = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
-    open_now = button(preview, "now")
-    action = bot.card_action(user=r.admin, verb=open_now["verb"], data=open_now["data"])
+    action = bot.card_action(
+        user=r.admin, verb=verbs.ADMIN_CREATE_ROUND, data=start(preview, "now")
+    )
     listed = await invoke(bot, action)
     assert "Omgången Tertial 1 2027 är öppen." in cardtools.all_text(listed)
     rnd = (await session.execute(select(ReportingRound))).scalar_one()
@@ -255,9 +285,7 @@ async def test_open_now_asks_every_owner_once_even_when_pressed_twice(
     jobs = [j for j in await outbox_jobs(session, rnd.id) if j.kind == OutboxKind.REQUEST]
     assert len(jobs) == 3
 
-    again = await invoke(
-        bot, bot.card_action(user=r.admin, verb=open_now["verb"], data=open_now["data"])
-    )
+    again = await invoke(bot, action)
     assert "redan gjort" in cardtools.all_text(again)
     assert await count(session, ReportingRound) == 1
     assert len(await outbox_jobs(session, rnd.id)) == 3
@@ -267,13 +295,15 @@ async def test_open_now_asks_every_owner_once_even_when_pressed_twice(
 async def test_schedule_from_the_preview(bot: BotHarness, session: AsyncSession) -> None:
     r = await region(session)
     card = await form(bot, r)
-    data = press(card, verbs.ADMIN_PREVIEW_ROUND, **FORM)
+    data = press(card, verbs.ADMIN_PREVIEW_ROUND, FORM)
     preview = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )
-    schedule = button(preview, "schedule")
     listed = await invoke(
-        bot, bot.card_action(user=r.admin, verb=schedule["verb"], data=schedule["data"])
+        bot,
+        bot.card_action(
+            user=r.admin, verb=verbs.ADMIN_CREATE_ROUND, data=start(preview, "schedule")
+        ),
     )
     assert "schemalagd och öppnas 23 nov. 2026 13:00" in cardtools.all_text(listed)
     rnd = (await session.execute(select(ReportingRound))).scalar_one()
@@ -307,16 +337,17 @@ async def test_the_round_list_extends_closes_and_copies(
     data = press(
         listed,
         verbs.ADMIN_EXTEND_ROUND,
-        **{admin_cards.extend_date_id(rnd.id): day, admin_cards.extend_time_id(rnd.id): clock},
+        {admin_cards.extend_date_id(rnd.id): day, admin_cards.extend_time_id(rnd.id): clock},
     )
     extended = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_EXTEND_ROUND, data=data)
     )
-    assert "Ny deadline för Tertial 1 2027: 11 dec. 2026 16:00." in cardtools.all_text(extended)
+    extended_text = cardtools.all_text(extended)
+    assert "Ny sista svarsdag för Tertial 1 2027: 11 dec. 2026 16:00." in extended_text
     await session.refresh(rnd)
     assert rnd.deadline_at == new_deadline
 
-    data = press(listed, verbs.ADMIN_EXTEND_ROUND, **{admin_cards.extend_date_id(rnd.id): "x"})
+    data = press(listed, verbs.ADMIN_EXTEND_ROUND, {admin_cards.extend_date_id(rnd.id): "x"})
     refused = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_EXTEND_ROUND, data=data)
     )
@@ -324,7 +355,11 @@ async def test_the_round_list_extends_closes_and_copies(
 
     confirm = await invoke(
         bot,
-        bot.card_action(user=r.admin, verb=verbs.ADMIN_CONFIRM_CLOSE, data={"round_id": rnd.id}),
+        bot.card_action(
+            user=r.admin,
+            verb=verbs.ADMIN_CONFIRM_CLOSE,
+            data=press(listed, verbs.ADMIN_CONFIRM_CLOSE),
+        ),
     )
     assert "Stänga Tertial 1 2027?" in cardtools.all_text(confirm)
     assert await stored_state(session, rnd) == RoundState.OPEN  # asking is not closing
@@ -342,17 +377,22 @@ async def test_the_round_list_extends_closes_and_copies(
 
     # Anna answers on the card she still has: refused, nothing stored.
     status = status_cards[0]
-    submit = press(status, verbs.SUBMIT_STATUS)
-    for key, field in cardtools.inputs(status).items():
-        if key.startswith("status."):
-            submit[key] = field["choices"][0]["value"]
+    first_choice = {
+        key: field["choices"][0]["value"]
+        for key, field in cardtools.inputs(status).items()
+        if key.startswith("status.")
+    }
+    submit = press(status, verbs.SUBMIT_STATUS, first_choice)
     late = await invoke(bot, bot.card_action(user=r.anna, verb=verbs.SUBMIT_STATUS, data=submit))
     assert "Omgången är stängd" in cardtools.all_text(late)
     assert cardtools.inputs(late) == {}
     assert await count(session, Response) == 0
 
     copy = await invoke(
-        bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_COPY_ROUND, data={"round_id": rnd.id})
+        bot,
+        bot.card_action(
+            user=r.admin, verb=verbs.ADMIN_COPY_ROUND, data=press(closed, verbs.ADMIN_COPY_ROUND)
+        ),
     )
     fields = cardtools.inputs(copy)
     assert "Nästa period efter Tertial 1 2027" in cardtools.all_text(copy)
@@ -364,8 +404,9 @@ async def test_the_round_list_extends_closes_and_copies(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=preview)
     )
     assert "Förra svaren från" in cardtools.all_text(shown)
-    open_now = button(shown, "now")
-    await invoke(bot, bot.card_action(user=r.admin, verb=open_now["verb"], data=open_now["data"]))
+    await invoke(
+        bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_CREATE_ROUND, data=start(shown, "now"))
+    )
     second = await round_store.get_round_by_key(session, "tertial-2-2027")
     assert second is not None and second.previous_round_id == rnd.id
 
@@ -407,7 +448,7 @@ async def test_an_admin_who_prefers_english_gets_english_cards(
     cards, _ = await say(bot, r.admin, "new round")
     assert "New reporting round" in cardtools.all_text(cards[0])
     assert "Preview" in cardtools.action_titles(cards[0])
-    data = press(cards[0], verbs.ADMIN_PREVIEW_ROUND, **{**FORM, "deadline_date": "2026-11-20"})
+    data = press(cards[0], verbs.ADMIN_PREVIEW_ROUND, {**FORM, "deadline_date": "2026-11-20"})
     again = await invoke(
         bot, bot.card_action(user=r.admin, verb=verbs.ADMIN_PREVIEW_ROUND, data=data)
     )

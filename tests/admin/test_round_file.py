@@ -78,7 +78,7 @@ def test_toml_errors_name_the_field_and_line(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     errors = errors_of(path)
-    assert "Rad 4: deadline: Deadline måste vara efter öppningstiden." in errors
+    assert "Rad 4: deadline: Sista svarsdag måste vara efter öppningstiden." in errors
     assert any(
         e.startswith("Rad 5: start: start ska vara en av draft, schedule, now") for e in errors
     )

@@ -1,8 +1,12 @@
 """The authorization matrix: every role against every action the bot answers, through the
-real endpoint. Only the cells in EXPECTED succeed; every other cell is refused, stores
-nothing and shows nothing of Anna's round.
+real endpoint, and every action in each kind of conversation. Only the cells in EXPECTED and
+IN_CONVERSATION succeed; every other cell is refused, stores nothing and shows nothing of
+Anna's round (in a channel or group chat: nobody's items, answers or comments).
 
-Adding a card verb without classifying it here fails ``test_every_verb_is_classified``.
+Every card press is derived from a card the bot renders, the way a Teams client sends it
+(tests/cardtools.press); a role that was never shown the card replays the one shown to the
+person it belongs to. Adding a card verb or a command word without classifying it here
+fails ``test_every_verb_is_classified`` or ``test_every_command_word_is_classified``.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,22 +23,31 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import verbs
+from cards.status_card import create_status_card, status_card_page_size
+from catalogue import texts
+from dialogs.commands import Command
 from dialogs.router import all_action_handlers
+from services.answering.status_view import build_status_view
 from storage.models import (
     AuditEntry,
     ConversationKind,
     ConversationReference,
+    OutboxJob,
+    OutboxKind,
+    OutboxState,
     Person,
     ReportingRound,
     ReportRequest,
     Response,
+    ResponseSource,
+    RoundState,
     SteeringGroup,
 )
 from tests import cardtools
 from tests.admin.authz_rows import ADMIN_ACTIONS
 from tests.authz.conftest import ADMIN_NAME, ADMIN_OBJECT_ID
 from tests.bot.conftest import BotHarness, new_tenant
-from tests.factories import RoundSetup, object_id, open_round, person
+from tests.factories import NOW, RoundSetup, object_id, open_round, person
 
 
 class Role(enum.StrEnum):
@@ -61,12 +75,51 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "text:mina punkter": frozenset({Role.OWNER}),
     "text:ny runda": frozenset({Role.ADMIN}),
     "text:rundor": frozenset({Role.ADMIN}),
+    # Channel commands: the steering-group member writes in the group's channel; in a 1:1
+    # chat they are not commands. Admins bind a channel from within it (IN_CONVERSATION),
+    # so from anyone's usual place binding fails.
+    "text:sammanfattning": frozenset({Role.STEERING_MEMBER}),
+    "text:koppla styrgrupp rs-styrgrupp": frozenset(),
     # Round administration (rows in tests/admin/authz_rows.py): admins only.
     **{verb: frozenset({Role.ADMIN}) for verb in ADMIN_ACTIONS},
 }
 
+PERSONAL, CHANNEL, GROUP_CHAT = (
+    ConversationKind.PERSONAL,
+    ConversationKind.CHANNEL,
+    ConversationKind.GROUP_CHAT,
+)
+PERSONAL_ONLY = frozenset({PERSONAL})
+ANYWHERE = frozenset(ConversationKind)
+
+# action -> (who tries it, the kinds of conversation where it succeeds). A person's items,
+# answers and comments are shown in their 1:1 chat only; help answers everywhere, each
+# conversation with its own commands; the digest and binding belong to a channel.
+IN_CONVERSATION: dict[str, tuple[Role, frozenset[ConversationKind]]] = {
+    f"{verbs.SUBMIT_STATUS}#delegated item": (Role.DELEGATE, PERSONAL_ONLY),
+    f"{verbs.SUBMIT_STATUS}#owner's own item": (Role.OWNER, PERSONAL_ONLY),
+    verbs.EDIT_STATUS: (Role.OWNER, PERSONAL_ONLY),
+    verbs.SHOW_PAGE: (Role.OWNER, PERSONAL_ONLY),
+    "text:hjälp": (Role.OWNER, ANYWHERE),
+    "text:status": (Role.OWNER, PERSONAL_ONLY),
+    "text:mina punkter": (Role.OWNER, PERSONAL_ONLY),
+    "text:sammanfattning": (Role.STEERING_MEMBER, frozenset({CHANNEL})),
+    "text:koppla styrgrupp rs-styrgrupp": (Role.ADMIN, frozenset({CHANNEL})),
+    # Round administration shows rounds and counts, nobody's answers: an admin may run it
+    # wherever they write (LAGESBOT_ADMINS is checked on every message and button).
+    "text:ny runda": (Role.ADMIN, ANYWHERE),
+    "text:rundor": (Role.ADMIN, ANYWHERE),
+    **{verb: (Role.ADMIN, ANYWHERE) for verb in ADMIN_ACTIONS},
+}
+# What a steering group's channel is for: its digest shows the items needing attention with
+# their owners' comments, by design.
+SHOWS_THE_GROUPS_DIGEST = frozenset({"text:sammanfattning"})
+
 STEERING_CONVERSATION = "19:styrgrupp-rs@thread.tacv2"
 STEERING_TEAM = "19:team-rs@thread.tacv2"
+GROUP_CHAT_CONVERSATION = "19:planeringsgruppen@thread.v2"
+# Anna's comment on her goal: no one else may see it outside her 1:1 chat.
+SECRET_COMMENT = "Internt: två vakanser på avdelning 12."
 
 
 @dataclass
@@ -75,15 +128,24 @@ class World:
     session: AsyncSession
     round: RoundSetup
     actors: dict[Role, Any]
+    # The status cards as the bot renders them for Anna and for Bo (her delegate).
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where the actors write; None = each where they usually are (see _activity).
+    kind: ConversationKind | None = None
+    # A round waiting to open, so "Öppna nu" is on the admin's round list.
+    scheduled: ReportingRound | None = None
 
 
 @dataclass
 class Attempt:
-    """What came back from one action: the HTTP status and everything the user was shown."""
+    """What came back from one action: the HTTP status, everything the user was shown, the
+    kind of conversation it came from and how many Bot Connector calls it caused."""
 
     status: int
     shown: str
     cards: list[dict[str, Any]]
+    kind: ConversationKind = PERSONAL
+    connector_calls: int = 0
 
 
 async def build_world(bot: BotHarness, session: AsyncSession) -> World:
@@ -111,6 +173,8 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
             scope={"org_units": []},
         )
     )
+    await _answered_and_waiting(session, s)
+    scheduled = await _scheduled_round(session, s)
     await session.commit()
     stranger = Person(
         id=None, entra_object_id=object_id(f"okand-{uuid.uuid4()}"), display_name="Okänd Person"
@@ -124,25 +188,127 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
         Role.UNKNOWN: stranger,
         Role.OTHER_TENANT: s.owner,
     }
-    return World(bot, session, s, actors)
+    world = World(bot, session, s, actors, scheduled=scheduled)
+    world.cards = await _status_cards(world)
+    return world
+
+
+async def _answered_and_waiting(session: AsyncSession, s: RoundSetup) -> None:
+    """Anna has answered all three items (with a comment on her goal), and Cecilia's card
+    failed to go out, so "Försök igen" is on the admin's round list."""
+    answers = [
+        (s.goal, "on_track", None, None, SECRET_COMMENT),
+        (s.indicator, "deviation", None, None, None),
+        (s.risk, "at_risk", 3, 4, None),
+    ]
+    for item, status, likelihood, consequence, comment in answers:
+        session.add(
+            Response(
+                round_id=s.round.id,
+                item_id=item.id,
+                request_id=s.request.id,
+                revision=1,
+                status_key=status,
+                likelihood=likelihood,
+                consequence=consequence,
+                comment=comment,
+                value=72 if item is s.indicator else None,
+                answered_by_id=s.owner.id,
+                answered_at=NOW - timedelta(hours=1),
+                source=ResponseSource.TEAMS_CARD,
+            )
+        )
+    session.add(
+        OutboxJob(
+            kind=OutboxKind.REQUEST,
+            dedupe_key=f"request:{s.other_request.id}",
+            round_id=s.round.id,
+            request_id=s.other_request.id,
+            person_id=s.other.id,
+            state=OutboxState.FAILED,
+            last_status=403,
+            last_error="Forbidden: the user blocked the bot",
+        )
+    )
+
+
+async def _scheduled_round(session: AsyncSession, s: RoundSetup) -> ReportingRound:
+    scheduled = ReportingRound(
+        key="tertial-3-2026",
+        name="Tertial 3 2026",
+        plan_id=s.round.plan_id,
+        state=RoundState.SCHEDULED,
+        opens_at=NOW + timedelta(days=20),
+        deadline_at=NOW + timedelta(days=34),
+        status_scale_id=s.round.status_scale_id,
+        risk_scale_id=s.round.risk_scale_id,
+    )
+    session.add(scheduled)
+    await session.flush()
+    return scheduled
+
+
+async def _status_cards(world: World) -> dict[str, dict[str, Any]]:
+    """Anna's card as it is posted to her (every item answered: Ändra), the form Ändra turns
+    it into, the same card paged one item a page, and the form Bo gets for her risk."""
+    s, session = world.round, world.session
+
+    async def card(viewer: Person, *, editing: bool, page_size: Any) -> dict[str, Any]:
+        view = await build_status_view(
+            session,
+            request=s.request,
+            rnd=s.round,
+            person=s.owner,
+            language="sv",
+            now=NOW,
+            page_size=page_size,
+            viewer=viewer,
+        )
+        return create_status_card(view, editing=editing)
+
+    return {
+        "owner": await card(s.owner, editing=False, page_size=status_card_page_size),
+        "owner form": await card(s.owner, editing=True, page_size=status_card_page_size),
+        "owner paged": await card(s.owner, editing=False, page_size=1),
+        "delegate form": await card(s.delegate, editing=True, page_size=status_card_page_size),
+    }
+
+
+def _kind_of(world: World, role: Role) -> ConversationKind:
+    if world.kind is not None:
+        return world.kind
+    return CHANNEL if role is Role.STEERING_MEMBER else PERSONAL
 
 
 def _activity(world: World, role: Role, **kw: Any) -> dict[str, Any]:
-    """An activity from the actor where they would be: the steering-group member writes in
-    the group's channel, the other tenant's user comes from another tenant."""
+    """An activity from the actor where they write (world.kind), or else where they would
+    be: the steering-group member in the group's channel, everyone else in their 1:1 chat;
+    the other tenant's user comes from another tenant."""
     if role is Role.OTHER_TENANT:
         return world.bot.activity(user=world.actors[role], tenant_id=new_tenant(), **kw)
     activity = world.bot.activity(user=world.actors[role], **kw)
-    if role is Role.STEERING_MEMBER:
+    kind = _kind_of(world, role)
+    if kind is CHANNEL:
         activity["conversation"].update(id=STEERING_CONVERSATION, conversationType="channel")
         activity["channelData"].update(
             team={"id": STEERING_TEAM}, channel={"id": STEERING_CONVERSATION}
         )
+    elif kind is GROUP_CHAT:
+        activity["conversation"].update(id=GROUP_CHAT_CONVERSATION, conversationType="groupChat")
     return activity
+
+
+def _conversation_kind(activity: dict[str, Any]) -> ConversationKind:
+    if (activity.get("channelData") or {}).get("team"):
+        return CHANNEL
+    if activity["conversation"].get("conversationType") == "groupChat":
+        return GROUP_CHAT
+    return PERSONAL
 
 
 async def _post(world: World, activity: dict[str, Any]) -> Attempt:
     before = len(world.bot.connector.posted())
+    calls_before = len(world.bot.connector.calls)
     response = await world.bot.post(activity)
     body: Any = None
     if response.content_type == "application/json":
@@ -161,7 +327,8 @@ async def _post(world: World, activity: dict[str, Any]) -> Attempt:
             if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
         ]
     shown += [cardtools.all_text(card) for card in cards]
-    return Attempt(response.status, "\n".join(shown), cards)
+    calls = len(world.bot.connector.calls) - calls_before
+    return Attempt(response.status, "\n".join(shown), cards, _conversation_kind(activity), calls)
 
 
 async def _card_action(world: World, role: Role, verb: str, data: dict[str, Any]) -> Attempt:
@@ -175,11 +342,8 @@ async def _card_action(world: World, role: Role, verb: str, data: dict[str, Any]
     return await _post(world, activity)
 
 
-def _card_data(s: RoundSetup) -> dict[str, Any]:
-    return {"round_id": s.round.id, "request_id": s.request.id, "page": 1, "revisions": {}}
-
-
 async def _answers_by(world: World, role: Role, item_id: int) -> int:
+    await world.session.commit()  # a fresh transaction sees what the bot stored meanwhile
     actor_id = world.actors[role].id
     if actor_id is None:
         return 0
@@ -194,33 +358,41 @@ Action = Callable[[World, Role], Awaitable[Outcome]]
 
 
 async def submit_delegated(world: World, role: Role) -> Outcome:
+    """Skicka on Bo's card for Anna's risk, with a new assessment."""
     s = world.round
-    data = _card_data(s) | {
-        f"status.{s.risk.id}": "at_risk",
+    typed = {
+        f"status.{s.risk.id}": "deviation",
         f"likelihood.{s.risk.id}": "2",
         f"consequence.{s.risk.id}": "3",
     }
+    data = cardtools.press(world.cards["delegate form"], verbs.SUBMIT_STATUS, typed)
+    before = await _answers_by(world, role, s.risk.id)
     attempt = await _card_action(world, role, verbs.SUBMIT_STATUS, data)
-    return attempt, await _answers_by(world, role, s.risk.id) == 1
+    return attempt, await _answers_by(world, role, s.risk.id) == before + 1
 
 
 async def submit_own(world: World, role: Role) -> Outcome:
+    """Skicka on Anna's card with a new status and comment for her goal."""
     s = world.round
-    data = _card_data(s) | {f"status.{s.goal.id}": "on_track", f"comment.{s.goal.id}": "Bra."}
+    typed = {f"status.{s.goal.id}": "deviation", f"comment.{s.goal.id}": "Bra."}
+    data = cardtools.press(world.cards["owner form"], verbs.SUBMIT_STATUS, typed)
+    before = await _answers_by(world, role, s.goal.id)
     attempt = await _card_action(world, role, verbs.SUBMIT_STATUS, data)
-    return attempt, await _answers_by(world, role, s.goal.id) == 1
+    return attempt, await _answers_by(world, role, s.goal.id) == before + 1
 
 
 async def edit(world: World, role: Role) -> Outcome:
     s = world.round
-    attempt = await _card_action(world, role, verbs.EDIT_STATUS, _card_data(s))
+    data = cardtools.press(world.cards["owner"], verbs.EDIT_STATUS)
+    attempt = await _card_action(world, role, verbs.EDIT_STATUS, data)
     fields = {key for card in attempt.cards for key in cardtools.inputs(card)}
     return attempt, f"status.{s.risk.id}" in fields
 
 
 async def show_page(world: World, role: Role) -> Outcome:
     s = world.round
-    attempt = await _card_action(world, role, verbs.SHOW_PAGE, _card_data(s))
+    data = cardtools.press(world.cards["owner paged"], verbs.SHOW_PAGE)
+    attempt = await _card_action(world, role, verbs.SHOW_PAGE, data)
     return attempt, s.risk.title in attempt.shown
 
 
@@ -232,8 +404,16 @@ def text_command(said: str, success: Callable[[World, Attempt], bool]) -> Action
     return run
 
 
-def _replied(world: World, attempt: Attempt) -> bool:
-    return bool(attempt.shown.strip())
+def _help_for_here(world: World, attempt: Attempt) -> bool:
+    """The help of the conversation it was asked in: the 1:1 commands in the 1:1 chat, the
+    channel's commands in a channel, and in a group chat that nothing is shown there."""
+    tx = texts.for_language("sv")
+    one_to_one = tx.t("help.command.status") in attempt.shown
+    if attempt.kind is PERSONAL:
+        return one_to_one
+    if attempt.kind is CHANNEL:
+        return not one_to_one and tx.t("shared.help.digest") in attempt.shown
+    return not one_to_one and tx.t("shared.help.group_chat") in attempt.shown
 
 
 def _shows_annas_risk(world: World, attempt: Attempt) -> bool:
@@ -252,21 +432,34 @@ def _lists_the_rounds(world: World, attempt: Attempt) -> bool:
     return bool(attempt.cards) and world.round.round.name in attempt.shown
 
 
+def _shows_the_groups_digest(world: World, attempt: Attempt) -> bool:
+    return "Lägesöversikt – Regionstyrelsens styrgrupp" in attempt.shown
+
+
+def _bound_the_channel(world: World, attempt: Attempt) -> bool:
+    return "Kanalen är nu kopplad till styrgruppen" in attempt.shown
+
+
 ACTIONS: dict[str, Action] = {
     f"{verbs.SUBMIT_STATUS}#delegated item": submit_delegated,
     f"{verbs.SUBMIT_STATUS}#owner's own item": submit_own,
     verbs.EDIT_STATUS: edit,
     verbs.SHOW_PAGE: show_page,
-    "text:hjälp": text_command("hjälp", _replied),
+    "text:hjälp": text_command("hjälp", _help_for_here),
     "text:status": text_command("status", _shows_annas_risk),
     "text:mina punkter": text_command("mina punkter", _lists_annas_round),
     "text:ny runda": text_command("ny runda", _shows_the_round_form),
     "text:rundor": text_command("rundor", _lists_the_rounds),
+    "text:sammanfattning": text_command("sammanfattning", _shows_the_groups_digest),
+    "text:koppla styrgrupp rs-styrgrupp": text_command(
+        "koppla styrgrupp rs-styrgrupp", _bound_the_channel
+    ),
     **ADMIN_ACTIONS,
 }
 
-# What a refused user must not see: the titles of Anna's items.
+# What a refused user must not see: the titles of Anna's items and her comment.
 SECRET_TITLES = ("Kortare väntetider i vården", "Brist på specialistsjuksköterskor")
+SECRETS = (*SECRET_TITLES, SECRET_COMMENT)
 
 
 async def stored_state(session: AsyncSession) -> dict[str, Any]:
@@ -288,7 +481,25 @@ def test_every_verb_is_classified() -> None:
     missing = set(all_action_handlers()) - classified
     assert not missing, f"verbs without a row in the authorization matrix: {sorted(missing)}"
     assert set(EXPECTED) == set(ACTIONS)
+    assert set(IN_CONVERSATION) == set(ACTIONS), "classify every action per conversation kind"
     assert classified <= set(all_action_handlers()), "a row for a verb that no longer exists"
+
+
+def test_every_command_word_is_classified() -> None:
+    """Every command the bot documents (help, the admin's and the channel's) has a row."""
+    tx = texts.for_language("sv")
+    words = {tx.t(f"command.{command.value}") for command in Command} | {
+        tx.t(msgid)
+        for msgid in (
+            "admin.help.new_round.command",
+            "admin.help.rounds.command",
+            "digest.command.digest",
+            "digest.command.bind",
+        )
+    }
+    rows = {action.removeprefix("text:") for action in EXPECTED if action.startswith("text:")}
+    missing = [w for w in words if not any(r == w or r.startswith(w + " ") for r in rows)]
+    assert not missing, f"commands without a row in the authorization matrix: {sorted(missing)}"
 
 
 CELLS = [(action, role) for action in EXPECTED for role in Role]
@@ -310,10 +521,37 @@ async def test_only_the_allowed_cells_succeed(
     assert not succeeded, f"{role} must not be able to {action}"
     if role is Role.OTHER_TENANT:
         assert attempt.status == 401
-        assert bot.connector.calls == []
+        assert attempt.connector_calls == 0
     else:
         assert attempt.status in (200, 202), attempt.shown
         assert attempt.shown.strip(), "a refusal must say something, not fail silently"
-    for title in SECRET_TITLES:
-        assert title not in attempt.shown, f"{role} was shown Anna's item {title!r}"
+    for secret in SECRETS:
+        assert secret not in attempt.shown, f"{role} was shown Anna's {secret!r}"
     assert after == before, "a refused action changed what is stored"
+
+
+KIND_CELLS = [(action, kind) for action in IN_CONVERSATION for kind in ConversationKind]
+
+
+@pytest.mark.parametrize(
+    ("action", "kind"), KIND_CELLS, ids=[f"{a}|{k.value}" for a, k in KIND_CELLS]
+)
+async def test_in_a_shared_conversation_nothing_personal_is_shown(
+    bot: BotHarness, session: AsyncSession, action: str, kind: ConversationKind
+) -> None:
+    world = replace(await build_world(bot, session), kind=kind)
+    role, allowed = IN_CONVERSATION[action]
+    before = await stored_state(session)
+    attempt, succeeded = await ACTIONS[action](world, role)
+    after = await stored_state(session)
+
+    assert attempt.status in (200, 202), attempt.shown
+    assert attempt.shown.strip(), "every answer says something"
+    if kind is not PERSONAL and action not in SHOWS_THE_GROUPS_DIGEST:
+        for secret in SECRETS:
+            assert secret not in attempt.shown, f"{action} in a {kind} showed {secret!r}"
+    if kind in allowed:
+        assert succeeded, f"{action} should work in a {kind}; was shown: {attempt.shown!r}"
+        return
+    assert not succeeded, f"{action} must not work in a {kind}"
+    assert after == before, f"{action} in a {kind} changed what is stored"

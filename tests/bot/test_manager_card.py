@@ -31,23 +31,34 @@ async def status_card(bot: BotHarness, s: RoundSetup, **kw: Any) -> dict[str, An
     return cards[-1]
 
 
-def fill(card: dict[str, Any], s: RoundSetup, **overrides: str) -> dict[str, Any]:
-    """What Teams sends when the manager fills in the card and presses the submit button."""
-    submit = cardtools.execute_action(card, verbs.SUBMIT_STATUS)
-    data = dict(submit["data"])
-    data.update(
-        {
-            f"status.{s.goal.id}": "on_track",
-            f"comment.{s.goal.id}": "Väntetiderna minskar.",
-            f"status.{s.indicator.id}": "deviation",
-            f"value.{s.indicator.id}": "72,5",
-            f"status.{s.risk.id}": "at_risk",
-            f"likelihood.{s.risk.id}": "3",
-            f"consequence.{s.risk.id}": "4",
-        }
+def answers(s: RoundSetup) -> dict[str, str]:
+    """What the manager chooses and types on a fresh card."""
+    return {
+        f"status.{s.goal.id}": "on_track",
+        f"comment.{s.goal.id}": "Väntetiderna minskar.",
+        f"status.{s.indicator.id}": "deviation",
+        f"value.{s.indicator.id}": "72,5",
+        f"status.{s.risk.id}": "at_risk",
+        f"likelihood.{s.risk.id}": "3",
+        f"consequence.{s.risk.id}": "4",
+    }
+
+
+def fill(
+    card: dict[str, Any],
+    s: RoundSetup,
+    changes: dict[str, str] | None = None,
+    *,
+    client_validates: bool = True,
+) -> dict[str, Any]:
+    """What Teams sends when the manager fills in the card (``answers`` with ``changes``)
+    and presses the submit button."""
+    return cardtools.press(
+        card,
+        verbs.SUBMIT_STATUS,
+        {**answers(s), **(changes or {})},
+        client_validates=client_validates,
     )
-    data.update(overrides)
-    return data
 
 
 async def stored(session: AsyncSession) -> int:
@@ -147,12 +158,9 @@ async def test_a_redelivered_submit_is_not_a_conflict_after_a_later_change(
     card = await status_card(bot, s)
     first = bot.card_action(user=s.owner, verb=verbs.SUBMIT_STATUS, data=fill(card, s))
     recorded = await invoke(bot, first)
-    edit = cardtools.execute_action(recorded, verbs.EDIT_STATUS)
-    form = await invoke(
-        bot, bot.card_action(user=s.owner, verb=verbs.EDIT_STATUS, data=edit["data"])
-    )
-    later = dict(cardtools.execute_action(form, verbs.SUBMIT_STATUS)["data"])
-    later.update(fill(form, s, **{f"status.{s.goal.id}": "deviation"}))
+    edit = cardtools.press(recorded, verbs.EDIT_STATUS)
+    form = await invoke(bot, bot.card_action(user=s.owner, verb=verbs.EDIT_STATUS, data=edit))
+    later = cardtools.press(form, verbs.SUBMIT_STATUS, {f"status.{s.goal.id}": "deviation"})
     await invoke(bot, bot.card_action(user=s.owner, verb=verbs.SUBMIT_STATUS, data=later))
     assert await stored(session) == 4
     # Teams redelivers the first submit (same activity id): it is already stored, so the
@@ -168,7 +176,13 @@ async def test_validation_errors_sit_next_to_the_field_and_keep_what_was_typed(
 ) -> None:
     s = await open_round(session)
     card = await status_card(bot, s)
-    data = fill(card, s, **{f"value.{s.indicator.id}": "tolv", f"status.{s.goal.id}": ""})
+    # A client that does not check required inputs (the server holds every rule itself).
+    data = fill(
+        card,
+        s,
+        {f"value.{s.indicator.id}": "tolv", f"status.{s.goal.id}": ""},
+        client_validates=False,
+    )
     refreshed = await invoke(
         bot, bot.card_action(user=s.owner, verb=verbs.SUBMIT_STATUS, data=data)
     )
@@ -221,7 +235,7 @@ async def test_markdown_in_a_comment_is_shown_as_text(
         bot.card_action(
             user=s.owner,
             verb=verbs.SUBMIT_STATUS,
-            data=fill(card, s, **{f"comment.{s.goal.id}": evil}),
+            data=fill(card, s, {f"comment.{s.goal.id}": evil}),
         ),
     )
     text = cardtools.all_text(refreshed)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cards.escape import ZWSP, escape_markdown, excerpt, plain, shorten
+from cards.escape import escape_markdown, excerpt, plain, shorten
+from tests.cards.rendering import DATE_FUNCTION, EXPANDED, TIME_FUNCTION, as_read, shown
 
 SPECIAL = set("\\`*_[]()<>#|~&!{}")
 
@@ -52,7 +53,7 @@ def test_list_markers_at_line_start_are_escaped() -> None:
         "\\- punkt",
         "\\+ plus",
         "1\\. ett",
-        "  2\\. två",
+        "2\\. två",  # leading spaces are not shown, and four would make a code block
         "\\= rubrik",
         "mitt - i 1. raden",
     ]
@@ -62,11 +63,48 @@ def test_list_markers_at_line_start_are_escaped() -> None:
 def test_date_functions_cannot_be_injected() -> None:
     raw = "Möte {{DATE(2026-11-23T10:00:00Z, SHORT)}} kl {{TIME(2026-11-23T10:00:00Z)}}"
     escaped = escape_markdown(raw)
+    assert DATE_FUNCTION.search(raw) and TIME_FUNCTION.search(raw)
+    assert not DATE_FUNCTION.search(escaped) and not TIME_FUNCTION.search(escaped)
     assert "{{" not in escaped and "}}" not in escaped
-    assert "{\\{" not in escaped  # the braces are split by more than the escape
-    without_escapes = escaped.replace("\\", "").replace(ZWSP, "")
-    assert without_escapes == raw
-    assert not re.search(r"\{\\?\{", escaped.replace(ZWSP + "\\{", "X"))
+    assert shown(escaped).text == raw
+
+
+HOSTILE = [
+    "{{x}}",
+    "{{DATE(2026-11-23T10:00:00Z, SHORT)}} och {{TIME(2026-11-23T10:00:00Z)}}",
+    "${user.name} och ${'{{'}",
+    '[a](http://x) och [Klicka här](https://evil.example "titel")',
+    "**b** och __c__ och *d* och _e_",
+    "<at>Ingrid Dahl</at> tack",
+    "<b>fet</b> & &amp; &copy; &#123;&#x7b;",
+    "![bild](https://evil/x.png)",
+    "`kod` och ```block```",
+    "~~struken~~",
+    "<https://evil.example> och <a href='x'>länk</a>",
+    "[ref]: https://evil.example",
+    "C:\\temp\\ och \\*inte fet\\*",
+    "# Rubrik\n> citat\n- punkt\n+ plus\n* stjärna\n1. ett\n2) två",
+    "    indragen kod\n\tmed tabb",
+    "rad med två mellanslag  \nefter hård radbrytning\\\nmed snedstreck",
+    "***\n---\n===\n___",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+]
+
+
+@pytest.mark.parametrize("typed", HOSTILE)
+def test_hostile_text_is_shown_exactly_as_typed_and_stays_inert(typed: str) -> None:
+    seen = shown(escape_markdown(typed))
+    assert seen.text == as_read(typed)
+    assert seen.tags <= {"br"}, seen.tags  # no link, emphasis, code, list, heading, image
+    assert "br" not in seen.tags  # every line its own paragraph, no hard breaks
+    assert "\u200b" not in escape_markdown(typed)
+
+
+@pytest.mark.parametrize("typed", HOSTILE)
+def test_titles_are_shown_as_typed_on_one_line(typed: str) -> None:
+    seen = shown(escape_markdown(typed, keep_line_breaks=False))
+    assert seen.text == " ".join(typed.split())
+    assert seen.tags == set()
 
 
 def test_line_breaks_are_kept_as_paragraphs_and_titles_become_one_line() -> None:
@@ -109,4 +147,22 @@ def test_no_markdown_punctuation_is_left_unescaped(raw: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Cf")), max_size=200))
 def test_escaping_keeps_the_words(raw: str) -> None:
     escaped = escape_markdown(raw, keep_line_breaks=False)
-    assert escaped.replace("\\", "").replace(ZWSP, "") == " ".join(raw.replace("\\", "").split())
+    assert escaped.replace("\\", "") == " ".join(raw.replace("\\", "").split())
+
+
+# Printable text with the characters markdown cares about over-represented.
+_TYPED = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("\\`*_[]()<>#|~&!{}$-+=.:;/ \t\n1aåZ")),
+        st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp")),
+    ),
+    max_size=120,
+)
+
+
+@given(_TYPED)
+def test_whatever_is_typed_is_shown_as_typed(typed: str) -> None:
+    seen = shown(escape_markdown(typed))
+    assert seen.text == as_read(typed)
+    assert seen.tags == set()
+    assert EXPANDED not in seen.text or EXPANDED in typed

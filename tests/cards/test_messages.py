@@ -52,7 +52,7 @@ def test_my_items_shows_rounds_deadlines_and_counts() -> None:
     ]
     text = cardtools.all_text(create_my_items_card("sv", rounds, "Europe/Stockholm"))
     assert "Tertial 2 2026" in text
-    assert "Senast 27 nov. 2026 17:00" in text
+    assert "Sista svarsdag: 27 nov. 2026 17:00" in text
     assert "1 av 3 besvarade" in text
     assert "Kortare väntetider i vården\nBesvarad" in text
     assert "Obesvarad" in text and "**Brist**" not in text

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from cards import verbs
 from cards.status_card import create_status_card
-from cards.views import CardFeedback, input_id
+from cards.views import CardFeedback, ItemQuestion, StatusCardView, input_id
+from catalogue.texts import Language
 from tests import cardtools
 from tests.cards import fixtures as fx
 
@@ -20,7 +23,7 @@ def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time(
     card = create_status_card(fx.view("sv"))
     text = cardtools.all_text(card)
     assert card["version"] == "1.5" and card["$schema"].startswith("http://adaptivecards.io")
-    assert "Senast 27 nov. 2026 17:00" in text
+    assert "Sista svarsdag: 27 nov. 2026 17:00" in text
     assert "Lägesrapport: Tertial 2 2026" in text
     assert choice_titles(card, input_id("status", fx.GOAL_ID)) == [
         "Klar",
@@ -38,7 +41,7 @@ def test_the_swedish_form_has_swedish_labels_and_the_deadline_in_stockholm_time(
 
 def test_the_deadline_follows_the_persons_time_zone() -> None:
     card = create_status_card(fx.view("sv", time_zone="America/New_York"))
-    assert "Senast 27 nov. 2026 11:00" in cardtools.all_text(card)
+    assert "Sista svarsdag: 27 nov. 2026 11:00" in cardtools.all_text(card)
 
 
 def test_the_english_form_is_english() -> None:
@@ -50,7 +53,7 @@ def test_the_english_form_is_english() -> None:
     assert "On track" in choice_titles(card, input_id("status", fx.GOAL_ID))
     assert choice_titles(card, input_id("likelihood", fx.RISK_ID))[0] == "1 – Unlikely"
     assert cardtools.action_titles(card)[-1] == "Submit"
-    assert "Senast" not in text and "Skicka" not in cardtools.action_titles(card)
+    assert "Sista svarsdag" not in text and "Skicka" not in cardtools.action_titles(card)
 
 
 def test_each_item_shows_title_path_and_last_rounds_answer() -> None:
@@ -302,3 +305,140 @@ def test_an_items_link_is_named_after_its_intranet_document() -> None:
     assert len(button["title"]) < 80 and button["title"].endswith("…”")
     plain_card = create_status_card(fx.view(questions=(goal,)))
     assert "Öppna i intranätet" in cardtools.action_titles(plain_card)
+
+
+# --- Delegates, the deadline rule and rounds that take no answers --------------------------
+
+
+def _answer_changed(item: ItemQuestion, **changes: Any) -> ItemQuestion:
+    assert item.current is not None
+    return replace(item, current=replace(item.current, **changes))
+
+
+def _delegate_view(language: Language = "sv", **kw: Any) -> StatusCardView:
+    """Bo Ek's card for the risk that Anna Lindqvist delegated to him."""
+    _, _, risk = (
+        fx.items(language) if not kw.pop("answered", False) else fx.answered_items(language)
+    )
+    return replace(
+        fx.view(language, questions=(risk,), **kw),
+        person_name="Bo Ek",
+        on_behalf_of="Anna Lindqvist",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "header", "intro"),
+    [
+        (
+            "sv",
+            "För Anna Lindqvist – de punkter som har delegerats till dig",
+            "Hej Bo! Här svarar du för Anna Lindqvist.",
+        ),
+        ("en", "For Anna Lindqvist – the items delegated to you", "Hello Bo! Here you answer for"),
+    ],
+)
+def test_a_delegates_card_is_headed_with_the_owners_name(
+    language: Language, header: str, intro: str
+) -> None:
+    card = create_status_card(_delegate_view(language))
+    shown = cardtools.texts(card)
+    assert shown[1] == header  # right under the heading
+    assert any(line.startswith(intro) for line in shown)
+    assert set(cardtools.inputs(card)) == {
+        input_id(name, fx.RISK_ID) for name in ("status", "likelihood", "consequence", "comment")
+    }
+    recorded = cardtools.texts(create_status_card(_delegate_view(language, answered=True)))
+    assert recorded[1] == header
+
+
+def test_an_answer_given_by_a_delegate_says_for_whom() -> None:
+    goal, indicator, risk = fx.answered_items()
+    risk = _answer_changed(risk, answered_by="Bo Ek", answered_for="Anna Lindqvist")
+    for editing in (False, True):
+        text = cardtools.all_text(
+            create_status_card(fx.view(questions=(goal, indicator, risk)), editing=editing)
+        )
+        assert "Registrerat av Bo Ek för Anna Lindqvist, 23 nov. 2026 14:05" in text
+        assert "Registrerat av Anna Lindqvist, 23 nov. 2026 14:05" in text  # her own answers
+    english = _answer_changed(risk, answered_by="Bo Ek")
+    text = cardtools.all_text(create_status_card(fx.view("en", questions=(english,))))
+    assert "Recorded by Bo Ek for Anna Lindqvist, 23 Nov 2026, 14:05" in text
+
+
+def test_after_the_deadline_the_card_still_takes_answers_and_says_so() -> None:
+    late = replace(fx.view(), past_deadline=True)
+    form = create_status_card(late)
+    text = cardtools.all_text(form)
+    assert "Sista svarsdagen var 27 nov. 2026 17:00." in text
+    assert "Svar tas fortfarande emot tills omgången stängs" in text
+    assert "Senast 27 nov. 2026 17:00" not in text
+    assert "Skicka" in cardtools.action_titles(form)
+    recorded = create_status_card(replace(late, items=fx.answered_items()))
+    assert "Ändra" in cardtools.action_titles(recorded)
+    assert "Sista svarsdagen var" in cardtools.all_text(recorded)
+    english = cardtools.all_text(create_status_card(replace(fx.view("en"), past_deadline=True)))
+    assert "The deadline was 27 Nov 2026, 17:00. Answers are still taken" in english
+
+
+def test_an_answer_given_after_the_deadline_is_marked_late() -> None:
+    goal, indicator, risk = fx.answered_items()
+    goal = _answer_changed(goal, late=True)
+    card = create_status_card(
+        replace(fx.view(questions=(goal, indicator, risk)), past_deadline=True)
+    )
+    late_lines = [
+        e for e in cardtools.walk(card) if "sent svar, efter sista svarsdagen" in str(e.get("text"))
+    ]
+    assert [e["text"] for e in late_lines] == [
+        "Registrerat av Anna Lindqvist, 23 nov. 2026 14:05 · sent svar, efter sista svarsdagen"
+    ]
+    assert late_lines[0]["color"] == "warning"
+    english = _answer_changed(goal, status_label="On track")
+    text = cardtools.all_text(create_status_card(fx.view("en", questions=(english,))))
+    assert "Recorded by Anna Lindqvist, 23 Nov 2026, 14:05 · late, after the deadline" in text
+
+
+def test_a_round_that_is_not_open_offers_nothing_to_press() -> None:
+    for questions in (fx.items(), fx.answered_items()):
+        for editing in (False, True):
+            card = create_status_card(
+                replace(fx.view(questions=questions), accepting=False), editing=editing
+            )
+            assert "Omgången är inte öppen" in cardtools.all_text(card)
+            assert cardtools.actions(card) == []
+            assert cardtools.inputs(card) == {}
+
+
+def test_the_submit_a_client_sends_is_the_form_as_filled_in() -> None:
+    card = create_status_card(fx.view())
+    data = cardtools.press(
+        card,
+        verbs.SUBMIT_STATUS,
+        {
+            input_id("status", fx.GOAL_ID): "on_track",
+            input_id("status", fx.INDICATOR_ID): "deviation",
+            input_id("value", fx.INDICATOR_ID): "72,5",
+            input_id("status", fx.RISK_ID): "at_risk",
+            input_id("likelihood", fx.RISK_ID): "2",
+            input_id("consequence", fx.RISK_ID): "3",
+        },
+    )
+    assert data == {
+        "round_id": 7,
+        "request_id": 70,
+        "page": 1,
+        "revisions": {str(fx.GOAL_ID): 0, str(fx.INDICATOR_ID): 0, str(fx.RISK_ID): 0},
+        input_id("status", fx.GOAL_ID): "on_track",
+        input_id("status", fx.INDICATOR_ID): "deviation",
+        input_id("value", fx.INDICATOR_ID): "72,5",
+        input_id("status", fx.RISK_ID): "at_risk",
+        input_id("likelihood", fx.RISK_ID): "2",
+        input_id("consequence", fx.RISK_ID): "3",
+    }
+    # Every status is required: the client shows the error instead of sending.
+    with pytest.raises(cardtools.NotSendable, match="required"):
+        cardtools.press(card, verbs.SUBMIT_STATUS)
+    # An item that is not on this card cannot be sent from it.
+    with pytest.raises(cardtools.NotSendable, match="not inputs sent"):
+        cardtools.press(card, verbs.SUBMIT_STATUS, {"status.999": "on_track"})

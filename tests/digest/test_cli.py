@@ -46,7 +46,7 @@ def test_report_prints_the_digests_numbers(database_url: str) -> None:
     code, out = run(database_url, "report", round_key)
     assert code == 0, out
     assert "Tertial 2 2026" in out
-    assert "Svarsfrekvens" in out and "0.75" in out
+    assert "Svarsfrekvens" in out and "75,0\u00a0%" in out
     assert "God och jämlik hälsa" in out
     assert "Förbättrade: 0 · Försämrade: 1" in out
     assert "Brist på specialistsjuksköterskor" in out and "12" in out

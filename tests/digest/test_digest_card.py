@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ import pytest
 
 from cards import paging
 from cards.digest_card import DigestCardView, create_digest_card
-from services.reporting.digest import compute_digest, empty_frame
+from services.reporting.digest import RiskAxes, compute_digest, empty_frame
 from storage.digest_queries import ANSWER_COLUMNS, PREVIOUS_COLUMNS
 from tests import cardtools
 from tests.digest.frames import AXES, ROUND, frames, region_frames
@@ -61,10 +62,43 @@ def region_card() -> Card:
     return create_digest_card(view(digest=digest, occasion="deadline"))
 
 
+def _five_by_five(language: str) -> RiskAxes:
+    scale = tomllib.loads((ROOT / "demo" / "risk_scale_5x5.toml").read_text(encoding="utf-8"))
+    return RiskAxes(
+        likelihood_max=5,
+        consequence_max=5,
+        likelihood_labels={level["value"]: level[language] for level in scale["likelihood"]},
+        consequence_labels={level["value"]: level[language] for level in scale["consequence"]},
+        bands=tuple((b["min"], b["max"], b[language], b["card_colour"]) for b in scale["bands"]),
+    )
+
+
+# Long names whose initials collide (Måttlig/Medelhög, Mycket låg/Mycket hög).
+LONG_NAMES = RiskAxes(
+    likelihood_max=5,
+    consequence_max=5,
+    likelihood_labels={n: f"Synnerligen osannolik nivå {n}" for n in range(1, 6)},
+    consequence_labels={n: f"Katastrofalkonsekvens {n}" for n in range(1, 6)},
+    bands=(
+        (1, 3, "Mycket låg", "good"),
+        (4, 6, "Måttlig", "good"),
+        (7, 12, "Medelhög", "warning"),
+        (13, 19, "Mycket hög", "attention"),
+        (20, 25, "Oacceptabel", "attention"),
+    ),
+)
+
+
 VARIANTS: dict[str, Callable[[], Card]] = {
     "digest_weekly_sv": lambda: create_digest_card(view()),
     "digest_weekly_en": lambda: create_digest_card(view("en")),
     "digest_first_round_sv": _first_round,
+    "digest_risk_5x5_sv": lambda: create_digest_card(
+        view(digest=compute_digest(frames(), ROUND, _five_by_five("sv")))
+    ),
+    "digest_risk_long_names_sv": lambda: create_digest_card(
+        view(digest=compute_digest(frames(), ROUND, LONG_NAMES))
+    ),
 }
 
 
@@ -119,19 +153,66 @@ def test_every_colour_comes_with_words() -> None:
                 assert any(any(ch.isalpha() for ch in t) for t in texts), element
 
 
+def _heat_table(card: Card) -> Card:
+    [table] = [e for e in cardtools.walk(card) if e.get("type") == "Table"]
+    return table
+
+
 def test_the_card_shows_the_heat_map_with_counts_and_band_names() -> None:
     card = create_digest_card(view())
-    [table] = [e for e in cardtools.walk(card) if e.get("type") == "Table"]
+    table = _heat_table(card)
     rows = [[" ".join(i["text"] for i in c["items"]) for c in r["cells"]] for r in table["rows"]]
-    assert rows[0] == [
-        "Sannolikhet ↓ Konsekvens →",
-        "1 Försumbar",
-        "2 Lindrig",
-        "3 Kännbar",
-        "4 Allvarlig",
-    ]
-    assert rows[2] == ["3 Möjlig", "0 Låg", "0 Medel", "0 Hög", "1 Mycket hög"]
-    assert rows[4] == ["1 Osannolik", "0 Låg", "1 Låg", "0 Låg", "0 Medel"]
+    assert rows[0] == ["S ↓ K →", "1", "2", "3", "4"]
+    assert rows[2] == ["3", "0 L", "0 M", "0 H", "1 MH"]
+    assert rows[4] == ["1", "0 L", "1 L", "0 L", "0 M"]
+    # Every name the cells abbreviate is spelled out under the table.
+    text = cardtools.all_text(card)
+    assert "Rader: sannolikhet (S), kolumner: konsekvens (K)." in text
+    assert "Sannolikhet: 1 Osannolik, 2 Mindre sannolik, 3 Möjlig, 4 Sannolik" in text
+    assert "Konsekvens: 1 Försumbar, 2 Lindrig, 3 Kännbar, 4 Allvarlig" in text
+    assert "Risknivå: L = Låg · M = Medel · H = Hög · MH = Mycket hög" in text
+
+
+# The rule for the heat map, stated here on its own: on the narrowest card Teams shows (a
+# 320 px phone leaves 280 px), a column gets its weight's share less 16 px of cell padding,
+# and a character takes 7 px in small text, 8 px in default-size text (bold digits and
+# capitals included). No word in a cell may be longer than that, or Teams breaks it mid-word.
+NARROWEST_PX, PADDING_PX, CHAR_PX = 280, 16, {"small": 7, None: 8}
+
+
+@pytest.mark.parametrize(
+    ("language", "axes"),
+    [
+        ("sv", AXES),
+        ("en", AXES),
+        ("sv", _five_by_five("sv")),
+        ("en", _five_by_five("en")),
+        ("sv", LONG_NAMES),
+    ],
+)
+def test_no_heat_map_word_is_longer_than_its_column_holds_on_a_phone(
+    language: str, axes: RiskAxes
+) -> None:
+    card = create_digest_card(view(language, digest=compute_digest(frames(), ROUND, axes)))
+    table = _heat_table(card)
+    weights = [column["width"] for column in table["columns"]]
+    assert len(weights) == axes.consequence_max + 1
+    for row in table["rows"]:
+        assert len(row["cells"]) == len(weights)
+        for weight, cell in zip(weights, row["cells"], strict=True):
+            room = NARROWEST_PX * weight / sum(weights) - PADDING_PX
+            for block in cell["items"]:
+                fits = int(room // CHAR_PX[block.get("size")])
+                for word in block["text"].replace("\\", "").split():
+                    assert len(word) <= fits, (word, fits, axes.bands)
+    # The short band names stay distinct, so the legend tells them apart.
+    shown_bands = {
+        axes.band(likelihood * consequence)
+        for likelihood in range(1, axes.likelihood_max + 1)
+        for consequence in range(1, axes.consequence_max + 1)
+    }
+    names = {c["items"][1]["text"] for r in table["rows"][1:] for c in r["cells"][1:]}
+    assert len(names) == len(shown_bands)
 
 
 def test_links_to_the_intranet_summary_and_the_export_only_when_published() -> None:

@@ -135,11 +135,16 @@ try {
         .filter({ has: box(labels.likelihood) })
         .filter({ has: box(labels.status) })
         .last();
-      await choose(likelihood.first(), new RegExp(`^${answers.likelihood}\\b`));
-      await choose(
-        statusCard.getByRole('combobox', { name: labels.consequence, exact: true }).first(),
-        new RegExp(`^${answers.consequence}\\b`),
-      );
+      // Likelihood and consequence are required for every item that asks about risk, and
+      // all of the demo manager's items fit on one page.
+      const consequence = statusCard.getByRole('combobox', {
+        name: labels.consequence,
+        exact: true,
+      });
+      for (let i = 0; i < (await likelihood.count()); i += 1) {
+        await choose(likelihood.nth(i), new RegExp(`^${answers.likelihood}\\b`));
+        await choose(consequence.nth(i), new RegExp(`^${answers.consequence}\\b`));
+      }
       await choose(
         riskItem.getByRole('combobox', { name: labels.status, exact: true }),
         answers.riskStatus,

@@ -121,7 +121,7 @@ def test_the_reminder_says_what_is_left_and_opens_the_form() -> None:
     text = cardtools.all_text(card)
     assert "Påminnelse: Tertial 2 \\*2026\\*" in text  # names from the store are escaped
     assert "Hej Anna Lindqvist! Du har 3 av 5 punkter kvar att besvara" in text
-    assert "Senast 27 nov. 2026 16:00" in text  # the owner's local time
+    assert "Sista svarsdag: 27 nov. 2026 16:00" in text  # the owner's local time
     action = cardtools.execute_action(card, verbs.SHOW_PAGE)
     assert action["title"] == "Svara nu"
     assert action["data"] == {"round_id": 7, "request_id": 42, "page": 1}

@@ -9,14 +9,55 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cards import verbs
+from cards.status_card import create_status_card
 from services.answering import answers
 from services.answering.answers import Outcome
+from services.answering.status_view import build_status_view
 from storage import responses as response_store
-from storage.models import Response, RoundState
+from storage.models import Person, Response, RoundState
+from tests import cardtools
 from tests.factories import NOW, RoundSetup, open_round
 
 
+def typed(s: RoundSetup) -> dict[str, str]:
+    """What Anna chooses and types for her three items."""
+    return {
+        f"status.{s.goal.id}": "on_track",
+        f"comment.{s.goal.id}": "Väntetiderna minskar.",
+        f"status.{s.indicator.id}": "deviation",
+        f"value.{s.indicator.id}": "72,5",
+        f"status.{s.risk.id}": "at_risk",
+        f"likelihood.{s.risk.id}": "3",
+        f"consequence.{s.risk.id}": "4",
+    }
+
+
+async def from_card(
+    session: AsyncSession,
+    s: RoundSetup,
+    changes: dict[str, str] | None = None,
+    *,
+    viewer: Person | None = None,
+) -> dict[str, Any]:
+    """What a client sends for Skicka on the card ``viewer`` (default Anna) gets now, in
+    the editing form, after choosing ``changes`` (default: Anna's answers on a fresh card)."""
+    view = await build_status_view(
+        session,
+        request=s.request,
+        rnd=s.round,
+        person=s.owner,
+        language="sv",
+        now=NOW,
+        viewer=viewer,
+    )
+    card = create_status_card(view, editing=True)
+    return cardtools.press(card, verbs.SUBMIT_STATUS, typed(s) if changes is None else changes)
+
+
 def full_answer(s: RoundSetup, **overrides: Any) -> dict[str, Any]:
+    """A payload built by hand, for the server's checks against what no card sends (an old
+    card, another client, a forged request): the card-derived ones are from_card()."""
     data: dict[str, Any] = {
         "round_id": s.round.id,
         "request_id": s.request.id,
@@ -50,7 +91,7 @@ async def submit(
 
 async def test_a_complete_answer_stores_one_row_per_item(session: AsyncSession) -> None:
     s = await open_round(session)
-    result = await submit(session, s, full_answer(s))
+    result = await submit(session, s, await from_card(session, s))
     assert result.outcome is Outcome.RECORDED
     stored = await response_store.current_answers(
         session, s.round.id, [s.goal.id, s.indicator.id, s.risk.id]
@@ -65,8 +106,9 @@ async def test_a_complete_answer_stores_one_row_per_item(session: AsyncSession) 
 
 async def test_the_same_submit_twice_is_one_logical_answer(session: AsyncSession) -> None:
     s = await open_round(session)
-    await submit(session, s, full_answer(s))
-    again = await submit(session, s, full_answer(s))
+    data = await from_card(session, s)
+    await submit(session, s, data)
+    again = await submit(session, s, data)
     assert again.outcome is Outcome.UNCHANGED
     assert await count_responses(session) == 3
 
@@ -75,9 +117,9 @@ async def test_a_changed_answer_is_a_new_revision_and_history_is_kept(
     session: AsyncSession,
 ) -> None:
     s = await open_round(session)
-    await submit(session, s, full_answer(s))
-    revisions = {str(i): 1 for i in (s.goal.id, s.indicator.id, s.risk.id)}
-    changed = full_answer(s, revisions=revisions, **{f"status.{s.goal.id}": "deviation"})
+    await submit(session, s, await from_card(session, s))
+    changed = await from_card(session, s, {f"status.{s.goal.id}": "deviation"})
+    assert changed["revisions"] == {str(i): 1 for i in (s.goal.id, s.indicator.id, s.risk.id)}
     result = await submit(session, s, changed)
     assert result.outcome is Outcome.RECORDED
     history = await response_store.history(session, s.round.id, s.goal.id)
@@ -113,15 +155,18 @@ async def test_invalid_fields_come_back_with_the_typed_values_and_nothing_is_sto
 
 
 async def test_a_closed_round_stores_nothing(session: AsyncSession) -> None:
-    s = await open_round(session, state=RoundState.CLOSED)
-    result = await submit(session, s, full_answer(s))
+    s = await open_round(session)
+    data = await from_card(session, s)  # the card from while the round was open
+    s.round.state = RoundState.CLOSED
+    await session.commit()
+    result = await submit(session, s, data)
     assert result.outcome is Outcome.CLOSED
     assert await count_responses(session) == 0
 
 
 async def test_someone_else_is_refused(session: AsyncSession) -> None:
     s = await open_round(session)
-    result = await submit(session, s, full_answer(s), actor=s.other)
+    result = await submit(session, s, await from_card(session, s), actor=s.other)
     assert result.outcome is Outcome.REFUSED
     assert await count_responses(session) == 0
 
@@ -136,15 +181,17 @@ async def test_an_item_of_another_person_is_refused(session: AsyncSession) -> No
 
 async def test_the_delegate_may_answer_the_delegated_item_only(session: AsyncSession) -> None:
     s = await open_round(session)
-    risk_only = {
-        "round_id": s.round.id,
-        "request_id": s.request.id,
-        f"status.{s.risk.id}": "at_risk",
-        f"likelihood.{s.risk.id}": "2",
-        f"consequence.{s.risk.id}": "2",
+    risk = {f"status.{s.risk.id}": "at_risk", f"likelihood.{s.risk.id}": "2"}
+    risk_only = await from_card(
+        session, s, {**risk, f"consequence.{s.risk.id}": "2"}, viewer=s.delegate
+    )
+    assert set(risk_only) - {"round_id", "request_id", "page", "revisions"} == {
+        f"status.{s.risk.id}",
+        f"likelihood.{s.risk.id}",
+        f"consequence.{s.risk.id}",
     }
     assert (await submit(session, s, risk_only, actor=s.delegate)).outcome is Outcome.RECORDED
-    goal_too = full_answer(s)
+    goal_too = await from_card(session, s)  # Anna's whole card
     assert (await submit(session, s, goal_too, actor=s.delegate)).outcome is Outcome.REFUSED
 
 
@@ -152,16 +199,13 @@ async def test_an_answer_given_meanwhile_is_not_silently_overwritten(
     session: AsyncSession,
 ) -> None:
     s = await open_round(session)
-    risk_only = {
-        "round_id": s.round.id,
-        "request_id": s.request.id,
-        f"status.{s.risk.id}": "deviation",
-        f"likelihood.{s.risk.id}": "2",
-        f"consequence.{s.risk.id}": "2",
-    }
+    annas = await from_card(session, s)  # rendered before Bo answers: revision 0 everywhere
+    risk = {f"status.{s.risk.id}": "deviation", f"likelihood.{s.risk.id}": "2"}
+    risk_only = await from_card(
+        session, s, {**risk, f"consequence.{s.risk.id}": "2"}, viewer=s.delegate
+    )
     await submit(session, s, risk_only, actor=s.delegate)
-    # Anna's card was rendered before Bo answered: it still says revision 0 for the risk.
-    result = await submit(session, s, full_answer(s))
+    result = await submit(session, s, annas)
     assert result.outcome is Outcome.CONFLICT
     assert result.conflict is not None and result.conflict.answered_by == "Bo Ek"
     assert await count_responses(session) == 1
@@ -172,7 +216,7 @@ async def test_concurrent_duplicate_submits_store_one_answer(
 ) -> None:
     async with session_factory() as session:
         s = await open_round(session)
-    data = full_answer(s)
+        data = await from_card(session, s)
     outcomes = []
     for _ in range(2):
         async with session_factory() as session:
