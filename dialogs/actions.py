@@ -4,18 +4,21 @@ the one the manager clicked, so the card always shows what is stored."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import verbs
+from cards.views import StatusCardView
+from catalogue.texts import Language
 from dialogs import render
 from dialogs.context import Deps, Inbound
 from dialogs.installation import kind_of
 from dialogs.people import language_for, person_of
+from dialogs.registry import ActionOutcome, Handler, card_action
 from dialogs.status import status_view_for
 from services.answering import answers
 from services.answering.answers import Outcome
@@ -25,15 +28,6 @@ from storage.models import ConversationKind, Person, ReportRequest
 log = logging.getLogger(__name__)
 
 SUBMIT_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class ActionOutcome:
-    card: dict[str, Any] | None = None
-    error: str | None = None  # for payloads that are not a Lägesbot action at all
-
-
-Handler = Callable[[Deps, Inbound, Mapping[str, Any]], Awaitable[ActionOutcome]]
 
 
 def _int(data: Mapping[str, Any], key: str, default: int | None = None) -> int | None:
@@ -104,16 +98,19 @@ def personal_only(handler: Handler) -> Handler:
     return in_personal_chat
 
 
+@card_action(verbs.EDIT_STATUS)
 @personal_only
 async def edit_status(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
     return await _show(deps, inbound, data, editing=True)
 
 
+@card_action(verbs.SHOW_PAGE)
 @personal_only
 async def show_page(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
     return await _show(deps, inbound, data, editing=False)
 
 
+@card_action(verbs.SUBMIT_STATUS)
 @personal_only
 async def submit_status(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -> ActionOutcome:
     try:
@@ -134,22 +131,25 @@ async def submit_status(deps: Deps, inbound: Inbound, data: Mapping[str, Any]) -
 async def _submit_once(
     deps: Deps, inbound: Inbound, submission: answers.Submission
 ) -> ActionOutcome:
-    async with deps.sessions() as session, session.begin():
-        actor = await person_of(session, inbound)
-        language = language_for(actor, inbound)
-        if actor is None:
-            return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
-        # Held here so that submit() and the refreshed card share one load of the round, its
-        # scales and the request: the session's identity map only keeps referenced objects.
-        rnd = await round_store.get_round(session, submission.round_id)
-        request = await round_store.get_request(session, submission.request_id)
-        result = await answers.submit(
-            session,
-            actor=actor,
-            submission=submission,
-            now=deps.clock(),
-            submission_key=inbound.activity_id,
-        )
+    async with deps.sessions() as session:
+        async with session.begin():
+            actor = await person_of(session, inbound)
+            language = language_for(actor, inbound)
+            if actor is None:
+                return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
+            # Loaded here so that submit() and the refreshed card share one load of the
+            # round, its scales and the request (the session keeps them after the commit).
+            rnd = await round_store.get_round(session, submission.round_id)
+            request = await round_store.get_request(session, submission.request_id)
+            result = await answers.submit(
+                session,
+                actor=actor,
+                submission=submission,
+                now=deps.clock(),
+                submission_key=inbound.activity_id,
+            )
+        # Committed: the refreshed card is read and rendered outside the write transaction,
+        # so the rows' locks are held only for the write itself.
         if result.outcome in (Outcome.NOT_FOUND, Outcome.REFUSED):
             return ActionOutcome(card=render.notice(language, result.refusal or ""))
         assert rnd is not None and request is not None  # submit() returned NOT_FOUND otherwise
@@ -162,20 +162,17 @@ async def _submit_once(
             language=language,
             page=submission.page,
         )
-        if result.outcome in (Outcome.RECORDED, Outcome.UNCHANGED):
-            card = render.status_card(view, editing=False)
-        elif result.outcome is Outcome.CLOSED:
-            # A submit that arrived after the round closed: say that this answer was not
-            # saved, above what was recorded before (read-only, without what was typed).
-            late = replace(result, typed={}, errors={})
-            card = render.status_card(view, editing=False, result=late, language=language)
-        else:
-            card = render.status_card(view, editing=True, result=result, language=language)
-        return ActionOutcome(card=card)
+        return ActionOutcome(card=_refreshed_card(view, result, language))
 
 
-HANDLERS: dict[str, Handler] = {
-    verbs.SUBMIT_STATUS: submit_status,
-    verbs.EDIT_STATUS: edit_status,
-    verbs.SHOW_PAGE: show_page,
-}
+def _refreshed_card(
+    view: StatusCardView, result: answers.SubmitResult, language: Language
+) -> dict[str, Any]:
+    if result.outcome in (Outcome.RECORDED, Outcome.UNCHANGED):
+        return render.status_card(view, editing=False)
+    if result.outcome is Outcome.CLOSED:
+        # A submit that arrived after the round closed: say that this answer was not saved,
+        # above what was recorded before (read-only, without what was typed).
+        late = replace(result, typed={}, errors={})
+        return render.status_card(view, editing=False, result=late, language=language)
+    return render.status_card(view, editing=True, result=result, language=language)

@@ -22,10 +22,11 @@ from cards.admin_cards import RoundFormView, RoundListView, RoundPreviewView
 from cards.messages import create_notice_card
 from catalogue import texts
 from catalogue.texts import Language
-from dialogs.actions import ActionOutcome, Handler, _int
+from dialogs.actions import _int
 from dialogs.commands import normalise
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.people import language_for, person_of
+from dialogs.registry import ActionOutcome, Handler, card_action
 from services.followup import round_admin
 from services.followup.round_admin import (
     LOCAL_TIME_ZONE,
@@ -119,6 +120,17 @@ def _admin_only(work: AdminWork) -> Handler:
             return ActionOutcome(card=card)
 
     return handler
+
+
+def admin_action(verb: str) -> Callable[[AdminWork], AdminWork]:
+    """Registers ``work`` as the answer to ``verb``, behind the admin check (made again on
+    every press) and the retry of a double click's race."""
+
+    def register(work: AdminWork) -> AdminWork:
+        card_action(verb)(_admin_only(work))
+        return work
+
+    return register
 
 
 async def on_message(deps: Deps, inbound: Inbound) -> list[Reply]:
@@ -275,11 +287,13 @@ async def _checked(
     return spec, {}
 
 
+@admin_action(verbs.ADMIN_ROUND_FORM)
 async def show_form(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     values = _form_values(data)
     return await _form_card(admin, values or _default_values(admin))
 
 
+@admin_action(verbs.ADMIN_PREVIEW_ROUND)
 async def preview(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     values = _form_values(data)
     spec, errors = await _checked(admin, values)
@@ -313,6 +327,7 @@ async def preview(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+@admin_action(verbs.ADMIN_CREATE_ROUND)
 async def create(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     values = _form_values(data)
     start: Start = "now" if data.get("start") == "now" else "schedule"
@@ -383,6 +398,7 @@ async def _list_card(
     )
 
 
+@admin_action(verbs.ADMIN_LIST_ROUNDS)
 async def list_rounds(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     return await _list_card(admin, page=_int(data, "page", 1) or 1)
 
@@ -396,6 +412,7 @@ def _unknown(admin: _Admin) -> str:
     return admin.tx.t("admin.error.round_gone")
 
 
+@admin_action(verbs.ADMIN_OPEN_ROUND)
 async def open_round(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     rnd = await _target(admin, data)
     if rnd is None:
@@ -411,6 +428,7 @@ async def open_round(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     return await _list_card(admin, banner=_done(admin, rnd))
 
 
+@admin_action(verbs.ADMIN_EXTEND_ROUND)
 async def extend(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     rnd = await _target(admin, data)
     if rnd is None:
@@ -441,6 +459,7 @@ async def extend(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     return await _list_card(admin, banner=banner)
 
 
+@admin_action(verbs.ADMIN_RETRY_FAILED)
 async def retry(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     rnd = await _target(admin, data)
     if rnd is None:
@@ -453,6 +472,7 @@ async def retry(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     return await _list_card(admin, banner=banner)
 
 
+@admin_action(verbs.ADMIN_CONFIRM_CLOSE)
 async def confirm_close(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     rnd = await _target(admin, data)
     if rnd is None:
@@ -463,6 +483,7 @@ async def confirm_close(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any
     return admin_cards.create_close_confirm_card(admin.language, view, TIME_ZONE)
 
 
+@admin_action(verbs.ADMIN_CLOSE_ROUND)
 async def close(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     rnd = await _target(admin, data)
     if rnd is None:
@@ -471,6 +492,7 @@ async def close(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     return await _list_card(admin, banner=admin.tx.t("admin.done.closed", name=rnd.name))
 
 
+@admin_action(verbs.ADMIN_COPY_ROUND)
 async def copy(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     """The form, filled in with the round's set-up and the next period's dates."""
     rnd = await _target(admin, data)
@@ -502,17 +524,3 @@ def _friendly_hours(value: str) -> str:
     """ "72h" -> "3" (days, as the form reads bare numbers); other hour counts stay "36h"."""
     hours = int(value.rstrip("h"))
     return str(hours // 24) if hours % 24 == 0 else f"{hours}h"
-
-
-HANDLERS: dict[str, Handler] = {
-    verbs.ADMIN_ROUND_FORM: _admin_only(show_form),
-    verbs.ADMIN_PREVIEW_ROUND: _admin_only(preview),
-    verbs.ADMIN_CREATE_ROUND: _admin_only(create),
-    verbs.ADMIN_OPEN_ROUND: _admin_only(open_round),
-    verbs.ADMIN_LIST_ROUNDS: _admin_only(list_rounds),
-    verbs.ADMIN_EXTEND_ROUND: _admin_only(extend),
-    verbs.ADMIN_CONFIRM_CLOSE: _admin_only(confirm_close),
-    verbs.ADMIN_CLOSE_ROUND: _admin_only(close),
-    verbs.ADMIN_COPY_ROUND: _admin_only(copy),
-    verbs.ADMIN_RETRY_FAILED: _admin_only(retry),
-}

@@ -5,10 +5,14 @@ the fallback."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
-from dialogs import actions, admin, manager, shared, steering
+from dialogs import actions, admin, manager, registry, shared, steering
 from dialogs.context import Deps, Inbound, Reply
+from dialogs.registry import ActionOutcome, Handler
+
+# Importing a dialog registers its card actions (dialogs.registry); these are the ones with any.
+CARD_ACTION_DIALOGS: Final = (actions, admin)
 
 MessageHandler = Callable[[Deps, Inbound], Awaitable[list[Reply]]]
 
@@ -27,21 +31,15 @@ async def on_message(deps: Deps, inbound: Inbound) -> list[Reply]:
     return await manager.on_message(deps, inbound)
 
 
-def all_action_handlers() -> Mapping[str, actions.Handler]:
-    """Every Action.Execute verb the bot answers, from every dialog."""
-    merged: dict[str, actions.Handler] = {}
-    for handlers in (actions.HANDLERS, admin.HANDLERS, steering.HANDLERS):
-        overlap = merged.keys() & handlers.keys()
-        if overlap:
-            raise RuntimeError(f"verbs handled twice: {sorted(overlap)}")
-        merged.update(handlers)
-    return merged
+def all_action_handlers() -> Mapping[str, Handler]:
+    """Every Action.Execute verb the bot answers: the dialogs imported above registered them."""
+    return registry.handlers()
 
 
 async def dispatch(
     deps: Deps, inbound: Inbound, verb: str, data: Mapping[str, Any]
-) -> actions.ActionOutcome:
+) -> ActionOutcome:
     handler = all_action_handlers().get(verb)
     if handler is None:
-        return actions.ActionOutcome(error=f"unknown verb {verb[:80]!r}")
+        return ActionOutcome(error=f"unknown verb {verb[:80]!r}")
     return await handler(deps, inbound, data)

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.escape import escape_markdown
 from catalogue import texts
 from dialogs import render
-from dialogs.actions import Handler
 from dialogs.admin import is_admin
 from dialogs.commands import normalise
 from dialogs.context import Deps, Inbound, Reply
@@ -26,8 +25,6 @@ from services.delivery import digest_posting
 from storage import audit, conversations, digest_queries, steering
 from storage.digest_queries import Scope
 from storage.models import ConversationKind, ReportingRound, RoundState, SteeringGroup
-
-HANDLERS: dict[str, Handler] = {}
 
 # A channel digest per open round; a group following more rounds at once than this gets the
 # soonest deadlines (the rest are in `lagesbot report`).
