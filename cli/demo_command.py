@@ -455,17 +455,17 @@ async def _run(
             except Exception as exc:  # the demo runs on without the intranet link
                 logging.getLogger(__name__).warning("publishing the demo round failed: %s", exc)
                 page = None
-            typer.echo(TX.t("demo.graph.standin"))
+            typer.echo(TX.t("demo_run.graph.standin"))
             if page:
-                typer.echo(TX.t("demo.graph.published", url=page))
+                typer.echo(TX.t("demo_run.graph.published", url=page))
             environment = graph.environment
         else:
-            typer.echo(TX.t("demo.graph.own"))
+            typer.echo(TX.t("demo_run.graph.own"))
         async with run_demo(settings, demo_data, playground_port, data_dir / "playground") as pg:
             typer.echo(
                 "\n"
                 + TX.t(
-                    "demo.running",
+                    "demo_run.running",
                     url=pg.url,
                     group=demo_teams.STEERING_GROUP_KEY,
                     channel=demo_teams.CHANNEL_NAME,
@@ -509,14 +509,14 @@ def demo(
     demo_data = asyncio.run(prepare_demo_data(database_url))
     typer.echo(
         TX.t(
-            "demo.ready",
+            "demo_run.ready",
             round=demo_data.round_name,
             name=demo_data.manager_name,
             items=demo_data.items,
         )
     )
     if not PLAYGROUND.exists():
-        typer.echo(TX.t("demo.no_playground"), err=True)
+        typer.echo(TX.t("demo_run.no_playground"), err=True)
         raise typer.Exit(1)
     port = int(os.environ.get("PORT", "3978"))
     try:
@@ -524,5 +524,5 @@ def demo(
             asyncio.run(_run(database_url, demo_data, port, playground_port, data_dir))
     except OSError as exc:
         # Almost always a port another program holds; say which and how to pick another.
-        typer.echo(TX.t("demo.port_taken", error=exc.strerror or str(exc)), err=True)
+        typer.echo(TX.t("demo_run.port_taken", error=exc.strerror or str(exc)), err=True)
         raise typer.Exit(1) from exc

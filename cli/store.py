@@ -83,8 +83,8 @@ async def store_problem(
     path = sqlite_file(database_url)
     if path is not None and not path.exists():
         demo = path.with_name(DEMO_DATABASE)
-        hint = "cli.store.demo_hint" if path.name != DEMO_DATABASE and demo.exists() else None
-        return StoreProblem("cli.store.missing", {"database": str(path)}, hint)
+        hint = "store_check.demo_hint" if path.name != DEMO_DATABASE and demo.exists() else None
+        return StoreProblem("store_check.missing", {"database": str(path)}, hint)
     if not schema:
         return None
     if path is not None:
@@ -93,13 +93,13 @@ async def store_problem(
     try:
         async with engine.connect() as connection:
             if not await connection.run_sync(_has_schema):
-                return StoreProblem("cli.store.no_schema", {"database": shown(database_url)})
+                return StoreProblem("store_check.no_schema", {"database": shown(database_url)})
     except (OSError, SQLAlchemyError) as exc:
         if not unreachable_is_a_problem:
             return None
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return StoreProblem(
-            "cli.store.unreachable", {"database": shown(database_url), "error": reason}
+            "store_check.unreachable", {"database": shown(database_url), "error": reason}
         )
     finally:
         await engine.dispose()
@@ -118,9 +118,9 @@ def _sqlite_problem(path: Path) -> StoreProblem | None:
             if found is not None:
                 found = db.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
     except sqlite3.Error as exc:
-        return StoreProblem("cli.store.unreachable", {"database": str(path), "error": str(exc)})
+        return StoreProblem("store_check.unreachable", {"database": str(path), "error": str(exc)})
     if found is None:
-        return StoreProblem("cli.store.no_schema", {"database": str(path)})
+        return StoreProblem("store_check.no_schema", {"database": str(path)})
     return None
 
 

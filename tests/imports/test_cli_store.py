@@ -47,7 +47,7 @@ def test_a_missing_sqlite_file_is_named_and_not_created(
     database = tmp_path / "lagesbot.sqlite3"
     code, out = _run({"DATABASE_URL": f"sqlite:///{database}"}, *command)
     assert code == 1
-    assert _one_line(out) == tx.t("cli.store.missing", database=str(database))
+    assert _one_line(out) == tx.t("store_check.missing", database=str(database))
     assert "lagesbot db upgrade" in out
     assert list(tmp_path.iterdir()) == []
 
@@ -61,8 +61,8 @@ def test_without_database_url_the_demos_database_is_pointed_out(tmp_path: Path) 
     code, out = _run(env, "report", "demo-t3-2026")
     assert code == 1
     line = _one_line(out)
-    assert line.startswith(SV.t("cli.store.missing", database=str(data_dir / "lagesbot.sqlite3")))
-    assert line.endswith(SV.t("cli.store.demo_hint", url=f"sqlite:///{data_dir}/demo.sqlite3"))
+    assert line.startswith(SV.t("store_check.missing", database=str(data_dir / "lagesbot.sqlite3")))
+    assert line.endswith(SV.t("store_check.demo_hint", url=f"sqlite:///{data_dir}/demo.sqlite3"))
     assert sorted(p.name for p in data_dir.iterdir()) == ["demo.sqlite3"]
 
 
@@ -75,7 +75,7 @@ def test_a_database_without_the_schema_says_run_db_upgrade(empty_database_url: s
         code, out = _run(env, *command)
         assert code == 1
         line = _one_line(out)
-        assert line == tx.t("cli.store.no_schema", database=shown(empty_database_url))
+        assert line == tx.t("store_check.no_schema", database=shown(empty_database_url))
         assert "lagesbot db upgrade" in line
     if path is not None:
         assert path.stat().st_size == 0
@@ -103,6 +103,6 @@ def test_an_unreachable_server_is_one_line_too() -> None:
     assert code == 1
     line = _one_line(out)
     shown_url = "postgresql://lagesbot:***@127.0.0.1:9/x"
-    before_error = SV.t("cli.store.unreachable", database=shown_url, error="\0").split("\0")[0]
+    before_error = SV.t("store_check.unreachable", database=shown_url, error="\0").split("\0")[0]
     assert line.startswith(before_error) and "lagesbot" in line
     assert "hemligt" not in out
