@@ -27,6 +27,7 @@ from bot.logging_setup import bind, correlation_middleware, register_secret
 from bot.turns import storable_id
 from dialogs.context import Deps
 from services.config import Settings
+from services.connector import BotConnectorApi
 from services.tokens import MsalTokenProvider, TokenError, TokenProvider
 from services.workers import build_workers
 from storage.db import create_engine, create_session_factory
@@ -120,7 +121,10 @@ def create_app(
     *,
     token_provider: TokenProvider | None = None,
     clock: Clock = utc_now,
+    connector: BotConnectorApi | None = None,
 ) -> web.Application:
+    """The bot's HTTP app. ``connector``: the workers' Bot Connector instead of the HTTP one
+    (the demo's, which also stands in for the people the Agents Playground cannot show)."""
     if settings.anonymous:
         log.warning(
             "ANONYMOUS MODE: no Bot Framework JWT is checked. Only for local runs with the "
@@ -170,7 +174,12 @@ def create_app(
     async def workers(app: web.Application) -> AsyncIterator[None]:
         # Outbox sender and round scheduler run inside the server: no cron needed.
         runner = build_workers(
-            settings, app[SESSIONS], app[HTTP], token_provider=token_provider, clock=clock
+            settings,
+            app[SESSIONS],
+            app[HTTP],
+            token_provider=token_provider,
+            connector=connector,
+            clock=clock,
         )
         await runner.start()
         yield

@@ -16,6 +16,13 @@ from cli.demo_command import (
     prepare_demo_data,
     publish_demo_data,
 )
+from demo.graph_standin import (
+    DEMO_GROUP_ID,
+    DEMO_PEOPLE,
+    DEMO_SITE_ID,
+    demo_environment,
+    start_demo,
+)
 from services.config import Settings
 from services.demo_round import PREVIOUS_KEY
 from services.graph.client import MsGraph
@@ -28,13 +35,6 @@ from storage.db import create_engine, create_session_factory
 from storage.models import Person, RoundSummary
 from tests.cardtools import actions
 from tests.factories import NOW
-from tests.fakes.graph import (
-    DEMO_GROUP_ID,
-    DEMO_PEOPLE,
-    DEMO_SITE_ID,
-    demo_environment,
-    start_demo,
-)
 
 
 async def test_the_demo_directory_syncs_into_the_people_table(
