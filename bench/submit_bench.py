@@ -34,6 +34,8 @@ from bench.common import (
     write_results,
 )
 from cards import verbs
+from demo import entra_standin as entra
+from demo.entra_standin import EntraTokenEndpoint
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     ItemKind,
@@ -48,9 +50,8 @@ from storage.models import (
     StatusScale,
     utcnow,
 )
-from tests.fakes import botframework_issuer, entra
+from tests.fakes import botframework_issuer
 from tests.fakes.botframework_issuer import BotFrameworkIssuer
-from tests.fakes.entra import EntraTokenEndpoint
 
 APP_ID = "00000000-0000-4000-8000-0000000be4c4"
 APP_SECRET = "bench-secret-not-real"

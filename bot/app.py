@@ -25,6 +25,7 @@ from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, valid
 from bot.connections import connection_manager
 from bot.logging_setup import bind, correlation_middleware, register_secret
 from dialogs.context import Deps, storable_id
+from services.delivery.connector import BotConnectorApi
 from services.delivery.workers import build_workers
 from services.platform.config import Settings
 from services.platform.tokens import MsalTokenProvider, TokenError, TokenProvider
@@ -119,7 +120,10 @@ def create_app(
     *,
     token_provider: TokenProvider | None = None,
     clock: Clock = utc_now,
+    connector: BotConnectorApi | None = None,
 ) -> web.Application:
+    """The bot's HTTP app. ``connector``: the workers' Bot Connector instead of the HTTP one
+    (the demo's, which also stands in for the people the Agents Playground cannot show)."""
     if settings.anonymous:
         log.warning(
             "ANONYMOUS MODE: no Bot Framework JWT is checked. Only for local runs with the "
@@ -169,7 +173,12 @@ def create_app(
     async def workers(app: web.Application) -> AsyncIterator[None]:
         # Outbox sender and round scheduler run inside the server: no cron needed.
         runner = build_workers(
-            settings, app[SESSIONS], app[HTTP], token_provider=token_provider, clock=clock
+            settings,
+            app[SESSIONS],
+            app[HTTP],
+            token_provider=token_provider,
+            connector=connector,
+            clock=clock,
         )
         await runner.start()
         yield

@@ -6,6 +6,7 @@ import asyncio
 
 import typer
 
+from cli.store import needs_store
 from services.platform.config import Settings
 from storage import migrate
 from storage.db import create_engine
@@ -33,6 +34,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 
 
 @app.command()
+@needs_store(schema=False)
 def downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. -1 or base."),
 ) -> None:
@@ -42,6 +44,7 @@ def downgrade(
 
 
 @app.command()
+@needs_store(schema=False)
 def current() -> None:
     """Show the schema revision of the configured database."""
     typer.echo(asyncio.run(_with_engine("current", "")) or "base")

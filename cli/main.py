@@ -17,6 +17,7 @@ from cli import (
     serve_command,
     steering_commands,
 )
+from cli.store import guard_commands, needs_store
 
 app = typer.Typer(
     name="lagesbot",
@@ -24,20 +25,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+# Every command that uses the store checks it first (cli/store.py); `db upgrade` and `demo`
+# create it, `package` needs none.
 app.add_typer(db_commands.app, name="db")
-app.add_typer(import_commands.app, name="import")
-app.add_typer(scale_commands.app, name="scales")
-app.add_typer(erase_command.app, name="erase")
-app.add_typer(round_commands.app, name="round")
-app.command("serve")(serve_command.serve)
+app.add_typer(guard_commands(import_commands.app), name="import")
+app.add_typer(guard_commands(scale_commands.app), name="scales")
+app.add_typer(guard_commands(erase_command.app), name="erase")
+app.add_typer(guard_commands(round_commands.app), name="round")
+# Serving starts while the database is down (/healthz says so), never without the schema.
+app.command("serve")(needs_store(unreachable_is_a_problem=False)(serve_command.serve))
 app.command("demo")(demo_command.demo)
 app.command("package")(package_command.package)
-app.add_typer(steering_commands.app, name="steering")
-app.command("report")(report_commands.report)
-app.command("export")(report_commands.export)
-app.add_typer(graph_commands.app, name="sync")
-app.command("publish")(graph_commands.publish)
-
+app.add_typer(guard_commands(steering_commands.app), name="steering")
+app.command("report")(needs_store()(report_commands.report))
+app.command("export")(needs_store()(report_commands.export))
+app.add_typer(guard_commands(graph_commands.app), name="sync")
+app.command("publish")(needs_store()(graph_commands.publish))
 
 if __name__ == "__main__":
     app()

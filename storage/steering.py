@@ -124,6 +124,10 @@ async def save_group(
     if language is not None:
         group.language = language
     await session.flush()
+    if created and digest_weekday is None and group.digest_weekday is not None:
+        # On INSERT the column's default (Monday) wins over a None; "off" is set afterwards.
+        group.digest_weekday = None
+        await session.flush()
     return group, created
 
 

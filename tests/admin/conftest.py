@@ -12,14 +12,15 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
+from demo import entra_standin as entra
+from demo.entra_standin import EntraTokenEndpoint
 from services.platform.config import Settings
 from tests.admin.helpers import ADMIN_OBJECT_ID, UPN_ADMIN
 from tests.bot.conftest import APP_ID, APP_SECRET, BotHarness, Clock
 from tests.factories import NOW, TENANT_ID
-from tests.fakes import bot_connector, botframework_issuer, entra
+from tests.fakes import bot_connector, botframework_issuer
 from tests.fakes.bot_connector import BotConnector
 from tests.fakes.botframework_issuer import BotFrameworkIssuer
-from tests.fakes.entra import EntraTokenEndpoint
 
 
 @pytest_asyncio.fixture(loop_scope="session")

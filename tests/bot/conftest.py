@@ -17,12 +17,13 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 
 from bot.app import create_app
+from demo import entra_standin as entra
+from demo.entra_standin import EntraTokenEndpoint
 from services.platform.config import Settings
 from tests.factories import NOW, TENANT_ID
-from tests.fakes import bot_connector, botframework_issuer, entra
+from tests.fakes import bot_connector, botframework_issuer
 from tests.fakes.bot_connector import BotConnector
 from tests.fakes.botframework_issuer import BotFrameworkIssuer
-from tests.fakes.entra import EntraTokenEndpoint
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"
 APP_SECRET = "test-secret-not-real"

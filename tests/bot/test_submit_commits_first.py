@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cards import verbs
 from dialogs import actions
+from dialogs.status import status_view_for
 from storage.models import Response
 from tests.bot.conftest import BotHarness
 from tests.bot.test_manager_card import fill, invoke, status_card
@@ -24,13 +25,12 @@ async def test_the_answer_is_committed_before_the_card_is_built(
     s = await open_round(session)
     card = await status_card(bot, s)
     seen_by_others: list[int] = []
-    build_view = actions.status_view_for
 
     async def watched(*args: Any, **kwargs: Any) -> Any:
         async with AsyncSession(engine) as other:
             count = await other.scalar(select(func.count(Response.id)))
             seen_by_others.append(int(count or 0))
-        return await build_view(*args, **kwargs)
+        return await status_view_for(*args, **kwargs)
 
     monkeypatch.setattr(actions, "status_view_for", watched)
     refreshed = await invoke(

@@ -151,3 +151,12 @@ def test_steering_add_and_list(database_url: str) -> None:
             await engine.dispose()
 
     asyncio.run(check())
+
+
+def test_a_group_created_with_the_weekly_digest_off_gets_none(database_url: str) -> None:
+    _, unit = seed(database_url)
+    code, out = run(database_url, "steering", "add", "hsn", "--org-units", unit, "--weekday", "0")
+    assert code == 0, out
+    code, out = run(database_url, "steering", "list")
+    assert code == 0, out
+    assert out.split("\n")[0].split("\t")[-1] == "-"

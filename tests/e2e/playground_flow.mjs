@@ -1,7 +1,10 @@
 // What a newcomer does in the Agents Playground, in headless Chromium. Two flows:
 // - manager: ask for help, list my items, get the status card, answer it, submit, see the
 //   card refresh in place, edit one answer and submit again;
-// - admin: "ny runda", fill in the round form, preview, open the round now.
+// - admin: "ny runda", fill in the round form, preview, open the round now; the new round's
+//   card arrives in the chat by itself (the bot's sender posts it), is answered, "rundor"
+//   shows the cards delivered, and in the channel "Uppföljning" the steering group is
+//   linked and its digest asked for.
 // tests/e2e/test_playground.py starts the bot and the Playground, passes a JSON file with
 // the URL, the texts to expect (taken from the bot's catalogue) and the answers to give, and
 // asserts on what this script prints.
@@ -209,6 +212,69 @@ try {
     await form.getByText(expected.opened).waitFor();
     result.steps.opened = await form.innerText();
     await screenshot('round-opened', form);
+
+    if (admin.newCard) await answerNewCard(admin.newCard);
+    if (admin.rounds) {
+      const list = await say(admin.rounds.say, admin.rounds.expect);
+      result.steps.rounds = await list.innerText();
+      await screenshot('rounds', list);
+    }
+    if (admin.channel) await channelFlow(admin.channel);
+  }
+
+  // The opened round's status card, posted to this chat by the bot's outbox sender: every
+  // status on its page is chosen (and likelihood × consequence where asked), then sent.
+  async function answerNewCard(newCard) {
+    const { labels, expect: expected } = newCard;
+    const card = cards.filter({ hasText: expected.title }).first();
+    await card.waitFor();
+    result.steps.newCard = await card.innerText();
+    await screenshot('new-round-card', card);
+    const statuses = card.getByRole('combobox', { name: labels.status, exact: true });
+    const count = await statuses.count();
+    for (let i = 0; i < count; i += 1) await choose(statuses.nth(i), newCard.status);
+    for (const label of [labels.likelihood, labels.consequence]) {
+      const boxes = card.getByRole('combobox', { name: label, exact: true });
+      const risks = await boxes.count();
+      for (let i = 0; i < risks; i += 1) {
+        await choose(boxes.nth(i), new RegExp(`^${newCard.risk}\\b`));
+      }
+    }
+    await button(card, labels.submit).click();
+    await card.getByText(expected.recorded).waitFor();
+    result.steps.newCardAnswered = count;
+    result.steps.newCardRecorded = await card.innerText();
+    await screenshot('new-round-card-answered', card);
+  }
+
+  // A new post in the open channel, addressed to the bot: the Playground (like Teams) only
+  // passes channel messages that @mention it, picked from the mention list.
+  async function post(text, botName) {
+    const box = page.locator('[role="textbox"][data-lexical-editor="true"]').first();
+    await box.click();
+    await page.keyboard.type(`@${botName.slice(0, 3)}`);
+    await page.getByRole('menuitem').filter({ hasText: botName }).first().click();
+    await page.keyboard.type(` ${text}`);
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+  }
+
+  async function channelFlow(channel) {
+    const { expect: expected } = channel;
+    await page.locator('[role=treeitem]').filter({ hasText: channel.name }).first().click();
+    await page.getByText(expected.greeting).first().waitFor();
+    await screenshot('channel');
+
+    await post(channel.bind, channel.botName);
+    await page.getByText(expected.bound).first().waitFor();
+    await screenshot('channel-bound');
+
+    await post(channel.digest, channel.botName);
+    const digest = cards
+      .filter({ hasText: expected.digestTitle })
+      .filter({ hasText: expected.round });
+    await digest.first().waitFor();
+    result.steps.digest = await digest.first().innerText();
+    await screenshot('channel-digest', digest.first());
   }
 
   await page.goto(url);

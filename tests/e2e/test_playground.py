@@ -1,8 +1,9 @@
-"""End to end in Microsoft's Teams emulator: what `lagesbot demo` starts (the bot on the
-demo's SQLite store with the sample region and the open demo round, the Graph fake with the
-closed demo round published on its intranet, and Microsoft 365 Agents Playground in front of
-it), driven by headless Chromium (`playground_flow.mjs`, playwright-core)
-the way a newcomer uses it. The test then reads the answers back from the store.
+"""End to end in Microsoft's Teams emulator: what `lagesbot demo` starts (the bot with its
+sender and scheduler on the demo's SQLite store with the sample region and the open demo
+round, the Graph stand-in with the closed demo round published on its intranet, and
+Microsoft 365 Agents Playground in front of it, which is also the sender's Bot Connector),
+driven by headless Chromium (`playground_flow.mjs`, playwright-core) the way a newcomer uses
+it. The test then reads the answers and the deliveries back from the store.
 
 Screenshots of every step go to ``test-output/e2e/<test>/`` (or ``$LAGESBOT_TEST_OUTPUT``).
 Nothing here needs the internet: the browser refuses every host but this machine."""
@@ -10,20 +11,20 @@ Nothing here needs the internet: the browser refuses every host but this machine
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import socket
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalogue import texts
 from cli.demo_command import (
@@ -35,20 +36,24 @@ from cli.demo_command import (
     demo_settings,
     prepare_demo_data,
     publish_demo_data,
-    start_bot,
-    start_playground,
-    write_playground_config,
+    run_demo,
 )
+from demo import demo_teams
 from demo.demo_rounds import CURRENT_KEY
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     AuditEntry,
+    OutboxJob,
+    OutboxState,
     Person,
     PlanItem,
     ReportingRound,
+    ReportRequest,
     Response,
     ResponseSource,
+    RoundItem,
     RoundState,
+    WorkerHeartbeat,
 )
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +63,8 @@ FLOW = Path(__file__).with_name("playground_flow.mjs")
 OUTPUT = Path(os.environ.get("LAGESBOT_TEST_OUTPUT", ROOT / "test-output")) / "e2e"
 # Only stops a hung browser run; the flow itself waits on what appears on the page.
 FLOW_GUARD_SECONDS = 600
+# The open demo round's ~50 cards take a few seconds at the sender's pace.
+DRAIN_SECONDS = 60
 
 FIRST_COMMENT = "Enkäten visar lägre nöjdhet i kvällstrafiken; åtgärder tas fram till mars."
 EDITED_COMMENT = "Kvällsbemanningen i kundservice är utökad; nöjdheten följs upp i maj."
@@ -91,12 +98,14 @@ def browser_tools() -> None:
         pytest.skip(reason)
 
 
-def _free_port() -> int:
-    # The Playground takes a port number, not a socket; the gap between closing this one and
-    # the Playground binding it is as small as it gets.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _free_ports(count: int) -> list[int]:
+    # The Playground takes a port number, not a socket; the gap between closing these and
+    # the servers binding them is as small as it gets. All are held at once, so they differ.
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
 
 
 @dataclass
@@ -104,38 +113,46 @@ class DemoStack:
     database_url: str
     demo: DemoData
     playground: Playground
-    bot_port: int
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def demo_stack(browser_tools: None, tmp_path: Path) -> AsyncIterator[DemoStack]:
     """What `lagesbot demo` starts, on a fresh SQLite file and free ports: with the Graph
-    fake, on whose intranet the closed demo round is published at start."""
+    stand-in, on whose intranet the closed demo round is published at start."""
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"
     demo = await prepare_demo_data(database_url)
+    bot_port, playground_port = _free_ports(2)
     async with demo_graph(tmp_path / "graph", env={}) as graph:
-        assert graph is not None and graph.fake
-        settings = demo_settings(database_url, demo, host="127.0.0.1", port=0, graph=graph.settings)
+        assert graph.fake
+        settings = demo_settings(
+            database_url, demo, host="127.0.0.1", port=bot_port, graph=graph.settings
+        )
+        settings = replace(settings, people_sync_hours=0)  # as `lagesbot demo` runs it
         assert await publish_demo_data(settings) is not None
-        runner = await start_bot(settings)
-        try:
-            bot_port = _bound_port(runner)
-            work_dir = tmp_path / "playground"
-            write_playground_config(work_dir, demo)
-            playground = await start_playground(
-                f"http://127.0.0.1:{bot_port}/api/messages", _free_port(), work_dir
-            )
-            try:
-                yield DemoStack(database_url, demo, playground, bot_port)
-            finally:
-                await playground.stop()
-        finally:
-            await runner.cleanup()
+        async with run_demo(settings, demo, playground_port, tmp_path / "playground") as pg:
+            # The open demo round's cards go out as soon as the sender runs. The browser
+            # comes after they are all delivered: the Playground shows each page load
+            # empty chats, and no card should land in the middle of a flow.
+            await _outbox_drained(database_url)
+            yield DemoStack(database_url, demo, pg)
 
 
-def _bound_port(runner: web.AppRunner) -> int:
-    address = runner.addresses[0]
-    return int(address[1])
+async def _outbox_drained(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while True:
+                async with create_session_factory(engine)() as session:
+                    waiting = await session.scalar(
+                        select(func.count(OutboxJob.id)).where(
+                            OutboxJob.state.in_([OutboxState.PENDING, OutboxState.IN_FLIGHT])
+                        )
+                    )
+                if not waiting:
+                    return
+                await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
 
 
 async def run_flow(config: dict[str, Any], name: str) -> dict[str, Any]:
@@ -323,10 +340,69 @@ async def _round_named(database_url: str, name: str) -> tuple[ReportingRound, li
         await engine.dispose()
 
 
-async def test_admin_opens_a_round_from_the_chat(demo_stack: DemoStack) -> None:
+@dataclass(frozen=True)
+class Delivery:
+    owners: int
+    items: int
+    sent: int
+    answers: list[Response]
+    worker_roles: set[str]
+
+
+async def _delivery(database_url: str, round_id: int, manager_upn: str) -> Delivery:
+    """What the store says about a round's cards: how many owners and items, how many cards
+    went out, the answers given (all by the demo manager), and which workers report in."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            requests = list(
+                (
+                    await session.execute(
+                        select(ReportRequest).where(ReportRequest.round_id == round_id)
+                    )
+                ).scalars()
+            )
+            items = await session.scalar(
+                select(func.count(RoundItem.id)).where(RoundItem.round_id == round_id)
+            )
+            answers = list(
+                (
+                    await session.execute(
+                        select(Response)
+                        .join(Person, Person.id == Response.answered_by_id)
+                        .where(Response.round_id == round_id, Person.upn == manager_upn)
+                    )
+                ).scalars()
+            )
+            roles = set((await session.execute(select(WorkerHeartbeat.role))).scalars())
+            return Delivery(
+                owners=len(requests),
+                items=int(items or 0),
+                sent=sum(1 for r in requests if r.sent_at is not None),
+                answers=answers,
+                worker_roles=roles,
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_admin_opens_a_round_its_card_arrives_and_the_channel_digest_counts_it(
+    demo_stack: DemoStack,
+) -> None:
+    """The whole loop: an admin opens a round in the chat; the bot's sender posts the new
+    card to the same chat (through the Playground's Bot Connector); the manager answers it;
+    `rundor` shows every card delivered; in the channel the admin links the steering group
+    and asks for the digest, which counts the answers."""
     demo = demo_stack.demo
     tx = SV
     name = "Tertial 1 2027"
+    status_labels = {
+        "status": tx.t("card.label.status"),
+        "likelihood": tx.t("card.label.likelihood"),
+        "consequence": tx.t("card.label.consequence"),
+        "submit": tx.t("card.submit"),
+    }
+    group = demo_teams.STEERING_GROUP_KEY
 
     result = await run_flow(
         {
@@ -345,6 +421,28 @@ async def test_admin_opens_a_round_from_the_chat(demo_stack: DemoStack) -> None:
                     "previewTitle": tx.t("admin.preview.title", name=name),
                     "opened": tx.t("admin.done.open", name=name),
                 },
+                "newCard": {
+                    "labels": status_labels,
+                    "status": "Enligt plan",
+                    "risk": 2,
+                    "expect": {
+                        "title": tx.t("card.title", round=name),
+                        "recorded": tx.t("card.recorded_thanks"),
+                    },
+                },
+                "rounds": {"say": "rundor", "expect": tx.t("admin.list.title")},
+                "channel": {
+                    "name": demo_teams.CHANNEL_NAME,
+                    "botName": demo_teams.BOT_NAME,
+                    "bind": f"koppla styrgrupp {group}",
+                    "digest": "sammanfattning",
+                    "expect": {
+                        "greeting": tx.t("greeting.team").split(".")[0],
+                        "bound": tx.t("digest.bind.done", group=demo_teams.TEAM_NAME),
+                        "digestTitle": tx.t("digest.title", group=demo_teams.TEAM_NAME),
+                        "round": name,
+                    },
+                },
             },
         },
         "admin",
@@ -359,7 +457,7 @@ async def test_admin_opens_a_round_from_the_chat(demo_stack: DemoStack) -> None:
     opened = steps["opened"]
     assert tx.t("admin.list.title") in opened
     assert name in opened and demo.round_name in opened
-    # "Tertial 2 2026", closed, was published on the demo's (fake) intranet at start.
+    # "Tertial 2 2026", closed, was published on the demo's (stand-in) intranet at start.
     assert "Tertial 2 2026" in opened
     assert tx.t("card.open_round_summary") in opened
 
@@ -368,3 +466,31 @@ async def test_admin_opens_a_round_from_the_chat(demo_stack: DemoStack) -> None:
     assert rnd.created_by == demo.manager_upn
     assert audit, "opening a round is written to the audit log"
     assert {entry.actor for entry in audit} == {demo.manager_upn}
+
+    # The new round's card came to the chat by itself and took the answers.
+    assert steps["newCard"].startswith(tx.t("card.title", round=name))
+    answered = steps["newCardAnswered"]
+    assert answered >= 1
+    assert tx.t("card.recorded_thanks") in steps["newCardRecorded"]
+    delivery = await _delivery(demo_stack.database_url, rnd.id, demo.manager_upn)
+    assert {"sender", "scheduler"} <= delivery.worker_roles
+    assert delivery.owners > 1
+    assert delivery.sent == delivery.owners, "every owner's card was delivered"
+    assert len(delivery.answers) == answered
+    assert {(a.revision, a.status_key, a.source) for a in delivery.answers} == {
+        (1, "on_track", ResponseSource.TEAMS_CARD)
+    }
+    # `rundor`: every card of the new round (and of the open demo round) sent.
+    sent_line = tx.t("admin.progress.fanout", sent=delivery.owners, failed=0, pending=0)
+    assert sent_line in steps["rounds"]
+
+    # The channel's digest of the new round counts exactly those answers.
+    digest = steps["digest"]
+    assert name in digest
+    rate = tx.t(
+        "digest.rate.items",
+        percent=tx.format_percent(answered / delivery.items),
+        answered=answered,
+        items=delivery.items,
+    )
+    assert rate in digest

@@ -27,11 +27,12 @@ from sqlalchemy import select
 
 from bench.submit_bench import APP_ID, APP_SECRET, TENANT_ID, Manager, invoke_activity
 from cards import verbs
+from demo import entra_standin as entra
+from demo.entra_standin import EntraTokenEndpoint
 from storage.db import create_engine, create_session_factory
 from storage.models import Response
-from tests.fakes import botframework_issuer, entra
+from tests.fakes import botframework_issuer
 from tests.fakes.botframework_issuer import BotFrameworkIssuer
-from tests.fakes.entra import EntraTokenEndpoint
 
 LAGESBOT = Path(sys.executable).parent / "lagesbot"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from demo import graph_standin as graph_fake
+from demo.graph_standin import GraphFake, RunningGraph
 from services.graph.client import MsGraph, RetryPolicy
 from services.platform.config import Settings
-from tests.fakes import graph as graph_fake
-from tests.fakes.graph import GraphFake, RunningGraph
 
 SITE_ID = (
     "region-exempel.sharepoint.com,"

@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
+from demo.entra_standin import self_signed_tls
 from services.graph.client import (
     MsGraph,
     certificate_credential,
@@ -19,7 +20,6 @@ from services.graph.client import (
     token_scope,
 )
 from services.graph.interface import DeltaExpired, GraphError
-from tests.fakes.entra import self_signed_tls
 from tests.graph.conftest import CATALOG_APP_ID, GROUP_ID, SITE_ID, GraphSetup
 
 
@@ -203,8 +203,8 @@ def test_a_certificate_file_becomes_msal_credentials(tmp_path: Path) -> None:
 
 
 async def test_a_certificate_instead_of_a_secret_gets_a_token(tmp_path: Path) -> None:
-    from tests.fakes import graph as graph_fake
-    from tests.fakes.graph import CertificateTokenEndpoint, GraphFake
+    from demo import graph_standin as graph_fake
+    from demo.graph_standin import CertificateTokenEndpoint, GraphFake
     from tests.graph.conftest import settings_for
 
     key_dir = tmp_path / "app"

@@ -18,6 +18,13 @@ from cli.demo_command import (
     publish_demo_data,
 )
 from demo.demo_rounds import PREVIOUS_KEY
+from demo.graph_standin import (
+    DEMO_GROUP_ID,
+    DEMO_PEOPLE,
+    DEMO_SITE_ID,
+    demo_environment,
+    start_demo,
+)
 from services.answering.status_view import build_status_view
 from services.graph.client import MsGraph
 from services.graph.people_sync import SyncScope, sync_people
@@ -28,13 +35,6 @@ from storage.db import create_engine, create_session_factory
 from storage.models import Person, RoundSummary
 from tests.cardtools import actions
 from tests.factories import NOW
-from tests.fakes.graph import (
-    DEMO_GROUP_ID,
-    DEMO_PEOPLE,
-    DEMO_SITE_ID,
-    demo_environment,
-    start_demo,
-)
 
 
 async def test_the_demo_directory_syncs_into_the_people_table(

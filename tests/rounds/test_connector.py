@@ -13,12 +13,13 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from demo import entra_standin as entra
+from demo.entra_standin import EntraTokenEndpoint
 from services.delivery.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
 from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider
 from tests.factories import TENANT_ID
-from tests.fakes import bot_connector, entra
+from tests.fakes import bot_connector
 from tests.fakes.bot_connector import BotConnector
-from tests.fakes.entra import EntraTokenEndpoint
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"
 SECRET = "test-secret-not-real"

@@ -1,5 +1,6 @@
-"""A local Entra ID token endpoint (client credentials) over HTTPS, because msal only talks
-to https authorities. The test CA is written to a file the client is told to trust."""
+"""A local Entra ID token endpoint (client credentials) over HTTPS, for the demo's Graph
+stand-in (``demo.graph_standin``) and the tests, because msal only talks to https
+authorities. The test CA is written to a file the client is told to trust."""
 
 from __future__ import annotations
 

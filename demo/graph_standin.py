@@ -1,4 +1,4 @@
-"""A local Microsoft Graph (v1.0) for the tests and the demo, speaking the REST contract of the
+"""A local Microsoft Graph (v1.0) for the demo and the tests, speaking the REST contract of the
 endpoints Lägesbot uses:
 
 - ``GET /users/delta`` (also ``delta()``): full read, then only changes, ``@odata.nextLink``
@@ -17,9 +17,10 @@ Every call needs a bearer token; with a token endpoint attached, only tokens it 
 Faults are scripted with ``fail_next`` (e.g. 429 with Retry-After, 503), and every request is
 logged in ``requests`` for assertions.
 
-Run standalone for the demo (with its own HTTPS token endpoint)::
+``lagesbot demo`` starts it in-process (``cli/demo_command.py: demo_graph``). Run standalone
+(with its own HTTPS token endpoint)::
 
-    python -m tests.fakes.graph --port 8765 --dir /tmp/lagesbot-graph
+    python -m demo.graph_standin --port 8765 --dir /tmp/lagesbot-graph
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ from aiohttp.test_utils import TestServer
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from tests.fakes import entra
-from tests.fakes.entra import EntraTokenEndpoint
+from demo import entra_standin as entra
+from demo.entra_standin import EntraTokenEndpoint
 
 USER_TYPE = "#microsoft.graph.user"
 ALL_USER_PROPERTIES = (
@@ -700,7 +701,7 @@ DEMO_SITE_ID = (
     "region-exempel.sharepoint.com,"
     "1f2e3d4c-0000-4000-8000-000000000001,5a6b7c8d-0000-4000-8000-000000000002"
 )
-DEMO_PEOPLE = Path(__file__).resolve().parents[2] / "demo" / "people.csv"
+DEMO_PEOPLE = Path(__file__).resolve().with_name("people.csv")
 DEMO_GROUP_ID = "0b5e0000-0000-4000-8000-00000000d3e0"
 DEMO_CATALOG_APP_ID = "1a2b3c4d-0000-4000-8000-00000000ca7a"
 
