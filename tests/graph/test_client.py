@@ -13,12 +13,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from services.graph.client import (
     MsGraph,
-    certificate_credential,
     retry_after_seconds,
     sharing_token,
     token_scope,
 )
 from services.graph.interface import DeltaExpired, GraphError
+from services.platform.tokens import certificate_credential
 from tests.fakes.entra import self_signed_tls
 from tests.graph.conftest import CATALOG_APP_ID, GROUP_ID, SITE_ID, GraphSetup
 

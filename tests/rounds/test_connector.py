@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from services.delivery.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
-from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider
+from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider, TokenError
 from tests.factories import TENANT_ID
 from tests.fakes import bot_connector, entra
 from tests.fakes.bot_connector import BotConnector
@@ -48,7 +48,7 @@ async def test_every_call_carries_the_bots_token_from_entra(
     endpoint = EntraTokenEndpoint(tenant_id=TENANT_ID, client_id=APP_ID, client_secret=SECRET)
     entra_server, ca_path = await entra.start(endpoint, tmp_path)
     tokens = MsalTokenProvider(
-        client_id=APP_ID, client_secret=SECRET, authority=endpoint.authority, verify=str(ca_path)
+        client_id=APP_ID, credential=SECRET, authority=endpoint.authority, verify=str(ca_path)
     )
     try:
         async with aiohttp.ClientSession() as http:
@@ -95,7 +95,7 @@ async def test_a_valid_token_is_reused_until_shortly_before_it_expires(
     now = [1000.0]
     tokens = MsalTokenProvider(
         client_id=APP_ID,
-        client_secret=SECRET,
+        credential=SECRET,
         authority=endpoint.authority,
         verify=str(ca_path),
         monotonic=lambda: now[0],
@@ -117,3 +117,23 @@ async def test_a_valid_token_is_reused_until_shortly_before_it_expires(
         assert len(asked) == 2
     finally:
         await entra_server.close()
+
+
+async def test_a_refused_or_unreachable_authority_is_a_token_error(tmp_path: Path) -> None:
+    endpoint = EntraTokenEndpoint(tenant_id=TENANT_ID, client_id=APP_ID, client_secret=SECRET)
+    entra_server, ca_path = await entra.start(endpoint, tmp_path)
+    try:
+        wrong = MsalTokenProvider(
+            client_id=APP_ID, credential="wrong", authority=endpoint.authority, verify=str(ca_path)
+        )
+        with pytest.raises(TokenError, match="invalid_client"):
+            await wrong.token(BOT_CONNECTOR_SCOPE)
+    finally:
+        await entra_server.close()
+    # The same authority once its server is gone: nothing listens on the port any more.
+    gone = MsalTokenProvider(
+        client_id=APP_ID, credential=SECRET, authority=endpoint.authority, verify=str(ca_path)
+    )
+    with pytest.raises(TokenError, match="token request failed"):
+        await gone.token(BOT_CONNECTOR_SCOPE)
+    assert endpoint.issued == []
