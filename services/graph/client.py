@@ -20,7 +20,6 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -67,6 +66,7 @@ from services.graph.interface import (
     UserChanges,
 )
 from services.platform.config import Settings
+from services.platform.retry_after import retry_after_seconds
 from services.platform.tokens import MsalTokenProvider, TokenError, TokenProvider
 
 USER_PROPERTIES = [
@@ -124,21 +124,6 @@ class RetryPolicy:
     max_wait: float = 120.0
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
-
-
 class ThrottlingRetryHandler(BaseMiddleware):
     def __init__(self, policy: RetryPolicy, sleep: Sleep = asyncio.sleep) -> None:
         super().__init__()
@@ -153,7 +138,7 @@ class ThrottlingRetryHandler(BaseMiddleware):
             response = await super().send(request, transport)
             if response.status_code not in RETRY_STATUSES or attempt >= self.policy.max_retries:
                 return response
-            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            delay = retry_after_seconds(response.headers.get("Retry-After"), now=datetime.now(UTC))
             if delay is None:
                 backoff = self.policy.backoff_base * 2**attempt
                 delay = min(self.policy.max_backoff, backoff) * (0.8 + 0.4 * random.random())

@@ -1,1 +1,2 @@
-"""The platform the services run on: settings, access tokens, log context and the Teams app package."""
+"""The platform the services run on: settings, access tokens, Retry-After, log context and
+the Teams app package."""

@@ -1,11 +1,10 @@
-"""The Bot Connector client: the bot's own Entra ID token on every call, Retry-After parsing,
-and errors that say what happened."""
+"""The Bot Connector client: the bot's own Entra ID token on every call, and errors that say
+what happened (with the Retry-After the service asked for)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from services.delivery.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
+from services.delivery.connector import AiohttpBotConnector, ConnectorError
 from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider, TokenError
 from tests.factories import TENANT_ID
 from tests.fakes import bot_connector, entra
@@ -22,15 +21,6 @@ from tests.fakes.entra import EntraTokenEndpoint
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"
 SECRET = "test-secret-not-real"
-
-
-def test_retry_after_in_seconds_or_as_a_date() -> None:
-    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    assert parse_retry_after("7", now) == 7
-    assert parse_retry_after("Tue, 24 Nov 2026 12:00:30 GMT", now) == 30
-    assert parse_retry_after("Tue, 24 Nov 2026 11:00:00 GMT", now) == 0
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
 
 
 @pytest_asyncio.fixture(loop_scope="session")
