@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -287,8 +287,9 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         if value != value:  # NaN: an empty Excel cell
             return ""
-        # Excel stores 80 as 80.0; the key/target "80" is what the admin typed.
-        return str(int(value)) if value.is_integer() else repr(value)
+        # Excel stores 80 as 80.0; the key/target "80" is what the admin typed. Positional
+        # notation, never "1e-05": number cells read back as numbers (services.platform.numbers).
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     # Non-breaking spaces come along when cells are pasted from web pages or Word.
     return str(value).replace("\u00a0", " ").strip()
 
@@ -417,24 +418,6 @@ def check_lengths(
                     length=len(value),
                 )
             )
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """'12,5', '12.5', '1 234,5' and '80 %' all read as numbers; anything else is None."""
-    cleaned = text.replace("\u00a0", "").replace(" ", "").rstrip("%")
-    if "," in cleaned and "." in cleaned:
-        # '1.234,5' (Swedish thousands dot) or '1,234.5' (English thousands comma)
-        if cleaned.rfind(",") > cleaned.rfind("."):
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        else:
-            cleaned = cleaned.replace(",", "")
-    else:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def find_cycles(parents: Mapping[str, str | None]) -> dict[str, list[str]]:
