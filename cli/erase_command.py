@@ -48,9 +48,9 @@ async def _erase(wanted: str, *, yes: bool, actor: str, tx: texts.Texts) -> int:
                     id=str(person.id),
                     name=person.display_name,
                     upn=person.upn,
-                    references=plan.conversation_references,
-                    responses=plan.responses_kept,
-                    items=plan.items_owned,
+                    references=tx.n("erase.count.references", plan.conversation_references),
+                    responses=tx.n("erase.count.responses", plan.responses_kept),
+                    items=tx.n("count.items", plan.items_owned),
                 )
             )
             # Confirming inside the transaction keeps the shown plan and the change together.
@@ -64,8 +64,8 @@ async def _erase(wanted: str, *, yes: bool, actor: str, tx: texts.Texts) -> int:
             tx.t(
                 "erase.done",
                 id=str(result.person_id),
-                references=result.conversation_references_deleted,
-                cancelled=result.outbox_jobs_cancelled,
+                references=tx.n("erase.done.references", result.conversation_references_deleted),
+                cancelled=tx.n("erase.done.cancelled", result.outbox_jobs_cancelled),
             )
         )
         return 0

@@ -88,7 +88,7 @@ def print_sync_report(report: PeopleSyncReport, tx: Texts) -> None:
     for user, reason in report.skipped:
         typer.echo("  " + tx.t("sync.skipped", user=user, reason=reason), err=True)
     if report.managers_outside_scope:
-        typer.echo(tx.t("sync.managers_outside", count=report.managers_outside_scope))
+        typer.echo(tx.n("sync.managers_outside", report.managers_outside_scope))
     if report.orphaned_items:
         typer.echo(tx.t("sync.orphans_heading", count=len(report.orphaned_items)))
         for item in report.orphaned_items:

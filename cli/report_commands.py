@@ -118,8 +118,8 @@ def render_report(digest: Digest, tx: texts.Texts, top: int) -> str:
         out.append(
             tx.t(
                 "digest.missing.heading",
-                people=len(missing),
-                items=int(missing["unanswered"].sum()),
+                people=tx.n("count.owners", len(missing)),
+                items=tx.n("digest.count.unanswered_items", int(missing["unanswered"].sum())),
             )
         )
         out += [_table(missing_frame(digest, tx).head(top)), *_more(tx, len(missing) - top)]

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.admin_cards import items_text
+from cards.admin_cards import answers_text, asked_text, items_text
 from catalogue import texts
 from cards.views import RoundOverview
 from services.followup import round_admin
@@ -152,15 +152,15 @@ def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
         ),
     ]
     if view.state in (RoundState.OPEN, RoundState.CLOSED):
-        progress = tx.t(
-            "admin.progress.answers",
+        progress = answers_text(
+            tx,
             answered=view.answered,
             items=view.items,
             done=view.owners_done,
             owners=view.owners,
         )
     else:
-        progress = tx.t("admin.preview.summary", owners=view.owners, items=view.items)
+        progress = asked_text(tx, view.owners, view.items)
     lines.append("  " + progress)
     if view.fanout.get("total", 0):
         lines.append(
@@ -239,7 +239,7 @@ def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
         shown = await round_admin.preview_round(session, rnd)
         lines = [
             f"{rnd.key}  {rnd.name}",
-            tx.t("admin.preview.summary", owners=len(shown.owners), items=shown.items),
+            asked_text(tx, len(shown.owners), shown.items),
         ]
         for owner in shown.owners[:MAX_OWNERS_SHOWN]:
             items = items_text(tx, owner.items)
@@ -247,7 +247,7 @@ def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
             lines.append("  " + line)
         hidden = len(shown.owners) - MAX_OWNERS_SHOWN
         if hidden > 0:
-            lines.append("  " + tx.t("admin.preview.more", count=hidden))
+            lines.append("  " + tx.n("admin.preview.more", hidden))
         return lines
 
     for line in _run(work, language):
@@ -275,8 +275,11 @@ def open_round(
             await round_admin.schedule(session, rnd, opens_at=opens_at, now=_now(), actor=who)
             return tx.t("admin.done.scheduled", name=rnd.name, opens=_when(opens_at, language))
         per_owner = await round_admin.open_now(session, rnd, now=_now(), actor=who)
-        return tx.t(
-            "admin.done.opened", name=rnd.name, owners=len(per_owner), items=sum(per_owner.values())
+        return tx.n(
+            "admin.done.opened",
+            len(per_owner),
+            name=rnd.name,
+            items=items_text(tx, sum(per_owner.values())),
         )
 
     typer.echo(_run(work, language))
@@ -325,8 +328,8 @@ def close(
         counts: dict[str, Any] = summary.summary
         return [
             tx.t("admin.done.closed", name=rnd.name),
-            tx.t(
-                "admin.progress.answers",
+            answers_text(
+                tx,
                 answered=counts.get("answered", 0),
                 items=counts.get("items", 0),
                 done=counts.get("owners_done", 0),
@@ -395,7 +398,7 @@ def retry(
     async def work(session: AsyncSession) -> str:
         rnd = await _round(session, key, language)
         count = await round_admin.retry_failed(session, rnd, now=_now(), actor=who)
-        return tx.t("admin.done.retried", name=rnd.name, count=count)
+        return tx.n("admin.done.retried", count, name=rnd.name)
 
     typer.echo(_run(work, language))
 
