@@ -32,6 +32,7 @@ from aiohttp import web
 from platformdirs import user_data_dir
 
 from bot.app import create_app, utc_now
+from cli.language import printed
 from demo.demo_rounds import ensure_demo_rounds, publish_demo_round
 from demo.sample_region import PLAN_KEY, load_sample_region
 from services.platform.config import Settings, normalise_database_url
@@ -43,6 +44,8 @@ PLAYGROUND = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cl
 PLAYGROUND_CONFIG = ".m365agentsplayground.yml"
 DEMO_TENANT = "11111111-2222-4333-8444-555555555555"
 READY_PREFIX = "Listening on"
+# The closed round demo.demo_rounds creates and publishes (a name, not a text to translate).
+CLOSED_ROUND = "Tertial 2 2026"
 GRAPH_FAKE = (ROOT / "tests" / "fakes" / "graph").with_suffix(".py")  # not a message id
 # The Graph part of the settings, taken over from the fake's (or the user's) environment.
 GRAPH_FIELDS = (
@@ -338,17 +341,18 @@ async def _run(
             except Exception as exc:  # the demo runs on without the intranet link
                 logging.getLogger(__name__).warning("publishing the demo round failed: %s", exc)
                 page = None
-            typer.echo(
-                "Microsoft Graph: den lokala attrappen (katalog och intranät) körs."
-                + (f"\n  'Tertial 2 2026' publicerad: {page}" if page else "")
-                + "\n  För 'lagesbot sync people' / 'lagesbot publish' i ett annat skal:\n"
-                + "\n".join(
-                    f"    export {key}={shlex.quote(value)}"
-                    for key, value in {"DATABASE_URL": database_url, **graph.environment}.items()
-                )
-            )
+            tx = printed()
+            lines = [tx.t("console.demo.graph_fake")]
+            if page:
+                lines.append("  " + tx.t("console.demo.published", round=CLOSED_ROUND, url=page))
+            lines.append("  " + tx.t("console.demo.other_shell"))
+            lines += [
+                f"    export {key}={shlex.quote(value)}"
+                for key, value in {"DATABASE_URL": database_url, **graph.environment}.items()
+            ]
+            typer.echo("\n".join(lines))
         elif graph is not None:
-            typer.echo("Microsoft Graph: dina inställningar (inget publiceras automatiskt).")
+            typer.echo(printed().t("console.demo.own_graph"))
         await _run_bot(settings, playground_port, data_dir / "playground")
 
 
@@ -359,13 +363,15 @@ async def _run_bot(settings: Settings, playground_port: int, work_dir: Path) -> 
             f"http://{settings.host}:{settings.port}/api/messages", playground_port, work_dir
         )
         try:
-            typer.echo(
-                f"\nLägesbot-demon körs.\n"
-                f"  Öppna {playground.url} i webbläsaren (Microsoft 365 Agents Playground).\n"
-                f"  Skriv 'status' för att få statuskortet, 'hjälp' för hjälp,\n"
-                f"  'mina punkter' för dina punkter. Du är också admin.\n"
-                f"  Avsluta med Ctrl+C.\n"
+            tx = printed()
+            running = tx.t(
+                "console.demo.running",
+                url=playground.url,
+                status=tx.t("command.status"),
+                help=tx.t("command.help"),
+                my_items=tx.t("command.my_items"),
             )
+            typer.echo(f"\n{running}\n")
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -397,12 +403,17 @@ def demo(
         os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'demo.sqlite3'}"
     )
     demo_data = asyncio.run(prepare_demo_data(database_url))
+    tx = printed()
     typer.echo(
-        f"Demodata klar: omgången '{demo_data.round_name}', du är {demo_data.manager_name} "
-        f"med {demo_data.items} punkter."
+        tx.t(
+            "console.demo.ready",
+            round=demo_data.round_name,
+            name=demo_data.manager_name,
+            items=tx.n("count.items", demo_data.items),
+        )
     )
     if not PLAYGROUND.exists():
-        typer.echo("Agents Playground saknas: kör 'make demo' (den installerar npm-paketen).")
+        typer.echo(tx.t("console.demo.no_playground"))
         raise typer.Exit(1)
     write_playground_config(data_dir / "playground", demo_data)
     port = int(os.environ.get("PORT", "3978"))
@@ -411,8 +422,5 @@ def demo(
             asyncio.run(_run(database_url, demo_data, port, playground_port, data_dir))
     except OSError as exc:
         # Almost always a port another program holds; say which and how to pick another.
-        typer.echo(
-            f"Kunde inte starta demon: {exc.strerror or exc}. Välj andra portar med "
-            f"PORT=<port> (boten) och --playground-port <port>."
-        )
+        typer.echo(tx.t("console.demo.start_failed", reason=exc.strerror or exc))
         raise typer.Exit(1) from exc

@@ -34,8 +34,8 @@ def _codes() -> tuple[set[str], set[str]]:
                 found.add(code.value)
             elif isinstance(code, ast.JoinedStr):
                 head = code.values[0]
-                assert isinstance(head, ast.Constant)
-                found.update(f"{head.value}{column}" for column in ("owner", "delegate"))
+                assert isinstance(head, ast.Constant) and isinstance(head.value, str)
+                found.update(head.value + column for column in ("owner", "delegate"))
     return rows, scales
 
 
