@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.views import input_id
-from services.platform.numbers import parse_stored_decimal as parse_number
+from services.platform.numbers import parse_stored_decimal
 from storage import responses as response_store
 from storage import rounds as round_store
 from storage.models import (
@@ -44,6 +44,8 @@ _INPUT_ID = re.compile(r"^(status|likelihood|consequence|comment|value)\.(\d{1,1
 # to even compare with it, so such ids are refused before any query.
 MAX_ROW_ID = 2**31 - 1
 _MAX_ITEMS_PER_SUBMIT = 500
+# An indicator value as typed on the card ("12,5", "12.5", "12 500", "−3"), as the store keeps it.
+parse_number = parse_stored_decimal
 
 
 class Outcome(enum.StrEnum):
