@@ -154,12 +154,7 @@ def create_app(
         await http.close()
 
     async def bot(app: web.Application) -> AsyncIterator[None]:
-        provider = token_provider or MsalTokenProvider(
-            client_id=settings.app_id,
-            client_secret=settings.app_password,
-            authority=settings.effective_authority,
-            verify=settings.tls_ca_bundle or True,
-        )
+        provider = token_provider or MsalTokenProvider.for_bot(settings)
         connections = connection_manager(
             app_id=settings.app_id, tenant_id=settings.app_tenant_id, provider=provider
         )

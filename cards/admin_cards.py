@@ -163,7 +163,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
     if form.org_units_left_out:
         body.append(
             layout.small_note(
-                tx.t("admin.form.org_units_left_out", count=form.org_units_left_out),
+                tx.n("admin.form.org_units_left_out", form.org_units_left_out),
                 spacing="none",
             )
         )
@@ -279,8 +279,22 @@ class RoundPreviewView:
 
 
 def items_text(tx: texts.Texts, count: int) -> str:
-    return (
-        tx.t("admin.preview.item_one") if count == 1 else tx.t("admin.preview.items", count=count)
+    return tx.n("count.items", count)
+
+
+def asked_text(tx: texts.Texts, owners: int, items: int) -> str:
+    """E.g. "3 personer tillfrågas om 12 punkter."."""
+    return tx.n("admin.preview.summary", owners, items=items_text(tx, items))
+
+
+def answers_text(tx: texts.Texts, *, answered: int, items: int, done: int, owners: int) -> str:
+    """E.g. "Svar: 5 av 12 punkter, 1 av 3 personer klara."."""
+    return tx.t(
+        "admin.progress.answers",
+        answered=answered,
+        items=items_text(tx, items),
+        done=done,
+        owners=tx.n("count.people", owners),
     )
 
 
@@ -297,9 +311,7 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
         layout.heading(tx.t("admin.preview.title", name=_plain(view.name))),
     ]
     items = sum(owner.items for owner in view.owners)
-    body.append(
-        layout.banner(tx.t("admin.preview.summary", owners=len(view.owners), items=items), "accent")
-    )
+    body.append(layout.banner(asked_text(tx, len(view.owners), items), "accent"))
     unit_text = (
         ", ".join(_plain(u) for u in view.org_units)
         if view.org_units
@@ -353,10 +365,10 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
     if hidden:
         owners.append(
             layout.small_note(
-                tx.t(
+                tx.n(
                     "admin.preview.more_owners",
-                    count=len(hidden),
-                    items=sum(o.items for o in hidden),
+                    len(hidden),
+                    items=items_text(tx, sum(o.items for o in hidden)),
                 )
             )
         )
@@ -426,8 +438,8 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
     if rnd.state in (OPEN, CLOSED):
         items.append(
             layout.text_block(
-                tx.t(
-                    "admin.progress.answers",
+                answers_text(
+                    tx,
                     answered=rnd.answered,
                     items=rnd.items,
                     done=rnd.owners_done,
@@ -439,7 +451,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
     else:
         items.append(
             layout.text_block(
-                tx.t("admin.preview.summary", owners=rnd.owners, items=rnd.items),
+                asked_text(tx, rnd.owners, rnd.items),
                 spacing="none",
             )
         )
@@ -608,8 +620,8 @@ def create_close_confirm_card(
     body: list[Element] = [
         layout.heading(tx.t("admin.close.title", name=_plain(rnd.name))),
         layout.text_block(
-            tx.t(
-                "admin.progress.answers",
+            answers_text(
+                tx,
                 answered=rnd.answered,
                 items=rnd.items,
                 done=rnd.owners_done,

@@ -186,7 +186,7 @@ def _rate(view: DigestCardView, tx: texts.Texts) -> Element:
                 color="good" if rate.answered == rate.items else None,
             ),
             layout.text_block(
-                tx.t("digest.rate.owners", done=rate.owners_done, owners=rate.owners),
+                tx.n("digest.rate.owners", rate.owners, done=rate.owners_done),
                 spacing="none",
             ),
             _counts_line(view, totals),
@@ -457,8 +457,8 @@ def _not_answered(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
         )
     heading = tx.t(
         "digest.missing.heading",
-        people=len(missing),
-        items=int(missing["unanswered"].sum()),
+        people=tx.n("count.owners", len(missing)),
+        items=tx.n("digest.count.unanswered_items", int(missing["unanswered"].sum())),
     )
     names = [
         tx.t(

@@ -53,12 +53,12 @@ def _card(view: EscalationView, listed_reports: int) -> dict[str, Any]:
     body: list[Element] = [
         layout.heading(tx.t("escalation.title", round=round_name)),
         layout.text_block(
-            tx.t(
+            tx.n(
                 "escalation.intro",
+                len(view.reports),
                 name=escape_markdown(view.manager_name, keep_line_breaks=False),
                 round=round_name,
                 deadline=tx.format_datetime(view.deadline, view.time_zone),
-                count=len(view.reports),
             )
         ),
     ]
@@ -71,7 +71,7 @@ def _card(view: EscalationView, listed_reports: int) -> dict[str, Any]:
                 tx.t(
                     "escalation.unanswered",
                     count=len(report.unanswered),
-                    total=report.total_items,
+                    items=tx.n("count.items", report.total_items),
                 ),
                 color="attention",
                 spacing="none",
@@ -85,15 +85,13 @@ def _card(view: EscalationView, listed_reports: int) -> dict[str, Any]:
         if len(report.unanswered) > len(listed):
             section.append(
                 layout.small_note(
-                    tx.t("escalation.more_items", count=len(report.unanswered) - len(listed))
+                    tx.n("escalation.more_items", len(report.unanswered) - len(listed))
                 )
             )
         body.append(layout.container(section, separator=True, spacing="medium"))
     if len(view.reports) > listed_reports:
         body.append(
-            layout.small_note(
-                tx.t("escalation.more_reports", count=len(view.reports) - listed_reports)
-            )
+            layout.small_note(tx.n("escalation.more_reports", len(view.reports) - listed_reports))
         )
     body.append(layout.small_note(tx.t("escalation.footer"), spacing="small"))
     return layout.adaptive_card(body)

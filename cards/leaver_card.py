@@ -84,12 +84,12 @@ def _card(view: LeaverNoticeView, listed_leavers: int) -> dict[str, Any]:
         )
         if len(leaver.items) > len(listed):
             section.append(
-                layout.small_note(tx.t("leavers.more_items", count=len(leaver.items) - len(listed)))
+                layout.small_note(tx.n("leavers.more_items", len(leaver.items) - len(listed)))
             )
         body.append(layout.container(section, separator=True, spacing="medium"))
     if len(view.leavers) > listed_leavers:
         body.append(
-            layout.small_note(tx.t("leavers.more_people", count=len(view.leavers) - listed_leavers))
+            layout.small_note(tx.n("leavers.more_people", len(view.leavers) - listed_leavers))
         )
     body.append(layout.text_block(tx.t("leavers.what_to_do"), spacing="medium"))
     return layout.adaptive_card(body)

@@ -43,7 +43,7 @@ def create_reminder_card(view: ReminderView) -> dict[str, Any]:
                 "reminder.body",
                 name=escape_markdown(view.person_name, keep_line_breaks=False),
                 count=len(view.unanswered),
-                total=view.total_items,
+                items=tx.n("count.items", view.total_items),
                 round=round_name,
             )
         ),

@@ -278,7 +278,7 @@ def _header(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Elemen
     if view.page_count > 1:
         page_line = tx.t("card.page", page=view.page, page_count=view.page_count)
         if view.total_items:
-            page_line += " · " + tx.t("card.items_total", total=view.total_items)
+            page_line += " · " + tx.n("card.items_total", view.total_items)
         header.append(layout.small_note(page_line))
     return header
 

@@ -8,10 +8,17 @@ files are read with Babel when first needed (no compile step, so a fresh checkou
 is).
 Placeholders use ``str.format`` names: ``"Sida {page} av {page_count}"``.
 
+A text with a count in it ("1 punkt", "2 punkter") is a plural entry: ``msgid`` and
+``msgid_plural`` are the same key, ``msgstr[0]`` the singular and ``msgstr[1]`` the plural
+form, chosen by the catalogue's ``Plural-Forms`` rule (Swedish and English: ``nplurals=2;
+plural=(n != 1);``). ``tx.n`` picks the form and fills in ``{count}``.
+
 Usage::
 
     tx = texts.for_language("sv")
     tx.t("card.page", page=2, page_count=3)      # "Sida 2 av 3"
+    tx.n("count.items", 1)                       # "1 punkt"
+    tx.n("count.items", 12)                      # "12 punkter"
     tx.format_datetime(deadline, "Europe/Stockholm")
 
 Parameters are inserted as given, except numbers, which are formatted for the locale
@@ -21,9 +28,10 @@ markdown escapes user-supplied parameters itself (see ``cards.escape``).
 
 from __future__ import annotations
 
+import gettext
 import logging
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -68,22 +76,56 @@ def catalogue_paths(language: Language) -> list[Path]:
     return sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
 
 
+@dataclass(frozen=True)
+class _Catalogue:
+    texts: Mapping[str, str]
+    plurals: Mapping[str, tuple[str, ...]]
+    plural_rule: str
+    plural_index: Callable[[int], int]
+
+
 @cache
-def catalogue(language: Language) -> Mapping[str, str]:
-    """msgid → translation of one language; untranslated and fuzzy entries are left out so a
+def _load(language: Language) -> _Catalogue:
+    """Every .po file of one language; untranslated and fuzzy entries are left out so a
     half-finished translation falls back to Swedish instead of showing an empty string."""
     messages: dict[str, str] = {}
+    plurals: dict[str, tuple[str, ...]] = {}
+    rules: set[str] = set()
     for path in catalogue_paths(language):
         with path.open("rb") as handle:
             parsed = read_po(handle, locale=_BABEL_LOCALES[language], domain=DOMAIN)
+        rules.add(str(parsed.plural_expr))
         for message in parsed:
-            if not message.id or not isinstance(message.id, str) or message.fuzzy:
+            if not message.id or message.fuzzy:
                 continue
-            if message.id in messages:
-                raise ValueError(f"{path.name}: message id {message.id!r} defined twice")
-            if isinstance(message.string, str) and message.string:
-                messages[message.id] = message.string
-    return messages
+            key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+            if key in messages or key in plurals:
+                raise ValueError(f"{path.name}: message id {key!r} defined twice")
+            if isinstance(message.string, tuple | list):
+                forms = tuple(str(form) for form in message.string)
+                if len(forms) == parsed.num_plurals and all(forms):
+                    plurals[key] = forms
+            elif isinstance(message.string, str) and message.string:
+                messages[key] = message.string
+    if len(rules) > 1:
+        raise ValueError(f"{language}: the .po files disagree on Plural-Forms: {sorted(rules)}")
+    rule = rules.pop() if rules else "(n != 1)"
+    return _Catalogue(messages, plurals, rule, gettext.c2py(rule))
+
+
+def catalogue(language: Language) -> Mapping[str, str]:
+    """msgid → translation of one language (plural entries are in ``plural_catalogue``)."""
+    return _load(language).texts
+
+
+def plural_catalogue(language: Language) -> Mapping[str, tuple[str, ...]]:
+    """msgid → the forms of a plural entry, in the order of the language's plural rule."""
+    return _load(language).plurals
+
+
+def plural_rule(language: Language) -> str:
+    """The gettext plural expression the language's catalogues declare, e.g. ``(n != 1)``."""
+    return _load(language).plural_rule
 
 
 class _KeepMissing(dict[str, Any]):
@@ -121,8 +163,27 @@ class Texts:
         values = _KeepMissing({key: self._param(value) for key, value in params.items()})
         return text.format_map(values)
 
+    def n(self, msgid: str, count: int, /, **params: object) -> str:
+        """The form of a plural entry for ``count``, with ``{count}`` (and ``params``)
+        filled in: ``n("count.items", 1)`` → "1 punkt", ``n("count.items", 3)`` → "3 punkter".
+        A text about two counts chooses its form by the one given, the other passed as a
+        parameter (often itself a plural phrase: ``items=tx.n("count.items", 12)``)."""
+        language = self.language
+        forms = plural_catalogue(language).get(msgid)
+        if forms is None:
+            language = DEFAULT_LANGUAGE
+            forms = plural_catalogue(language).get(msgid)
+            if forms is None:
+                log.error("plural text %r is in no catalogue", msgid)
+                return msgid
+            log.warning("plural text %r has no %s translation", msgid, self.language)
+        index = _load(language).plural_index(abs(int(count)))
+        text = forms[min(index, len(forms) - 1)]
+        values = {"count": count, **params}
+        return text.format_map(_KeepMissing({k: self._param(v) for k, v in values.items()}))
+
     def has(self, msgid: str) -> bool:
-        return msgid in catalogue(self.language)
+        return msgid in catalogue(self.language) or msgid in plural_catalogue(self.language)
 
     def _param(self, value: object) -> object:
         if isinstance(value, bool):

@@ -6,12 +6,13 @@ import asyncio
 
 import typer
 
+from cli.language import printed
 from cli.store import needs_store
 from services.platform.config import Settings
 from storage import migrate
 from storage.db import create_engine
 
-app = typer.Typer(help="Databasens schema (Alembic).", no_args_is_help=True)
+app = typer.Typer(help="The database schema (Alembic).", no_args_is_help=True)
 
 
 async def _with_engine(action: str, revision: str) -> str | None:
@@ -30,7 +31,7 @@ async def _with_engine(action: str, revision: str) -> str | None:
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or update the schema to REVISION (default: the newest)."""
     current = asyncio.run(_with_engine("upgrade", revision))
-    typer.echo(f"Databasen är på revision {current}.")
+    typer.echo(printed().t("console.db.revision", revision=current))
 
 
 @app.command()
@@ -40,7 +41,7 @@ def downgrade(
 ) -> None:
     """Step the schema back to REVISION."""
     current = asyncio.run(_with_engine("downgrade", revision))
-    typer.echo(f"Databasen är på revision {current or 'base'}.")
+    typer.echo(printed().t("console.db.revision", revision=current or "base"))
 
 
 @app.command()

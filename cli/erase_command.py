@@ -14,12 +14,12 @@ from services.platform.config import Settings
 from services.privacy.erase import ErasureState, erase_person, find_person, plan_erasure
 from storage.db import create_engine, create_session_factory
 
-app = typer.Typer(help="Ta bort personuppgifter (avidentifiera).", no_args_is_help=True)
+app = typer.Typer(help="Remove personal data (pseudonymise).", no_args_is_help=True)
 
 
 @app.callback()
 def erase() -> None:
-    """Ta bort personuppgifter på begäran (avidentifiera)."""
+    """Remove personal data on request (pseudonymise)."""
 
 
 def _actor(value: str | None) -> str:
@@ -49,9 +49,9 @@ async def _erase(wanted: str, *, yes: bool, actor: str, tx: texts.Texts) -> int:
                     id=str(person.id),
                     name=person.display_name,
                     upn=person.upn,
-                    references=plan.conversation_references,
-                    responses=plan.responses_kept,
-                    items=plan.items_owned,
+                    references=tx.n("erase.count.references", plan.conversation_references),
+                    responses=tx.n("erase.count.responses", plan.responses_kept),
+                    items=tx.n("count.items", plan.items_owned),
                 )
             )
             # Confirming inside the transaction keeps the shown plan and the change together.
@@ -65,8 +65,8 @@ async def _erase(wanted: str, *, yes: bool, actor: str, tx: texts.Texts) -> int:
             tx.t(
                 "erase.done",
                 id=str(result.person_id),
-                references=result.conversation_references_deleted,
-                cancelled=result.outbox_jobs_cancelled,
+                references=tx.n("erase.done.references", result.conversation_references_deleted),
+                cancelled=tx.n("erase.done.cancelled", result.outbox_jobs_cancelled),
             )
         )
         return 0
@@ -76,12 +76,12 @@ async def _erase(wanted: str, *, yes: bool, actor: str, tx: texts.Texts) -> int:
 
 @app.command("person")
 def person(
-    id_or_upn: str = typer.Argument(..., help="Personens id, UPN eller Entra-objekt-id."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Fråga inte om bekräftelse."),
-    actor: str | None = typer.Option(None, help="Vem som utför (till granskningsloggen)."),
-    lang: str = typer.Option("sv", "--lang", help="Språk för meddelanden: sv eller en."),
+    id_or_upn: str = typer.Argument(..., help="The person's id, UPN or Entra object id."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    actor: str | None = typer.Option(None, help="Who does it (for the audit log)."),
+    lang: str = typer.Option("sv", "--lang", help="Language of the messages: sv or en."),
 ) -> None:
-    """Avidentifiera en person: namn, UPN, e-post, titel och Entra-id tas bort; svaren och
-    ansvaret för poster finns kvar under "Borttagen person #id"."""
+    """Pseudonymise a person: name, UPN, e-mail, job title and Entra id are removed; their
+    answers and the items they own stay, under "Borttagen person #id"."""
     code = asyncio.run(_erase(id_or_upn, yes=yes, actor=_actor(actor), tx=texts.for_language(lang)))
     raise typer.Exit(code)

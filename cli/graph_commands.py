@@ -22,10 +22,10 @@ from services.reporting.intranet import PublishRefused, Workbook, publish_round
 from storage.db import create_engine, create_session_factory
 from storage.models import utcnow
 
-app = typer.Typer(help="Synkronisera från Microsoft Graph (Entra ID, SharePoint).")
+app = typer.Typer(help="Synchronise from Microsoft Graph (Entra ID, SharePoint).")
 
-LANG_OPTION = typer.Option("sv", "--lang", help="Språk för utskrifter: sv eller en.")
-ACTOR_OPTION = typer.Option(None, help="Vem som kör (till granskningsloggen).")
+LANG_OPTION = typer.Option("sv", "--lang", help="Language of the output: sv or en.")
+ACTOR_OPTION = typer.Option(None, help="Who runs it (for the audit log).")
 
 T = TypeVar("T")
 # Tests replace these to run the commands against the local fakes.
@@ -88,7 +88,7 @@ def print_sync_report(report: PeopleSyncReport, tx: Texts) -> None:
     for user, reason in report.skipped:
         typer.echo("  " + tx.t("sync.skipped", user=user, reason=reason), err=True)
     if report.managers_outside_scope:
-        typer.echo(tx.t("sync.managers_outside", count=report.managers_outside_scope))
+        typer.echo(tx.n("sync.managers_outside", report.managers_outside_scope))
     if report.orphaned_items:
         typer.echo(tx.t("sync.orphans_heading", count=len(report.orphaned_items)))
         for item in report.orphaned_items:
@@ -107,8 +107,8 @@ def print_sync_report(report: PeopleSyncReport, tx: Texts) -> None:
 
 @app.command("people")
 def people(lang: str = LANG_OPTION, actor: str | None = ACTOR_OPTION) -> None:
-    """Läs personer, chefer och språk från Entra ID (grupper eller avdelningar i
-    inställningarna). Den som slutat inaktiveras; deras punkter listas."""
+    """Read people, line managers and languages from Entra ID (the groups or departments in
+    the settings). People who have left are deactivated; their items are listed."""
     tx = for_language(lang)
     settings = _settings(tx)
     try:
@@ -151,9 +151,9 @@ def people(lang: str = LANG_OPTION, actor: str | None = ACTOR_OPTION) -> None:
 @app.command("links")
 def links(
     lang: str = LANG_OPTION,
-    only_missing: bool = typer.Option(False, "--only-missing", help="Bara punkter utan titel."),
+    only_missing: bool = typer.Option(False, "--only-missing", help="Only items without a title."),
 ) -> None:
-    """Hämta titlar för planpunkternas SharePoint-länkar."""
+    """Fetch the titles of the plan items' SharePoint links."""
     tx = for_language(lang)
     settings = _settings(tx)
 
@@ -172,11 +172,11 @@ def links(
 
 
 def publish(
-    round_key: str = typer.Argument(..., metavar="ROUND", help="Rundans nyckel."),
+    round_key: str = typer.Argument(..., metavar="ROUND", help="The round's key."),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Publicera en stängd rundas sammanställning på intranätet (sida, riskkarta, Excel)."""
+    """Publish a closed round's summary on the intranet (page, risk heat map, Excel)."""
     tx = for_language(lang)
     settings = _settings(tx)
     if not settings.sharepoint_site_id:

@@ -16,6 +16,7 @@ from typing import Literal
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cli.language import checked_language, printed
 from services.imports.common import ImportFailed, ImportSummary, Progress, Table
 from services.imports.org import import_org_units, read_org_file
 from services.imports.people import import_people, read_people_file
@@ -24,7 +25,7 @@ from services.platform.config import Settings
 from storage import plans as plan_store
 from storage.db import create_engine, create_session_factory
 
-app = typer.Typer(help="Importera organisation, personer och planer.", no_args_is_help=True)
+app = typer.Typer(help="Import the organisation, people and plans.", no_args_is_help=True)
 
 Lang = Literal["sv", "en"]
 # Below this many rows the import is over before a progress bar would be readable.
@@ -33,19 +34,13 @@ PROGRESS_THRESHOLD = 2000
 MAX_ERRORS_SHOWN = 200
 
 FILE_ARGUMENT = typer.Argument(
-    ..., exists=True, dir_okay=False, readable=True, help="CSV (, eller ;) eller XLSX."
+    ..., exists=True, dir_okay=False, readable=True, help="CSV (, or ;) or XLSX."
 )
-LANG_OPTION = typer.Option("sv", "--lang", help="Språk för meddelanden: sv eller en.")
-ACTOR_OPTION = typer.Option(None, help="Vem som importerar (till granskningsloggen).")
+LANG_OPTION = typer.Option("sv", "--lang", help="Language of the messages: sv or en.")
+ACTOR_OPTION = typer.Option(None, help="Who imports (for the audit log).")
 DRY_RUN_OPTION = typer.Option(
-    False, "--dry-run", help="Kontrollera och visa resultatet utan att spara."
+    False, "--dry-run", help="Check and show the result without storing it."
 )
-
-
-def _language(value: str) -> Lang:
-    if value not in ("sv", "en"):
-        raise typer.BadParameter("sv eller en / sv or en", param_hint="--lang")
-    return "en" if value == "en" else "sv"
 
 
 def _actor(value: str | None) -> str:
@@ -91,20 +86,13 @@ async def _run(importer: Importer, rows: int, label: str, dry_run: bool) -> Impo
 
 
 def _fail(errors: ImportFailed, language: Lang) -> None:
-    header = (
-        f"Importen avbröts: {len(errors.errors)} fel. Ingenting sparades."
-        if language == "sv"
-        else f"Import stopped: {len(errors.errors)} error(s). Nothing was stored."
-    )
-    typer.echo(header, err=True)
+    tx = printed(language)
+    typer.echo(tx.n("console.import.failed", len(errors.errors)), err=True)
     for error in errors.errors[:MAX_ERRORS_SHOWN]:
         typer.echo(f"  {error.render(language)}", err=True)
     hidden = len(errors.errors) - MAX_ERRORS_SHOWN
     if hidden > 0:
-        typer.echo(
-            f"  … och {hidden} fel till." if language == "sv" else f"  … and {hidden} more.",
-            err=True,
-        )
+        typer.echo("  " + tx.n("console.import.more_errors", hidden), err=True)
     raise typer.Exit(1)
 
 
@@ -114,23 +102,19 @@ def _check_file(table: Table, language: Lang) -> None:
 
 
 def _report(summary: ImportSummary, language: Lang, dry_run: bool) -> None:
+    tx = printed(language)
     if summary.ignored_columns:
         names = ", ".join(summary.ignored_columns)
-        typer.echo(
-            f"Okända kolumner ignorerades: {names}"
-            if language == "sv"
-            else f"Unknown columns were ignored: {names}",
-            err=True,
-        )
+        ignored = tx.n("console.import.ignored_columns", len(summary.ignored_columns), names=names)
+        typer.echo(ignored, err=True)
     typer.echo(summary.render(language))
     if dry_run:
-        typer.echo(
-            "Provkörning: ingenting sparades." if language == "sv" else "Dry run: nothing stored."
-        )
+        typer.echo(tx.t("console.import.dry_run"))
 
 
-def _execute(importer: Importer, table: Table, label: str, language: Lang, dry_run: bool) -> None:
+def _execute(importer: Importer, table: Table, what: str, language: Lang, dry_run: bool) -> None:
     _check_file(table, language)
+    label = printed(language).t(f"console.import.progress.{what}")
     try:
         summary = asyncio.run(_run(importer, len(table), label, dry_run))
     except ImportFailed as failed:
@@ -146,15 +130,15 @@ def org(
     actor: str | None = ACTOR_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
 ) -> None:
-    """Importera organisationsenheter (nyckel, namn, förälder)."""
-    language = _language(lang)
+    """Import org units (key, name, parent)."""
+    language = checked_language(lang)
     table = read_org_file(file)
     who = _actor(actor)
 
     async def run(session: AsyncSession, progress: Progress | None) -> ImportSummary:
         return await import_org_units(session, table, actor=who, progress=progress)
 
-    _execute(run, table, "Enheter", language, dry_run)
+    _execute(run, table, "org", language, dry_run)
 
 
 @app.command("people")
@@ -165,12 +149,12 @@ def people(
     deactivate_missing: bool = typer.Option(
         False,
         "--deactivate-missing",
-        help="Inaktivera personer som inte finns i filen (filen är en fullständig lista).",
+        help="Deactivate people who are not in the file (the file is a complete list).",
     ),
     dry_run: bool = DRY_RUN_OPTION,
 ) -> None:
-    """Importera personer (upn, namn, entra_object_id, chef, enhet, språk, tidszon)."""
-    language = _language(lang)
+    """Import people (upn, name, entra_object_id, line manager, org unit, language, time zone)."""
+    language = checked_language(lang)
     table = read_people_file(file)
     who = _actor(actor)
 
@@ -179,23 +163,25 @@ def people(
             session, table, actor=who, deactivate_missing=deactivate_missing, progress=progress
         )
 
-    _execute(run, table, "Personer", language, dry_run)
+    _execute(run, table, "people", language, dry_run)
 
 
 @app.command("plan")
 def plan(
     file: Path = FILE_ARGUMENT,
-    plan_key: str = typer.Option(..., "--plan", help="Planens nyckel, t.ex. rs-vp-2027."),
-    name: str | None = typer.Option(None, help="Planens namn (krävs för en ny plan)."),
-    period: str | None = typer.Option(None, help='Period, t.ex. "2027".'),
-    org_unit: str | None = typer.Option(None, "--org-unit", help="Enhet som äger planen."),
+    plan_key: str = typer.Option(..., "--plan", help="The plan's key, e.g. rs-vp-2027."),
+    name: str | None = typer.Option(None, help="The plan's name (required for a new plan)."),
+    period: str | None = typer.Option(None, help='Period, e.g. "2027".'),
+    org_unit: str | None = typer.Option(
+        None, "--org-unit", help="The org unit that owns the plan."
+    ),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
 ) -> None:
-    """Importera en plans poster (strategier, mål, indikatorer, aktiviteter, uppdrag,
-    internkontrollpunkter, risker). Poster som saknas i filen inaktiveras."""
-    language = _language(lang)
+    """Import a plan's items (strategies, goals, indicators, activities, assignments, internal
+    control points, risks). Items missing from the file are deactivated."""
+    language = checked_language(lang)
     table = read_plan_file(file)
     who = _actor(actor)
 
@@ -214,12 +200,9 @@ def plan(
         )
 
     try:
-        _execute(run, table, "Planposter", language, dry_run)
+        _execute(run, table, "plan", language, dry_run)
     except PlanNameRequired:
         typer.echo(
-            f"Planen {plan_key} finns inte: ange --name för att skapa den."
-            if language == "sv"
-            else f"The plan {plan_key} does not exist: give --name to create it.",
-            err=True,
+            printed(language).t("console.import.plan_name_required", plan=plan_key), err=True
         )
         raise typer.Exit(1) from None

@@ -21,7 +21,7 @@ from cli.store import guard_commands, needs_store
 
 app = typer.Typer(
     name="lagesbot",
-    help="Lägesbot: planering och uppföljning i Microsoft Teams.",
+    help="Lägesbot: planning and follow-up in Microsoft Teams.",
     no_args_is_help=True,
     add_completion=False,
 )

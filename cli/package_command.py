@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from cli.language import printed
 from services.platform.app_package import (
     MANIFEST_DIR,
     PackageConfigError,
@@ -54,7 +55,7 @@ def package(
     app_version: str | None = APP_VERSION_OPTION,
     template_dir: Path = TEMPLATE_DIR_OPTION,
 ) -> None:
-    """Bygg Teams-apppaketet (manifest.json, en.json, ikoner) som en zip-fil."""
+    """Build the Teams app package (manifest.json, en.json, icons) as a zip file."""
     env = dict(os.environ)
     for name, override in (
         ("MICROSOFT_APP_ID", app_id),
@@ -63,17 +64,20 @@ def package(
     ):
         if override is not None:
             env[name] = override
+    tx = printed()
     try:
         settings = PackageSettings.from_env(env, default_version=_default_version())
         written = build_package(settings, out, template_dir)
     except PackageConfigError as error:
-        typer.echo("Kan inte bygga apppaketet / cannot build the app package:", err=True)
+        typer.echo(tx.t("console.package.failed"), err=True)
         for problem in error.problems:
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(code=1) from error
     except FileNotFoundError as error:
-        typer.echo(f"Saknar fil / missing file: {error.filename}", err=True)
+        typer.echo(tx.t("console.package.missing_file", file=str(error.filename)), err=True)
         raise typer.Exit(code=1) from error
-    typer.echo(f"Skrev {written}")
-    typer.echo(f"  app id {settings.teams_app_id}, bot id {settings.bot_app_id}")
-    typer.echo(f"  version {settings.version}, domäner {', '.join(settings.valid_domains)}")
+    typer.echo(tx.t("console.package.written", path=str(written)))
+    ids = tx.t("console.package.ids", app_id=settings.teams_app_id, bot_id=settings.bot_app_id)
+    typer.echo(f"  {ids}")
+    domains = ", ".join(settings.valid_domains)
+    typer.echo("  " + tx.t("console.package.version", version=settings.version, domains=domains))

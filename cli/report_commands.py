@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import texts
+from cli.language import checked_language
 from services.platform.config import Settings
 from services.reporting import digest_source, export_xlsx
 from services.reporting.digest import Digest
@@ -33,13 +34,13 @@ from storage.db import create_engine, create_session_factory
 from storage.digest_queries import Scope
 from storage.models import ReportingRound
 
-ROUND_ARGUMENT = typer.Argument(..., help="Omgångens nyckel (eller id).")
+ROUND_ARGUMENT = typer.Argument(..., help="The round's key (or id).")
 GROUP_OPTION = typer.Option(
-    None, "--steering-group", "-g", help="Begränsa till en styrgrupps område (nyckel)."
+    None, "--steering-group", "-g", help="Only a steering group's scope (its key)."
 )
-LANG_OPTION = typer.Option("sv", "--lang", help="Språk: sv eller en.")
-XLSX_OPTION = typer.Option(..., "--xlsx", dir_okay=False, help="Filen som skrivs (.xlsx).")
-TOP_OPTION = typer.Option(20, "--top", min=1, help="Rader per lista.")
+LANG_OPTION = typer.Option("sv", "--lang", help="Language: sv or en.")
+XLSX_OPTION = typer.Option(..., "--xlsx", dir_okay=False, help="The file to write (.xlsx).")
+TOP_OPTION = typer.Option(20, "--top", min=1, help="Rows per list.")
 
 
 class Refused(Exception):
@@ -170,8 +171,8 @@ def render_report(
         out.append(
             tx.t(
                 "digest.missing.heading",
-                people=len(missing),
-                items=int(missing["unanswered"].sum()),
+                people=tx.n("count.owners", len(missing)),
+                items=tx.n("digest.count.unanswered_items", int(missing["unanswered"].sum())),
             )
         )
         out += [_table(missing_frame(digest, tx).head(top), tx), *_more(tx, len(missing) - top)]
@@ -190,9 +191,7 @@ def _more(tx: texts.Texts, hidden: int) -> list[str]:
 
 
 def _language(value: str) -> texts.Texts:
-    if value not in ("sv", "en"):
-        raise typer.BadParameter("sv eller en / sv or en", param_hint="--lang")
-    return texts.for_language(value)
+    return texts.for_language(checked_language(value))
 
 
 def report(
@@ -201,7 +200,7 @@ def report(
     lang: str = LANG_OPTION,
     top: int = TOP_OPTION,
 ) -> None:
-    """Skriv ut en omgångs sammanställning: svarsfrekvens, status per nivå, risker."""
+    """Print a round's summary: answer rate, status per level, risks."""
     tx = _language(lang)
     try:
         digest, zone = asyncio.run(_digest(round_key, steering_group, tx))
@@ -233,7 +232,7 @@ def export(
     steering_group: str | None = GROUP_OPTION,
     lang: str = LANG_OPTION,
 ) -> None:
-    """Exportera en omgång till Excel: ett blad per nivå och alla svar med historik."""
+    """Export a round to Excel: a sheet per level and every answer with its history."""
     tx = _language(lang)
     try:
         data = asyncio.run(_workbook(round_key, steering_group, tx))

@@ -15,9 +15,10 @@ from typing import Any, Literal, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.admin_cards import items_text
+from cards.admin_cards import answers_text, asked_text, items_text
 from cards.views import RoundOverview
 from catalogue import texts
+from cli.language import checked_language
 from services.followup import round_admin
 from services.followup.round_admin import (
     LOCAL_TIME_ZONE,
@@ -32,19 +33,17 @@ from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory
 from storage.models import Plan, ReportingRound, RoundState
 
-app = typer.Typer(
-    help="Rapportomgångar: skapa, öppna, förläng, stäng, kopiera.", no_args_is_help=True
-)
+app = typer.Typer(help="Reporting rounds: create, open, extend, close, copy.", no_args_is_help=True)
 
 Lang = Literal["sv", "en"]
 T = TypeVar("T")
 MAX_OWNERS_SHOWN = 200
 
-LANG_OPTION = typer.Option("sv", "--lang", help="Språk för meddelanden: sv eller en.")
-ACTOR_OPTION = typer.Option(None, help="Vem som utför ändringen (till granskningsloggen).")
-KEY_ARGUMENT = typer.Argument(..., help="Omgångens nyckel, t.ex. tertial-1-2027.")
+LANG_OPTION = typer.Option("sv", "--lang", help="Language of the messages: sv or en.")
+ACTOR_OPTION = typer.Option(None, help="Who makes the change (for the audit log).")
+KEY_ARGUMENT = typer.Argument(..., help="The round's key, e.g. tertial-1-2027.")
 FILE_OPTION = typer.Option(
-    ..., "--file", exists=True, dir_okay=False, readable=True, help="Omgångsfil (YAML/TOML)."
+    ..., "--file", exists=True, dir_okay=False, readable=True, help="Round file (YAML/TOML)."
 )
 
 
@@ -52,12 +51,6 @@ class _Stop(Exception):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
-
-
-def _language(value: str) -> Lang:
-    if value not in ("sv", "en"):
-        raise typer.BadParameter("sv eller en / sv or en", param_hint="--lang")
-    return "en" if value == "en" else "sv"
 
 
 def _actor(value: str | None) -> str:
@@ -152,15 +145,15 @@ def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
         ),
     ]
     if view.state in (RoundState.OPEN, RoundState.CLOSED):
-        progress = tx.t(
-            "admin.progress.answers",
+        progress = answers_text(
+            tx,
             answered=view.answered,
             items=view.items,
             done=view.owners_done,
             owners=view.owners,
         )
     else:
-        progress = tx.t("admin.preview.summary", owners=view.owners, items=view.items)
+        progress = asked_text(tx, view.owners, view.items)
     lines.append("  " + progress)
     if view.fanout.get("total", 0):
         lines.append(
@@ -183,13 +176,13 @@ def _overview_lines(view: RoundOverview, language: Lang) -> list[str]:
 def create(
     file: Path = FILE_OPTION,
     start: str | None = typer.Option(
-        None, help="Ersätter filens start: draft, schedule eller now."
+        None, help="Overrides the file's start: draft, schedule or now."
     ),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Skapa en omgång från en YAML- eller TOML-fil. Samma fil igen ändrar ingenting."""
-    language = _language(lang)
+    """Create a round from a YAML or TOML file. The same file again changes nothing."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
     who = _actor(actor)
 
@@ -215,8 +208,8 @@ def create(
 
 @app.command("list")
 def list_rounds(lang: str = LANG_OPTION) -> None:
-    """Visa alla omgångar med läge, deadline och utskick (skickade/misslyckade/väntande)."""
-    language = _language(lang)
+    """Show every round with its state, deadline and cards (sent/failed/pending)."""
+    language = checked_language(lang)
 
     async def work(session: AsyncSession) -> list[str]:
         lines: list[str] = []
@@ -230,8 +223,8 @@ def list_rounds(lang: str = LANG_OPTION) -> None:
 
 @app.command("preview")
 def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
-    """Vilka som tillfrågas och hur många punkter var och en har."""
-    language = _language(lang)
+    """Who would be asked, and about how many items each."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
 
     async def work(session: AsyncSession) -> list[str]:
@@ -239,7 +232,7 @@ def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
         shown = await round_admin.preview_round(session, rnd)
         lines = [
             f"{rnd.key}  {rnd.name}",
-            tx.t("admin.preview.summary", owners=len(shown.owners), items=shown.items),
+            asked_text(tx, len(shown.owners), shown.items),
         ]
         for owner in shown.owners[:MAX_OWNERS_SHOWN]:
             items = items_text(tx, owner.items)
@@ -247,7 +240,7 @@ def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
             lines.append("  " + line)
         hidden = len(shown.owners) - MAX_OWNERS_SHOWN
         if hidden > 0:
-            lines.append("  " + tx.t("admin.preview.more", count=hidden))
+            lines.append("  " + tx.n("admin.preview.more", hidden))
         return lines
 
     for line in _run(work, language):
@@ -258,13 +251,13 @@ def preview(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
 def open_round(
     key: str = KEY_ARGUMENT,
     at: str | None = typer.Option(
-        None, "--at", help="Schemalägg i stället: öppnas då (t.ex. 2027-04-26 08:00)."
+        None, "--at", help="Schedule instead: opens then (e.g. 2027-04-26 08:00)."
     ),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Öppna omgången nu och skicka korten, eller schemalägg den med --at."""
-    language = _language(lang)
+    """Open the round now and send the cards, or schedule it with --at."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
     opens_at = None if at is None else _moment(at, "--at", language)
     who = _actor(actor)
@@ -275,8 +268,11 @@ def open_round(
             await round_admin.schedule(session, rnd, opens_at=opens_at, now=_now(), actor=who)
             return tx.t("admin.done.scheduled", name=rnd.name, opens=_when(opens_at, language))
         per_owner = await round_admin.open_now(session, rnd, now=_now(), actor=who)
-        return tx.t(
-            "admin.done.opened", name=rnd.name, owners=len(per_owner), items=sum(per_owner.values())
+        return tx.n(
+            "admin.done.opened",
+            len(per_owner),
+            name=rnd.name,
+            items=items_text(tx, sum(per_owner.values())),
         )
 
     typer.echo(_run(work, language))
@@ -285,12 +281,12 @@ def open_round(
 @app.command("extend")
 def extend(
     key: str = KEY_ARGUMENT,
-    deadline: str = typer.Option(..., "--deadline", help="Ny deadline, t.ex. 2027-05-14 16:00."),
+    deadline: str = typer.Option(..., "--deadline", help="New deadline, e.g. 2027-05-14 16:00."),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Flytta omgångens deadline."""
-    language = _language(lang)
+    """Move the round's deadline."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
     new_deadline = _moment(deadline, "--deadline", language)
     who = _actor(actor)
@@ -308,12 +304,12 @@ def extend(
 @app.command("close")
 def close(
     key: str = KEY_ARGUMENT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Stäng utan att fråga."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Close without asking."),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Stäng omgången: sena svar tas inte emot, korten visas som stängda, slutsumman sparas."""
-    language = _language(lang)
+    """Close the round: late answers are refused, the cards show as closed, the totals are kept."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
     who = _actor(actor)
     if not yes and not typer.confirm(tx.t("admin.cli.confirm_close", key=key)):
@@ -325,8 +321,8 @@ def close(
         counts: dict[str, Any] = summary.summary
         return [
             tx.t("admin.done.closed", name=rnd.name),
-            tx.t(
-                "admin.progress.answers",
+            answers_text(
+                tx,
                 answered=counts.get("answered", 0),
                 items=counts.get("items", 0),
                 done=counts.get("owners_done", 0),
@@ -341,17 +337,17 @@ def close(
 @app.command("copy")
 def copy(
     key: str = KEY_ARGUMENT,
-    name: str = typer.Option(..., "--name", help="Den nya omgångens namn."),
-    opens: str = typer.Option(..., "--opens", help="Öppnas, t.ex. 2027-09-01 08:00."),
-    deadline: str = typer.Option(..., "--deadline", help="Deadline, t.ex. 2027-09-15 16:00."),
-    new_key: str | None = typer.Option(None, "--key", help="Nyckel (annars av namnet)."),
-    start: str = typer.Option("schedule", help="draft, schedule eller now."),
+    name: str = typer.Option(..., "--name", help="The new round's name."),
+    opens: str = typer.Option(..., "--opens", help="Opens, e.g. 2027-09-01 08:00."),
+    deadline: str = typer.Option(..., "--deadline", help="Deadline, e.g. 2027-09-15 16:00."),
+    new_key: str | None = typer.Option(None, "--key", help="Key (else made from the name)."),
+    start: str = typer.Option("schedule", help="draft, schedule or now."),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Kopiera omgången till nästa period: samma plan, urval och frågor; förra svaren visas
-    som sammanhang i korten."""
-    language = _language(lang)
+    """Copy the round to the next period: the same plan, selection and questions; the last
+    answers are shown as context in the cards."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
     opens_at = _moment(opens, "--opens", language)
     deadline_at = _moment(deadline, "--deadline", language)
@@ -387,23 +383,23 @@ def copy(
 def retry(
     key: str = KEY_ARGUMENT, lang: str = LANG_OPTION, actor: str | None = ACTOR_OPTION
 ) -> None:
-    """Skicka omgångens misslyckade kort igen (t.ex. när personerna har installerat appen)."""
-    language = _language(lang)
+    """Send the round's failed cards again (e.g. once the people have installed the app)."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
     who = _actor(actor)
 
     async def work(session: AsyncSession) -> str:
         rnd = await _round(session, key, language)
         count = await round_admin.retry_failed(session, rnd, now=_now(), actor=who)
-        return tx.t("admin.done.retried", name=rnd.name, count=count)
+        return tx.n("admin.done.retried", count, name=rnd.name)
 
     typer.echo(_run(work, language))
 
 
 @app.command("progress")
 def progress(key: str = KEY_ARGUMENT, lang: str = LANG_OPTION) -> None:
-    """Svar och utskick för en omgång, med orsaken till varje misslyckat utskick."""
-    language = _language(lang)
+    """Answers and cards of a round, with the reason for every failed card."""
+    language = checked_language(lang)
     tx = texts.for_language(language)
 
     async def work(session: AsyncSession) -> list[str]:

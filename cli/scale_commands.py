@@ -8,14 +8,15 @@ from pathlib import Path
 
 import typer
 
+from cli.language import checked_language, printed
 from services.imports.scales import ScaleFileError, import_risk_scale, read_risk_scale_file
 from services.platform.config import Settings
 from storage import scales as scale_store
 from storage.db import create_engine, create_session_factory
 
-app = typer.Typer(help="Status- och riskskalor.", no_args_is_help=True)
+app = typer.Typer(help="Status and risk scales.", no_args_is_help=True)
 
-SCALE_FILE = typer.Argument(..., exists=True, dir_okay=False, help="Skalfil (TOML).")
+SCALE_FILE = typer.Argument(..., exists=True, dir_okay=False, help="Scale file (TOML).")
 
 
 def _actor(value: str | None) -> str:
@@ -50,7 +51,7 @@ async def _list() -> list[str]:
 
 @app.command("list")
 def list_scales() -> None:
-    """Visa status- och riskskalorna i databasen."""
+    """Show the status and risk scales in the database."""
     for line in asyncio.run(_list()):
         typer.echo(line)
 
@@ -69,21 +70,16 @@ async def _import(path: Path, actor: str) -> tuple[str, bool]:
 @app.command("import")
 def import_scale(
     file: Path = SCALE_FILE,
-    lang: str = typer.Option("sv", "--lang", help="Språk för meddelanden: sv eller en."),
-    actor: str | None = typer.Option(None, help="Vem som importerar (till granskningsloggen)."),
+    lang: str = typer.Option("sv", "--lang", help="Language of the messages: sv or en."),
+    actor: str | None = typer.Option(None, help="Who imports (for the audit log)."),
 ) -> None:
-    """Skapa eller uppdatera en riskskala från en TOML-fil (se demo/risk_scale_5x5.toml)."""
-    english = lang == "en"
+    """Create or update a risk scale from a TOML file (see demo/risk_scale_5x5.toml)."""
+    tx = printed(checked_language(lang))
     try:
         key, created = asyncio.run(_import(file, _actor(actor)))
     except ScaleFileError as failed:
-        typer.echo(
-            "The scale was not imported:" if english else "Skalan importerades inte:", err=True
-        )
+        typer.echo(tx.t("console.scales.failed"), err=True)
         for issue in failed.issues:
-            typer.echo(f"  {issue.render('en' if english else 'sv')}", err=True)
+            typer.echo(f"  {issue.render(tx.language)}", err=True)
         raise typer.Exit(1) from None
-    if english:
-        typer.echo(f"Risk scale {key} {'created' if created else 'updated'}.")
-    else:
-        typer.echo(f"Riskskalan {key} {'skapades' if created else 'uppdaterades'}.")
+    typer.echo(tx.t("console.scales.created" if created else "console.scales.updated", key=key))

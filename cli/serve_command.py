@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logging_setup import configure_logging
+from catalogue import texts
 from services.platform.config import Settings
 
 
@@ -25,4 +26,5 @@ def serve(
     app = create_app(settings)
     host, port = host or settings.host, port or settings.port
     url = f"http://{host}:{port}/api/messages"
-    web.run_app(app, host=host, port=port, print=lambda _: typer.echo(f"Lägesbot lyssnar på {url}"))
+    listening = texts.for_language(settings.default_language).t("console.serve.listening", url=url)
+    web.run_app(app, host=host, port=port, print=lambda _: typer.echo(listening))

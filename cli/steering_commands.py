@@ -10,6 +10,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cli.language import checked_language, printed
 from services.platform.config import Settings
 from storage import audit, conversations, steering
 from storage.db import create_engine, create_session_factory
@@ -17,7 +18,7 @@ from storage.digest_queries import Scope
 from storage.models import ConversationKind, PlanItem
 from storage.org import units_by_key
 
-app = typer.Typer(help="Styrgrupper och deras sammanfattningar.", no_args_is_help=True)
+app = typer.Typer(help="Steering groups and their digests.", no_args_is_help=True)
 
 WEEKDAY_OFF = 0
 
@@ -40,16 +41,19 @@ def _actor() -> str:
 
 
 async def _check_scope(session: AsyncSession, org_units: list[str], plan_items: list[str]) -> None:
+    tx = printed()
     known_units = await units_by_key(session)
     missing = [k for k in org_units if k not in known_units]
     if missing:
-        raise Refused(f"Okända organisationsenheter / unknown org units: {', '.join(missing)}")
+        keys = ", ".join(missing)
+        raise Refused(tx.n("console.steering.unknown_org_units", len(missing), keys=keys))
     if plan_items:
         query = select(PlanItem.key).where(PlanItem.key.in_(plan_items))
         found = set((await session.execute(query)).scalars())
         missing = [k for k in plan_items if k not in found]
         if missing:
-            raise Refused(f"Okända planpunkter / unknown plan items: {', '.join(missing)}")
+            keys = ", ".join(missing)
+            raise Refused(tx.n("console.steering.unknown_plan_items", len(missing), keys=keys))
 
 
 async def _add(
@@ -82,8 +86,9 @@ async def _add(
                 if reference is None or reference.kind is not ConversationKind.CHANNEL:
                     known = [r.conversation_id for r in await steering.channel_references(session)]
                     raise Refused(
-                        "Okänd kanal / unknown channel. Lägg till boten i teamet först. "
-                        f"Kända kanaler / known channels: {', '.join(known) or '-'}"
+                        printed().t(
+                            "console.steering.unknown_channel", known=", ".join(known) or "-"
+                        )
                     )
                 reference_id = reference.id
             group, created = await steering.save_group(
@@ -116,29 +121,27 @@ async def _add(
                     "time_zone": group.time_zone,
                 },
             )
-            verb = "Skapade / created" if created else "Uppdaterade / updated"
-            return f"{verb}: {group.key} ({group.name})"
+            done = "console.steering.created" if created else "console.steering.updated"
+            return printed().t(done, key=group.key, name=group.name)
     finally:
         await engine.dispose()
 
 
-KEY_ARGUMENT = typer.Argument(..., help="Styrgruppens nyckel, t.ex. rs.")
-NAME_OPTION = typer.Option(None, "--name", help="Namn som visas i kortet.")
-ORG_UNITS_OPTION = typer.Option(
-    None, "--org-units", help="Organisationsenheter (nycklar, kommaseparerade)."
-)
+KEY_ARGUMENT = typer.Argument(..., help="The steering group's key, e.g. rs.")
+NAME_OPTION = typer.Option(None, "--name", help="The name shown in the card.")
+ORG_UNITS_OPTION = typer.Option(None, "--org-units", help="Org units (keys, comma-separated).")
 PLAN_ITEMS_OPTION = typer.Option(
-    None, "--plan-items", help="Planpunkter (nycklar, kommaseparerade) med allt under dem."
+    None, "--plan-items", help="Plan items (keys, comma-separated) with everything below them."
 )
 CHANNEL_OPTION = typer.Option(
-    None, "--channel", help="Kanalens conversation id (se `lagesbot steering channels`)."
+    None, "--channel", help="The channel's conversation id (see `lagesbot steering channels`)."
 )
 WEEKDAY_OPTION = typer.Option(
-    None, "--weekday", min=0, max=7, help="Veckodag för veckosammanfattning, 1=måndag; 0=av."
+    None, "--weekday", min=0, max=7, help="Weekday of the weekly digest, 1=Monday; 0=off."
 )
-HOUR_OPTION = typer.Option(None, "--hour", min=0, max=23, help="Timme (lokal tid).")
-TIME_ZONE_OPTION = typer.Option(None, "--time-zone", help="T.ex. Europe/Stockholm.")
-LANGUAGE_OPTION = typer.Option(None, "--lang", help="Kortets språk: sv eller en.")
+HOUR_OPTION = typer.Option(None, "--hour", min=0, max=23, help="Hour (local time).")
+TIME_ZONE_OPTION = typer.Option(None, "--time-zone", help="E.g. Europe/Stockholm.")
+LANGUAGE_OPTION = typer.Option(None, "--lang", help="The card's language: sv or en.")
 
 
 @app.command("add")
@@ -153,14 +156,14 @@ def add(
     time_zone: str | None = TIME_ZONE_OPTION,
     language: str | None = LANGUAGE_OPTION,
 ) -> None:
-    """Skapa eller ändra en styrgrupp (bara de angivna fälten ändras)."""
+    """Create or change a steering group (only the fields given change)."""
     if time_zone is not None:
         try:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise typer.BadParameter(time_zone, param_hint="--time-zone") from None
-    if language is not None and language not in ("sv", "en"):
-        raise typer.BadParameter("sv eller en / sv or en", param_hint="--lang")
+    if language is not None:
+        checked_language(language)
     try:
         message = asyncio.run(
             _add(
@@ -203,7 +206,7 @@ async def _list() -> list[str]:
                             ",".join(scope.plan_items) or "*",
                             channel.conversation_id if channel else "-",
                             schedule,
-                            "" if group.active else "inactive",
+                            "" if group.active else printed().t("console.steering.inactive"),
                         ]
                     ).rstrip()
                 )
@@ -214,9 +217,9 @@ async def _list() -> list[str]:
 
 @app.command("list")
 def list_groups() -> None:
-    """Lista styrgrupper: nyckel, namn, enheter, planpunkter, kanal, schema."""
+    """List the steering groups: key, name, org units, plan items, channel, schedule."""
     lines = asyncio.run(_list())
-    typer.echo("\n".join(lines) if lines else "Inga styrgrupper / no steering groups.")
+    typer.echo("\n".join(lines) if lines else printed().t("console.steering.none"))
 
 
 async def _channels() -> list[str]:
@@ -233,6 +236,6 @@ async def _channels() -> list[str]:
 
 @app.command("channels")
 def channels() -> None:
-    """Lista kanaler där boten har lagts till (för --channel)."""
+    """List the channels the bot has been added to (for --channel)."""
     lines = asyncio.run(_channels())
-    typer.echo("\n".join(lines) if lines else "Inga kanaler / no channels.")
+    typer.echo("\n".join(lines) if lines else printed().t("console.steering.no_channels"))

@@ -468,7 +468,7 @@ async def retry(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         count = await round_admin.retry_failed(admin.session, rnd, now=admin.now, actor=admin.actor)
     except RoundActionRefused as refused:
         return await _list_card(admin, banner=_refusal(admin, refused), good=False)
-    banner = admin.tx.t("admin.done.retried", name=rnd.name, count=count)
+    banner = admin.tx.n("admin.done.retried", count, name=rnd.name)
     return await _list_card(admin, banner=banner)
 
 

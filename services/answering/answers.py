@@ -20,12 +20,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.views import input_id
+from services.platform.numbers import parse_stored_decimal
 from storage import responses as response_store
 from storage import rounds as round_store
 from storage.models import (
@@ -43,7 +44,8 @@ _INPUT_ID = re.compile(r"^(status|likelihood|consequence|comment|value)\.(\d{1,1
 # to even compare with it, so such ids are refused before any query.
 MAX_ROW_ID = 2**31 - 1
 _MAX_ITEMS_PER_SUBMIT = 500
-VALUE_LIMIT = Decimal("1e14")
+# An indicator value as typed on the card ("12,5", "12.5", "12 500", "−3"), as the store keeps it.
+parse_number = parse_stored_decimal
 
 
 class Outcome(enum.StrEnum):
@@ -150,25 +152,6 @@ def _text(value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return str(value)
     raise MalformedSubmission("input values must be text or numbers")
-
-
-def parse_number(text: str) -> Decimal | None:
-    """Numbers as Swedish and English users type them: "12,5", "12.5", "12 500", "−3"."""
-    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    cleaned = cleaned.replace("\u2212", "-")
-    if not cleaned:
-        return None
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?", cleaned):
-        raise ValueError(text)
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals
-        raise ValueError(text) from exc
-    if abs(number) >= VALUE_LIMIT:
-        raise ValueError(text)
-    return number.quantize(Decimal("0.0001"))
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
 
+from services.platform.retry_after import retry_after_seconds
 from services.platform.tokens import BOT_CONNECTOR_SCOPE, TokenError, TokenProvider
 
 ERROR_BODY_CHARS = 500
@@ -57,24 +57,6 @@ class BotConnectorApi(Protocol):
     async def update_activity(
         self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> None: ...
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait, from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _error_code(body: str) -> tuple[str | None, str]:
@@ -138,7 +120,9 @@ class AiohttpBotConnector:
                 raise ConnectorError(
                     status=response.status,
                     message=message or response.reason or "",
-                    retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                    retry_after=retry_after_seconds(
+                        response.headers.get("Retry-After"), now=datetime.now(UTC)
+                    ),
                     code=code,
                 )
         except TimeoutError as exc:

@@ -61,12 +61,7 @@ def connector_tokens(settings: Settings, given: TokenProvider | None) -> TokenPr
         return given
     if settings.anonymous:
         return None
-    return MsalTokenProvider(
-        client_id=settings.app_id,
-        client_secret=settings.app_password,
-        authority=settings.effective_authority,
-        verify=settings.tls_ca_bundle or True,
-    )
+    return MsalTokenProvider.for_bot(settings)
 
 
 def build_workers(

@@ -1,8 +1,7 @@
-"""The Microsoft Graph client: msgraph-sdk over httpx, with app-only tokens from msal.
+"""The Microsoft Graph client: msgraph-sdk over httpx, with app-only tokens.
 
-- Tokens: an msal confidential client (client secret or certificate) for a configurable
-  authority, without instance discovery, trusting the configured CA bundle, so a local HTTPS
-  token endpoint works in tests and the demo.
+- Tokens: the one msal wrapper of ``services.platform.tokens`` (client secret or certificate,
+  configurable authority, CA bundle), behind kiota's ``AccessTokenProvider``.
 - Throttling: ``ThrottlingRetryHandler`` replaces the SDK's retry middleware. It waits as long
   as Graph's ``Retry-After`` asks on 429/503/504 (seconds or an HTTP date), else backs off
   exponentially, and gives up when Graph asks for longer than ``RetryPolicy.max_wait`` so a
@@ -18,20 +17,13 @@ import asyncio
 import base64
 import random
 import ssl
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-import msal
-import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.authentication import (
     AccessTokenProvider,
@@ -74,6 +66,8 @@ from services.graph.interface import (
     UserChanges,
 )
 from services.platform.config import Settings
+from services.platform.retry_after import retry_after_seconds
+from services.platform.tokens import MsalTokenProvider, TokenError, TokenProvider
 
 USER_PROPERTIES = [
     "id",
@@ -92,63 +86,14 @@ RETRY_STATUSES = frozenset({429, 503, 504})
 # --- tokens -------------------------------------------------------------------------------
 
 
-def certificate_credential(path: str | Path) -> dict[str, str]:
-    """msal's certificate credential from one PEM file holding the private key and the
-    certificate (the thumbprint Entra ID knows the certificate by is computed here)."""
-    pem = Path(path).read_bytes()
-    certificate = x509.load_pem_x509_certificate(pem)
-    key = serialization.load_pem_private_key(pem, password=None)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return {
-        "private_key": key_pem,
-        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex(),
-        "public_certificate": certificate.public_bytes(serialization.Encoding.PEM).decode(),
-    }
+class GraphAccessTokens(AccessTokenProvider):
+    """kiota's token hook over the one msal wrapper (``services.platform.tokens``): a token
+    for Graph's scope, only for Graph's own host; a failed token request is a GraphError."""
 
-
-class GraphTokenProvider(AccessTokenProvider):
-    """App-only Graph tokens from msal; msal caches them until shortly before expiry."""
-
-    def __init__(
-        self,
-        *,
-        client_id: str,
-        credential: str | dict[str, str],
-        authority: str,
-        scope: str,
-        allowed_hosts: list[str],
-        verify: str | bool = True,
-    ) -> None:
-        self._client_id = client_id
-        self._credential = credential
-        self._authority = authority
+    def __init__(self, tokens: TokenProvider, *, scope: str, allowed_hosts: list[str]) -> None:
+        self._tokens = tokens
         self._scope = scope
-        self._verify = verify
         self._hosts = AllowedHostsValidator(allowed_hosts)
-        self._app: msal.ConfidentialClientApplication | None = None
-        self._lock = threading.Lock()
-
-    def _acquire(self) -> dict[str, Any]:
-        with self._lock:
-            if self._app is None:
-                session = requests.Session()
-                session.verify = self._verify
-                # A configured CA bundle must win over REQUESTS_CA_BUNDLE.
-                session.trust_env = not isinstance(self._verify, str)
-                self._app = msal.ConfidentialClientApplication(
-                    self._client_id,
-                    client_credential=self._credential,
-                    authority=self._authority,
-                    instance_discovery=False,
-                    http_client=session,
-                )
-            app = self._app
-        result: dict[str, Any] = app.acquire_token_for_client(scopes=[self._scope])
-        return result
 
     async def get_authorization_token(
         self, uri: str, additional_authentication_context: dict[str, Any] | None = None
@@ -156,15 +101,9 @@ class GraphTokenProvider(AccessTokenProvider):
         if not self._hosts.is_url_host_valid(uri):
             return ""
         try:
-            result = await asyncio.to_thread(self._acquire)
-        except (ValueError, OSError) as exc:
-            raise GraphError(f"Graph token request failed: {exc}") from exc
-        if "access_token" not in result:
-            raise GraphError(
-                "Graph token request failed: "
-                f"{result.get('error')}: {result.get('error_description')}"
-            )
-        return str(result["access_token"])
+            return await self._tokens.token(self._scope)
+        except TokenError as exc:
+            raise GraphError(f"Graph {exc}") from exc
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return self._hosts
@@ -185,21 +124,6 @@ class RetryPolicy:
     max_wait: float = 120.0
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
-
-
 class ThrottlingRetryHandler(BaseMiddleware):
     def __init__(self, policy: RetryPolicy, sleep: Sleep = asyncio.sleep) -> None:
         super().__init__()
@@ -214,7 +138,7 @@ class ThrottlingRetryHandler(BaseMiddleware):
             response = await super().send(request, transport)
             if response.status_code not in RETRY_STATUSES or attempt >= self.policy.max_retries:
                 return response
-            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            delay = retry_after_seconds(response.headers.get("Retry-After"), now=datetime.now(UTC))
             if delay is None:
                 backoff = self.policy.backoff_base * 2**attempt
                 delay = min(self.policy.max_backoff, backoff) * (0.8 + 0.4 * random.random())
@@ -330,18 +254,10 @@ class MsGraph:
     def from_settings(
         cls, settings: Settings, *, retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep
     ) -> MsGraph:
-        credential: str | dict[str, str]
-        if settings.graph_certificate_path:
-            credential = certificate_credential(settings.graph_certificate_path)
-        else:
-            credential = settings.graph_client_secret or settings.app_password
-        tokens = GraphTokenProvider(
-            client_id=settings.graph_app_id,
-            credential=credential,
-            authority=settings.effective_authority,
+        tokens = GraphAccessTokens(
+            MsalTokenProvider.for_graph(settings),
             scope=token_scope(settings.graph_url),
             allowed_hosts=[urlsplit(settings.graph_url).hostname or ""],
-            verify=settings.tls_ca_bundle or True,
         )
         return cls(
             graph_url=settings.graph_url,

@@ -13,11 +13,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+
+from catalogue import texts
 
 Language = Literal["sv", "en"]
 # Called with the number of rows just processed, so a progress bar can simply advance.
@@ -26,129 +28,6 @@ Progress = Callable[[int], None]
 READABLE_SUFFIXES = frozenset({".csv", ".txt", ".xlsx", ".xlsm"})
 HEADER_ROW = 1
 FIRST_DATA_ROW = 2
-
-# code -> (Swedish, English); str.format fields come from RowError.params.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "unreadable_file": (
-        "Filen kan inte läsas: {detail}",
-        "The file cannot be read: {detail}",
-    ),
-    "unsupported_format": (
-        "Filformatet {suffix} stöds inte; använd .csv eller .xlsx",
-        "The file format {suffix} is not supported; use .csv or .xlsx",
-    ),
-    "no_rows": (
-        "Filen innehåller inga rader att importera",
-        "The file contains no rows to import",
-    ),
-    "missing_column": (
-        "Kolumnen {column} saknas (godtagna namn: {aliases})",
-        "The column {column} is missing (accepted names: {aliases})",
-    ),
-    "duplicate_column": (
-        "Kolumnen {column} finns flera gånger ({headers})",
-        "The column {column} appears more than once ({headers})",
-    ),
-    "required": ("{column} måste fyllas i", "{column} is required"),
-    "too_long": (
-        "{column} får vara högst {max} tecken (är {length})",
-        "{column} may be at most {max} characters (is {length})",
-    ),
-    "duplicate_key": (
-        "Nyckeln {value} finns redan på rad {first_row}",
-        "The key {value} already appears on row {first_row}",
-    ),
-    "unknown_parent": (
-        "Föräldern {value} finns inte i filen",
-        "The parent {value} is not in the file",
-    ),
-    "unknown_parent_unit": (
-        "Överordnad enhet {value} finns varken i filen eller i databasen",
-        "The parent unit {value} is neither in the file nor in the database",
-    ),
-    "own_parent": (
-        "{value} kan inte vara sin egen förälder",
-        "{value} cannot be its own parent",
-    ),
-    "parent_cycle": (
-        "Föräldrakedjan bildar en cirkel: {cycle}",
-        "The parent chain forms a cycle: {cycle}",
-    ),
-    "bad_kind": (
-        "Okänd typ {value}; använd strategi, mål, indikator, aktivitet, uppdrag, "
-        "kontrollpunkt eller risk",
-        "Unknown kind {value}; use strategy, goal, indicator, activity, assignment, "
-        "control_point or risk",
-    ),
-    "unknown_owner": (
-        "Ägaren {value} finns inte bland personerna (ange UPN eller Entra-objekt-id)",
-        "The owner {value} is not among the people (give a UPN or Entra object id)",
-    ),
-    "inactive_owner": (
-        "Ägaren {value} är inaktiverad",
-        "The owner {value} is deactivated",
-    ),
-    "unknown_delegate": (
-        "Ersättaren {value} finns inte bland personerna (ange UPN eller Entra-objekt-id)",
-        "The delegate {value} is not among the people (give a UPN or Entra object id)",
-    ),
-    "inactive_delegate": (
-        "Ersättaren {value} är inaktiverad",
-        "The delegate {value} is deactivated",
-    ),
-    "unknown_org_unit": (
-        "Enheten {value} finns inte (importera organisationen först)",
-        "The org unit {value} does not exist (import the organisation first)",
-    ),
-    "bad_number": (
-        "{column} måste vara ett tal, t.ex. 80 eller 12,5 (är {value})",
-        "{column} must be a number, e.g. 80 or 12.5 (is {value})",
-    ),
-    "bad_link": (
-        "Länken måste börja med https:// eller http:// (är {value})",
-        "The link must start with https:// or http:// (is {value})",
-    ),
-    "bad_upn": (
-        "{value} är inte en giltig UPN/e-postadress",
-        "{value} is not a valid UPN/e-mail address",
-    ),
-    "duplicate_upn": (
-        "UPN {value} finns redan på rad {first_row}",
-        "The UPN {value} already appears on row {first_row}",
-    ),
-    "bad_object_id": (
-        "{value} är inte ett giltigt Entra-objekt-id (GUID)",
-        "{value} is not a valid Entra object id (GUID)",
-    ),
-    "duplicate_object_id": (
-        "Entra-objekt-id {value} finns redan på rad {first_row}",
-        "The Entra object id {value} already appears on row {first_row}",
-    ),
-    "identity_conflict": (
-        "Entra-objekt-id {value} tillhör {other}, men UPN {upn} tillhör en annan person",
-        "The Entra object id {value} belongs to {other}, but the UPN {upn} belongs to someone else",
-    ),
-    "unknown_manager": (
-        "Chefen {value} finns varken i filen eller i databasen",
-        "The line manager {value} is neither in the file nor in the database",
-    ),
-    "own_manager": (
-        "{value} kan inte vara sin egen chef",
-        "{value} cannot be their own line manager",
-    ),
-    "manager_cycle": (
-        "Chefskedjan bildar en cirkel: {cycle}",
-        "The line-manager chain forms a cycle: {cycle}",
-    ),
-    "bad_language": (
-        "Språket {value} stöds inte; använd sv eller en",
-        "The language {value} is not supported; use sv or en",
-    ),
-    "bad_time_zone": (
-        "Tidszonen {value} är okänd; använd t.ex. Europe/Stockholm",
-        "The time zone {value} is unknown; use e.g. Europe/Stockholm",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -168,18 +47,24 @@ class RowError:
     def render(self, language: Language = "sv") -> str:
         if self.row == 0:
             return self.message(language)
-        where = "Rad" if language == "sv" else "Row"
-        return f"{where} {self.row}: {self.message(language)}"
+        # Row numbers as Excel shows them: no thousands separator.
+        return texts.for_language(language).t(
+            "imports.row", row=str(self.row), message=self.message(language)
+        )
 
 
 def row_error(
     row: int, column: str | None, code: str, *, label: str | None = None, **params: object
 ) -> RowError:
-    """``label`` is the column as the file names it ("målvärde"), so the message speaks the
+    """The message of ``code`` (``imports.error.<code>`` in the catalogues) in both languages.
+    ``label`` is the column as the file names it ("målvärde"), so the message speaks the
     admin's language; ``column`` stays the canonical name for programs."""
-    sv, en = MESSAGES[code]
     values = {"column": label or column or "", **params}
-    return RowError(row, column, code, sv.format(**values), en.format(**values))
+    if "first_row" in values:
+        values["first_row"] = str(values["first_row"])
+    msgid = f"imports.error.{code}"
+    sv, en = (texts.for_language(lang).t(msgid, **values) for lang in ("sv", "en"))
+    return RowError(row, column, code, sv, en)
 
 
 class ImportFailed(Exception):
@@ -216,19 +101,17 @@ class ImportSummary:
         }
 
     def render(self, language: Language = "sv") -> str:
-        if language == "en":
-            text = (
-                f"{self.rows} rows: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.deactivated} deactivated, "
-                f"{self.reactivated} reactivated."
-            )
-            return text if self.changed else text + " No changes."
-        text = (
-            f"{self.rows} rader: {self.created} nya, {self.updated} ändrade, "
-            f"{self.unchanged} oförändrade, {self.deactivated} inaktiverade, "
-            f"{self.reactivated} återaktiverade."
+        tx = texts.for_language(language)
+        text = tx.n(
+            "imports.summary",
+            self.rows,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            deactivated=self.deactivated,
+            reactivated=self.reactivated,
         )
-        return text if self.changed else text + " Inga ändringar."
+        return text if self.changed else f"{text} {tx.t('imports.no_changes')}"
 
 
 @dataclass(frozen=True)
@@ -287,8 +170,9 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         if value != value:  # NaN: an empty Excel cell
             return ""
-        # Excel stores 80 as 80.0; the key/target "80" is what the admin typed.
-        return str(int(value)) if value.is_integer() else repr(value)
+        # Excel stores 80 as 80.0; the key/target "80" is what the admin typed. Positional
+        # notation, never "1e-05": number cells read back as numbers (services.platform.numbers).
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     # Non-breaking spaces come along when cells are pasted from web pages or Word.
     return str(value).replace("\u00a0", " ").strip()
 
@@ -417,24 +301,6 @@ def check_lengths(
                     length=len(value),
                 )
             )
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """'12,5', '12.5', '1 234,5' and '80 %' all read as numbers; anything else is None."""
-    cleaned = text.replace("\u00a0", "").replace(" ", "").rstrip("%")
-    if "," in cleaned and "." in cleaned:
-        # '1.234,5' (Swedish thousands dot) or '1,234.5' (English thousands comma)
-        if cleaned.rfind(",") > cleaned.rfind("."):
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        else:
-            cleaned = cleaned.replace(",", "")
-    else:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def find_cycles(parents: Mapping[str, str | None]) -> dict[str, list[str]]:

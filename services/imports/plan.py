@@ -31,10 +31,10 @@ from services.imports.common import (
     depths,
     find_cycles,
     fold,
-    parse_decimal,
     read_table,
     row_error,
 )
+from services.platform.numbers import parse_stored_decimal
 from storage import audit
 from storage import org as org_store
 from storage import plans as plan_store
@@ -44,8 +44,6 @@ AUDIT_ACTION = "import.plan"
 # Rows are flushed in chunks so a 50 000-row plan neither builds one giant statement nor
 # leaves the progress bar still until the end.
 CHUNK = 2000
-_TARGET_STEP = Decimal("0.0001")  # the column is Numeric(18, 4)
-_TARGET_LIMIT = Decimal("1e14")
 
 COLUMNS = (
     Column("key", ("nyckel", "id", "kod", "item key"), True, 64),
@@ -95,6 +93,14 @@ _COLUMN_FIELDS = {
     "description": "description",
     "link": "link_url",
 }
+
+
+def _target(text: str) -> Decimal | None:
+    """A target value as the card reads indicator values; None when empty or not a number."""
+    try:
+        return parse_stored_decimal(text)
+    except ValueError:
+        return None
 
 
 def parse_kind(text: str) -> ItemKind | None:
@@ -188,8 +194,8 @@ def _validate(
             values["org_unit_id"] = units[unit_key].id if unit_key in units else None
         if table.has("target"):
             raw_target = row.get("target")
-            target = parse_decimal(raw_target) if raw_target else None
-            if raw_target and (target is None or abs(target) >= _TARGET_LIMIT):
+            target = _target(raw_target)
+            if raw_target and target is None:
                 errors.append(
                     row_error(
                         row.number,
@@ -199,7 +205,7 @@ def _validate(
                         value=raw_target,
                     )
                 )
-            values["target"] = None if target is None else target.quantize(_TARGET_STEP)
+            values["target"] = target
         if table.has("link"):
             link = row.get("link")
             if link and not link.lower().startswith(("https://", "http://")):

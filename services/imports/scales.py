@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue import texts
 from services.imports.common import Language
 from storage import audit
 from storage import scales as scale_store
@@ -44,6 +45,12 @@ class ScaleIssue:
 
     def render(self, language: Language = "sv") -> str:
         return f"{self.where}: {self.message(language)}" if self.where else self.message(language)
+
+
+def scale_issue(where: str, code: str, **params: object) -> ScaleIssue:
+    """The message of ``code`` (``scales.error.<code>`` in the catalogues) in both languages."""
+    sv, en = (texts.for_language(lang).t(f"scales.error.{code}", **params) for lang in ("sv", "en"))
+    return ScaleIssue(where, code, sv, en)
 
 
 class ScaleFileError(Exception):
@@ -88,42 +95,30 @@ class _Checker:
     def __init__(self) -> None:
         self.issues: list[ScaleIssue] = []
 
-    def add(self, where: str, code: str, sv: str, en: str) -> None:
-        self.issues.append(ScaleIssue(where, code, sv, en))
+    def add(self, where: str, code: str, **params: object) -> None:
+        self.issues.append(scale_issue(where, code, **params))
 
     def text(self, data: dict[str, Any], name: str, where: str, max_length: int) -> str:
         value = data.get(name)
         place = f"{where}.{name}" if where else name
         if not isinstance(value, str) or not value.strip():
-            self.add(place, "required", "måste anges som text", "must be given as text")
+            self.add(place, "required")
             return ""
         if len(value) > max_length:
-            self.add(
-                place,
-                "too_long",
-                f"får vara högst {max_length} tecken",
-                f"may be at most {max_length} characters",
-            )
+            self.add(place, "too_long", max=max_length)
         return value.strip()
 
     def integer(self, data: dict[str, Any], name: str, where: str) -> int | None:
         value = data.get(name)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(
-                f"{where}.{name}", "not_integer", "måste vara ett heltal", "must be a whole number"
-            )
+            self.add(f"{where}.{name}", "not_integer")
             return None
         return value
 
     def tables(self, data: dict[str, Any], name: str) -> list[dict[str, Any]]:
         value = data.get(name)
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-            self.add(
-                name,
-                "missing_section",
-                f"saknas; ange minst en [[{name}]]",
-                f"is missing; give at least one [[{name}]]",
-            )
+            self.add(name, "missing_section", section=name)
             return []
         return value
 
@@ -133,12 +128,7 @@ def parse_risk_scale(data: dict[str, Any]) -> RiskScaleSpec:
     check = _Checker()
     key = check.text(data, "key", "", 64)
     if key and not _KEY.match(key):
-        check.add(
-            "key",
-            "bad_key",
-            "får bara innehålla a–z, 0–9, - och _ (högst 32 tecken)",
-            "may only contain a-z, 0-9, - and _ (at most 32 characters)",
-        )
+        check.add("key", "bad_key")
     name_sv = check.text(data, "name_sv", "", 200)
     name_en = check.text(data, "name_en", "", 200)
 
@@ -157,10 +147,8 @@ def parse_risk_scale(data: dict[str, Any]) -> RiskScaleSpec:
             check.add(
                 axis,
                 "levels_not_consecutive",
-                f"stegen måste vara 1–{len(levels)} utan luckor eller dubbletter "
-                f"(är {', '.join(map(str, values))})",
-                f"the steps must be 1-{len(levels)} without gaps or duplicates "
-                f"(are {', '.join(map(str, values))})",
+                steps=len(levels),
+                values=", ".join(map(str, values)),
             )
         axes[axis] = tuple(sorted(levels, key=lambda level: level.value))
 
@@ -170,7 +158,7 @@ def parse_risk_scale(data: dict[str, Any]) -> RiskScaleSpec:
         where = f"bands[{index + 1}]"
         band_key = check.text(entry, "key", where, 32)
         if band_key in seen_keys:
-            check.add(f"{where}.key", "duplicate_band", "nyckeln finns redan", "duplicate key")
+            check.add(f"{where}.key", "duplicate_band")
         seen_keys.add(band_key)
         low = check.integer(entry, "min", where)
         high = check.integer(entry, "max", where)
@@ -178,24 +166,14 @@ def parse_risk_scale(data: dict[str, Any]) -> RiskScaleSpec:
         en = check.text(entry, "en", where, 100)
         colour = check.text(entry, "colour", where, 7)
         if colour and not _HEX.match(colour):
-            check.add(
-                f"{where}.colour",
-                "bad_colour",
-                "måste vara en färg som #C62828",
-                "must be a colour like #C62828",
-            )
+            check.add(f"{where}.colour", "bad_colour")
         card_colour = check.text(entry, "card_colour", where, 16)
         if card_colour and card_colour not in CARD_COLOURS:
             allowed = ", ".join(sorted(CARD_COLOURS))
-            check.add(
-                f"{where}.card_colour",
-                "bad_card_colour",
-                f"måste vara en av {allowed}",
-                f"must be one of {allowed}",
-            )
+            check.add(f"{where}.card_colour", "bad_card_colour", allowed=allowed)
         if low is not None and high is not None:
             if low > high:
-                check.add(where, "band_inverted", "min är större än max", "min is larger than max")
+                check.add(where, "band_inverted")
             else:
                 bands.append(Band(band_key, low, high, sv, en, colour, card_colour))
 
@@ -218,50 +196,23 @@ def _check_coverage(check: _Checker, bands: list[Band], max_score: int) -> None:
     expected = 1
     for band in sorted(bands, key=lambda b: (b.min_score, b.max_score)):
         if band.min_score > expected:
-            check.add(
-                "bands",
-                "band_gap",
-                f"poängen {expected}–{band.min_score - 1} täcks inte av något band",
-                f"the scores {expected}-{band.min_score - 1} are not covered by any band",
-            )
+            check.add("bands", "band_gap", low=expected, high=band.min_score - 1)
         elif band.min_score < expected:
             check.add(
-                "bands",
-                "band_overlap",
-                f"bandet {band.key} ({band.min_score}–{band.max_score}) överlappar ett annat band",
-                f"the band {band.key} ({band.min_score}-{band.max_score}) overlaps another band",
+                "bands", "band_overlap", band=band.key, low=band.min_score, high=band.max_score
             )
         expected = max(expected, band.max_score + 1)
     if expected <= max_score:
-        check.add(
-            "bands",
-            "band_gap",
-            f"poängen {expected}–{max_score} täcks inte av något band",
-            f"the scores {expected}-{max_score} are not covered by any band",
-        )
+        check.add("bands", "band_gap", low=expected, high=max_score)
     elif expected > max_score + 1:
-        check.add(
-            "bands",
-            "band_beyond_max",
-            f"banden går till {expected - 1}, men högsta möjliga poäng är {max_score}",
-            f"the bands go up to {expected - 1}, but the highest possible score is {max_score}",
-        )
+        check.add("bands", "band_beyond_max", top=expected - 1, max=max_score)
 
 
 def read_risk_scale_file(path: Path | str) -> RiskScaleSpec:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScaleFileError(
-            [
-                ScaleIssue(
-                    "",
-                    "unreadable_file",
-                    f"Filen kan inte läsas: {exc}",
-                    f"The file cannot be read: {exc}",
-                )
-            ]
-        ) from exc
+        raise ScaleFileError([scale_issue("", "unreadable_file", detail=exc)]) from exc
     return parse_risk_scale(data)
 
 
@@ -281,17 +232,7 @@ async def import_risk_scale(
         scale.likelihood_max != len(spec.likelihood)
         or scale.consequence_max != len(spec.consequence)
     ) and await scale_store.rounds_using_risk_scale(session, scale.id):
-        raise ScaleFileError(
-            [
-                ScaleIssue(
-                    "",
-                    "scale_in_use",
-                    f"Skalan {spec.key} används av uppföljningar; antalet steg kan inte ändras",
-                    f"The scale {spec.key} is used by reporting rounds; the number of steps "
-                    "cannot change",
-                )
-            ]
-        )
+        raise ScaleFileError([scale_issue("", "scale_in_use", key=spec.key)])
     scale.name_sv = spec.name_sv
     scale.name_en = spec.name_en
     scale.likelihood_max = len(spec.likelihood)

@@ -1,2 +1,2 @@
-"""What the services run on: settings, access tokens, log context, health and the Teams app
-package."""
+"""What the services run on: settings, access tokens, Retry-After and number parsing, log
+context, health and the Teams app package."""

@@ -1,7 +1,14 @@
-"""App-only access tokens from Entra ID (client credentials), for the Bot Connector and Graph.
+"""App-only access tokens from Entra ID (client credentials): the one msal wrapper, used for the
+Bot Connector (``bot/connections.py``, ``services.delivery``) and for Microsoft Graph (the thin
+kiota adapter in ``services.graph.client``).
 
-One msal ConfidentialClientApplication per app registration; msal caches tokens until shortly
-before expiry. The authority is configurable so tests can point it at a local token endpoint.
+- Credential: a client secret, or a certificate (``certificate_credential`` reads one PEM file
+  holding the private key and the certificate).
+- Authority: configurable, without instance discovery, so tests and the demo can point it at a
+  local token endpoint; outbound TLS trusts the configured CA bundle.
+- Reuse: a token is answered from memory until five minutes before it expires, then fetched
+  anew (msal on a worker thread, never on the event loop).
+- Errors: an unreachable or refusing authority is a ``TokenError``.
 """
 
 from __future__ import annotations
@@ -10,14 +17,22 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import msal
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from services.platform.config import Settings
 
 BOT_CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 # A token is used until this long before it expires, then fetched anew (msal's own margin).
 REFRESH_BEFORE_EXPIRY_SECONDS = 300.0
+
+# A client secret, or msal's certificate credential (see certificate_credential).
+Credential = str | dict[str, str]
 
 
 class TokenError(RuntimeError):
@@ -26,6 +41,24 @@ class TokenError(RuntimeError):
 
 class TokenProvider(Protocol):
     async def token(self, scope: str) -> str: ...
+
+
+def certificate_credential(path: str | Path) -> dict[str, str]:
+    """msal's certificate credential from one PEM file holding the private key and the
+    certificate (the thumbprint Entra ID knows the certificate by is computed here)."""
+    pem = Path(path).read_bytes()
+    certificate = x509.load_pem_x509_certificate(pem)
+    key = serialization.load_pem_private_key(pem, password=None)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        "private_key": key_pem,
+        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex(),
+        "public_certificate": certificate.public_bytes(serialization.Encoding.PEM).decode(),
+    }
 
 
 def _http_session(verify: str | bool) -> requests.Session:
@@ -43,7 +76,7 @@ class MsalTokenProvider:
         self,
         *,
         client_id: str,
-        client_secret: str,
+        credential: Credential,
         authority: str,
         verify: str | bool = True,
         monotonic: Callable[[], float] = time.monotonic,
@@ -51,11 +84,37 @@ class MsalTokenProvider:
         self._monotonic = monotonic
         self._valid: dict[str, tuple[str, float]] = {}
         self._client_id = client_id
-        self._client_secret = client_secret
+        self._credential = credential
         self._authority = authority
         self._verify = verify
         self._app: msal.ConfidentialClientApplication | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_bot(cls, settings: Settings) -> MsalTokenProvider:
+        """The bot's own app registration (MICROSOFT_APP_ID/PASSWORD), for the Bot Connector."""
+        return cls(
+            client_id=settings.app_id,
+            credential=settings.app_password,
+            authority=settings.effective_authority,
+            verify=settings.tls_ca_bundle or True,
+        )
+
+    @classmethod
+    def for_graph(cls, settings: Settings) -> MsalTokenProvider:
+        """The Graph app registration: a certificate if one is configured, else the Graph
+        client secret, else the bot's password (the same registration)."""
+        credential: Credential
+        if settings.graph_certificate_path:
+            credential = certificate_credential(settings.graph_certificate_path)
+        else:
+            credential = settings.graph_client_secret or settings.app_password
+        return cls(
+            client_id=settings.graph_app_id,
+            credential=credential,
+            authority=settings.effective_authority,
+            verify=settings.tls_ca_bundle or True,
+        )
 
     def _acquire(self, scope: str) -> dict[str, Any]:
         # msal fetches the authority's metadata when constructed, so it is built lazily
@@ -64,7 +123,7 @@ class MsalTokenProvider:
             if self._app is None:
                 self._app = msal.ConfidentialClientApplication(
                     self._client_id,
-                    client_credential=self._client_secret,
+                    client_credential=self._credential,
                     authority=self._authority,
                     # Instance discovery would call login.microsoftonline.com even for a
                     # configured authority; the authority we are given is the one to trust.

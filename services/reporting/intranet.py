@@ -163,10 +163,10 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
             tx.t(
                 "intranet.answer_rate",
                 answered=rate.answered,
-                items=rate.items,
+                items=tx.n("count.items", rate.items),
                 percent=tx.format_percent(rate.rate),
                 owners_done=rate.owners_done,
-                owners=rate.owners,
+                owners=tx.n("count.owners", rate.owners),
             )
         )
         + "</p>",

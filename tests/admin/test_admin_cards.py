@@ -301,3 +301,15 @@ def test_closed_rounds_show_their_place_on_the_intranet_or_why_publishing_failed
     ]
     text = cardtools.all_text(card)
     assert "Inte publicerad på intranätet än: Graph 503" in text
+
+
+def test_one_person_and_one_item_are_said_in_the_singular() -> None:
+    one = [OwnerLoad(1, "Anna Lindqvist", "anna@region-exempel.se", items=1, active=True)]
+    assert "1 person tillfrågas om 1 punkt." in cardtools.all_text(_preview(one))
+    assert "1 person is asked about 1 item." in cardtools.all_text(_preview(one, "en"))
+    many = _owners(3)
+    assert "3 personer tillfrågas om 9 punkter." in cardtools.all_text(_preview(many))
+    overview = replace(_round(1, RoundState.OPEN), owners=1, items=1, answered=0, owners_done=0)
+    card = admin_cards.create_round_list_card("sv", RoundListView([overview], time_zone=ZONE))
+    text = cardtools.all_text(card)
+    assert "Svar: 0 av 1 punkt, 0 av 1 person klara." in text

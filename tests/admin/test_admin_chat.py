@@ -432,7 +432,7 @@ async def test_failed_cards_show_why_and_can_be_sent_again(
             data=press(cards[0], verbs.ADMIN_RETRY_FAILED),
         ),
     )
-    assert "1 misslyckade utskick försöker igen" in cardtools.all_text(retried)
+    assert "1 misslyckat utskick försöker igen" in cardtools.all_text(retried)
     await session.refresh(job)
     assert job.state != OutboxState.FAILED
     assert job.attempts == 0 or job.state == OutboxState.SENT

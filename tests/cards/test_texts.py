@@ -18,8 +18,12 @@ CODE_DIRS = ("bot", "cards", "dialogs", "services", "storage", "cli")
 MSGID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
+def all_ids(language: texts.Language) -> set[str]:
+    return set(texts.catalogue(language)) | set(texts.plural_catalogue(language))
+
+
 def namespaces() -> set[str]:
-    return {msgid.split(".", 1)[0] for msgid in texts.catalogue("sv") if "." in msgid}
+    return {msgid.split(".", 1)[0] for msgid in all_ids("sv") if "." in msgid}
 
 
 def used_in_code() -> tuple[set[str], set[str]]:
@@ -62,6 +66,10 @@ def test_both_catalogues_have_the_same_ids() -> None:
     assert sv - en == set(), "missing in English"
     assert en - sv == set(), "missing in Swedish"
     assert len(sv) > 50
+    plural_sv, plural_en = set(texts.plural_catalogue("sv")), set(texts.plural_catalogue("en"))
+    assert plural_sv - plural_en == set(), "plural entries missing in English"
+    assert plural_en - plural_sv == set(), "plural entries missing in Swedish"
+    assert {"count.items", "count.people"} <= plural_sv
 
 
 def test_the_catalogue_files_have_no_untranslated_or_fuzzy_entries() -> None:
@@ -72,23 +80,96 @@ def test_the_catalogue_files_have_no_untranslated_or_fuzzy_entries() -> None:
         for path in texts.catalogue_paths(language):
             with path.open("rb") as handle:
                 ids += [m.id for m in read_po(handle) if m.id]
-        assert len(ids) == len(texts.catalogue(language)), f"{language}: empty or fuzzy entries"
+        loaded = len(texts.catalogue(language)) + len(texts.plural_catalogue(language))
+        assert len(ids) == loaded, f"{language}: empty, fuzzy or incomplete plural entries"
 
 
 def test_translations_use_the_same_placeholders() -> None:
     for msgid, swedish in texts.catalogue("sv").items():
         english = texts.catalogue("en")[msgid]
         assert texts.placeholders(swedish) == texts.placeholders(english), msgid
+    for msgid, forms in texts.plural_catalogue("sv").items():
+        every_form = [*forms, *texts.plural_catalogue("en")[msgid]]
+        names = {texts.placeholders(form) for form in every_form}
+        assert len(names) == 1, (msgid, names)
+
+
+def test_plural_entries_are_complete_in_both_languages() -> None:
+    from babel.messages.pofile import read_po
+
+    for language in texts.LANGUAGES:
+        # Swedish and English: one form for exactly 1, one for everything else.
+        assert texts.plural_rule(language) == "(n != 1)", language
+        for path in texts.catalogue_paths(language):
+            with path.open("rb") as handle:
+                catalog = read_po(handle)
+            assert catalog.num_plurals == 2, (language, path.name)
+            for message in catalog:
+                if isinstance(message.id, tuple):
+                    assert message.id[0] == message.id[1], f"{path.name}: msgid_plural = msgid"
+                    assert isinstance(message.string, tuple), message.id
+                    assert len(message.string) == 2 and all(message.string), (
+                        f"{language}/{path.name}: {message.id[0]} needs both forms"
+                    )
+        for msgid, forms in texts.plural_catalogue(language).items():
+            assert len(forms) == 2 and all(forms), (language, msgid)
+
+
+def test_counts_with_a_noun_take_the_right_form() -> None:
+    sv, en = texts.for_language("sv"), texts.for_language("en")
+    assert [sv.n("count.people", n) for n in (0, 1, 2)] == ["0 personer", "1 person", "2 personer"]
+    assert [sv.n("count.items", n) for n in (1, 2)] == ["1 punkt", "2 punkter"]
+    assert [en.n("count.people", n) for n in (1, 2)] == ["1 person", "2 people"]
+    assert [en.n("count.items", n) for n in (0, 1)] == ["0 items", "1 item"]
+    assert sv.n("count.items", 12500) == "12\u00a0500 punkter"
+    assert en.n("count.items", 12500) == "12,500 items"
+    # A text about two counts: the form follows the one given, the other is a phrase.
+    assert sv.n("admin.preview.summary", 1, items=sv.n("count.items", 1)) == (
+        "1 person tillfrågas om 1 punkt."
+    )
+    assert en.n("admin.preview.summary", 3, items=en.n("count.items", 12)) == (
+        "3 people are asked about 12 items."
+    )
+    assert sv.has("count.items") and not sv.has("no.such_text")
+    assert sv.n("no.such_text", 2) == "no.such_text"
 
 
 def test_every_message_id_used_in_the_code_is_in_both_catalogues() -> None:
     exact, patterns = used_in_code()
     assert "card.submit" in exact  # the scan does see the card builders
     for language in texts.LANGUAGES:
-        have = set(texts.catalogue(language))
+        have = all_ids(language)
         assert exact - have == set(), f"ids used in code but missing in {language}"
         for pattern in patterns:
             assert any(re.fullmatch(pattern, msgid) for msgid in have), (language, pattern)
+
+
+def calls_in_code() -> dict[str, set[str]]:
+    """Message ids given literally to ``….t(…)`` and ``….n(…)``."""
+    found: dict[str, set[str]] = {"t": set(), "n": set()}
+    for folder in CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in found
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                    and MSGID.match(node.args[0].value)
+                ):
+                    found[node.func.attr].add(node.args[0].value)
+    return found
+
+
+def test_plural_entries_are_used_with_n_and_plain_ones_with_t() -> None:
+    calls = calls_in_code()
+    assert "count.items" in calls["n"]  # the scan does see the plural calls
+    for language in texts.LANGUAGES:
+        assert calls["n"] - set(texts.plural_catalogue(language)) == set(), language
+        assert calls["t"] & set(texts.plural_catalogue(language)) == set(), language
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,13 @@ def test_steering_add_and_list(database_url: str) -> None:
         "5@09 Europe/Stockholm",
     ]
     code, out = run(database_url, "steering", "add", "hsn", "--org-units", "NOPE")
-    assert code == 1 and "NOPE" in out
+    assert code == 1 and "Okänd organisationsenhet: NOPE" in out
+    english = runner.invoke(
+        app,
+        ["steering", "add", "hsn", "--org-units", "NOPE,NIX"],
+        env={"DATABASE_URL": database_url, "LAGESBOT_DEFAULT_LANGUAGE": "en"},
+    )
+    assert english.exit_code == 1 and "Unknown org units: NOPE, NIX" in english.output
     code, out = run(database_url, "steering", "add", "hsn", "--channel", "19:unknown")
     assert code == 1 and "Okänd kanal" in out
 

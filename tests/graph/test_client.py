@@ -4,7 +4,6 @@ msal, paging, delta links, throttling and server errors."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from demo.entra_standin import self_signed_tls
 from services.graph.client import (
     MsGraph,
-    certificate_credential,
-    retry_after_seconds,
     sharing_token,
     token_scope,
 )
 from services.graph.interface import DeltaExpired, GraphError
+from services.platform.tokens import certificate_credential
 from tests.graph.conftest import CATALOG_APP_ID, GROUP_ID, SITE_ID, GraphSetup
 
 
@@ -173,15 +171,6 @@ async def test_the_title_of_a_shared_page_or_document(graph: GraphSetup) -> None
     assert await graph.client.title_for_url(document) == "Riskanalys 2027"
     assert await graph.client.title_for_url(page + "x") is None
     assert graph.fake.requests_to("/shares/")[0].path.endswith(f"{sharing_token(page)}/driveItem")
-
-
-def test_retry_after_as_seconds_or_http_date() -> None:
-    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    assert retry_after_seconds("12", now) == 12.0
-    assert retry_after_seconds("Mon, 23 Nov 2026 10:00:30 GMT", now) == 30.0
-    assert retry_after_seconds("Mon, 23 Nov 2026 09:00:00 GMT", now) == 0.0
-    assert retry_after_seconds("soon", now) is None
-    assert retry_after_seconds(None, now) is None
 
 
 def test_token_scope_follows_the_graph_url() -> None:

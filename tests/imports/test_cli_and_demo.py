@@ -75,13 +75,14 @@ def test_cli_prints_every_bad_row_and_stores_nothing(database_url: str, tmp_path
     path = plan_csv(tmp_path / "plan.csv", rows)
     code, out = _run(database_url, "import", "plan", str(path), "--plan", "p", "--name", "P")
     assert code == 1
-    assert "Ingenting sparades" in out
+    assert "Importen avbröts: 2 fel. Ingenting sparades." in out
     assert f"Rad 3: Ägaren {ANNA} finns inte bland personerna" in out
     assert "Rad 4: målvärde måste vara ett tal, t.ex. 80 eller 12,5 (är mycket)" in out
     code, out = _run(
         database_url, "import", "plan", str(path), "--plan", "p", "--name", "P", "--lang", "en"
     )
     assert code == 1
+    assert "Import stopped: 2 errors. Nothing was stored." in out
     assert f"Row 3: The owner {ANNA} is not among the people" in out
     assert _count_items(database_url) == 0
 
@@ -137,3 +138,27 @@ async def test_both_sample_plan_formats_give_the_same_plan(
     await load_sample_region(session)
     summary = await import_plan(session, DEMO_DIR / name, plan_key=PLAN_KEY, actor="test")
     assert summary.changed is False and summary.unchanged >= 300
+
+
+def test_cli_messages_count_in_the_singular_and_the_plural(
+    database_url: str, tmp_path: Path
+) -> None:
+    org = tmp_path / "org.csv"
+    org.write_text("nyckel;namn;förälder;anteckning\nRS;Regionstyrelsen;;x\n", "utf-8")
+    code, out = _run(database_url, "import", "org", str(org))
+    assert code == 0, out
+    assert "Okänd kolumn ignorerades: anteckning" in out
+    assert "1 rad: 1 nya, 0 ändrade" in out
+    code, out = _run(database_url, "import", "org", str(org), "--lang", "en")
+    assert "An unknown column was ignored: anteckning" in out
+    assert "1 row: 0 created, 0 updated, 1 unchanged" in out and "No changes." in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nyckel;namn;förälder\nHSN;Hälso- och sjukvård;FINNS-INTE\n", "utf-8")
+    code, out = _run(database_url, "import", "org", str(bad), "--lang", "en")
+    assert code == 1 and "Import stopped: 1 error. Nothing was stored." in out
+
+
+def test_an_unknown_language_is_refused_in_both(database_url: str) -> None:
+    code, out = _run(database_url, "import", "org", str(DEMO_DIR / "org_units.csv"), "--lang", "fi")
+    assert code == 2
+    assert "sv eller en / sv or en" in out

@@ -308,3 +308,27 @@ async def test_progress_reports_every_row(session: AsyncSession, tmp_path: Path)
 
 def test_plan_header_matches_rows() -> None:
     assert all(row.count(";") == PLAN_HEADER.count(";") for row in PLAN_ROWS)
+
+
+async def test_targets_are_read_as_the_status_card_reads_values(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    await seed_org_and_people(session, tmp_path)
+    targets = ["1 234,5", "80 %", "−3", "0.00001", "12,34.5"]
+    rows = [f"S1;;strategi;God och jämlik hälsa;{ANNA};;RS;;"] + [
+        f"I{n};S1;indikator;Indikator {n};{ANNA};;RS;st;{target}"
+        for n, target in enumerate(targets, start=1)
+    ]
+    with pytest.raises(ImportFailed) as failed:
+        await _import(session, plan_csv(tmp_path / "plan.csv", rows))
+    assert [error.render("sv") for error in failed.value.errors] == [
+        "Rad 7: målvärde måste vara ett tal, t.ex. 80 eller 12,5 (är 12,34.5)"
+    ]
+    await _import(session, plan_csv(tmp_path / "plan.csv", rows[:-1]))
+    items = await _items(session)
+    assert [items[f"I{n}"].target for n in range(1, 5)] == [
+        Decimal("1234.5"),
+        Decimal("80"),
+        Decimal("-3"),
+        Decimal("0"),  # below what the store keeps (4 decimals)
+    ]

@@ -62,3 +62,16 @@ def test_invalid_scale_files_are_refused(tmp_path: Path, old: str, new: str, cod
         read_risk_scale_file(_broken(tmp_path, old, new))
     assert code in {issue.code for issue in failed.value.issues}
     assert all(issue.message_sv and issue.message_en for issue in failed.value.issues)
+
+
+def test_scale_problems_read_as_sentences_in_both_languages(tmp_path: Path) -> None:
+    with pytest.raises(ScaleFileError) as failed:
+        read_risk_scale_file(_broken(tmp_path, "min = 5\nmax = 9", "min = 6\nmax = 9"))
+    (gap,) = [issue for issue in failed.value.issues if issue.code == "band_gap"]
+    assert gap.render("sv") == "bands: poängen 5–5 täcks inte av något band"
+    assert gap.render("en") == "bands: the scores 5-5 are not covered by any band"
+    missing = tmp_path / "missing.toml"
+    with pytest.raises(ScaleFileError) as failed:
+        read_risk_scale_file(missing)
+    assert failed.value.issues[0].render("sv").startswith("Filen kan inte läsas: ")
+    assert failed.value.issues[0].render("en").startswith("The file cannot be read: ")

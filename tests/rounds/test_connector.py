@@ -1,11 +1,10 @@
-"""The Bot Connector client: the bot's own Entra ID token on every call, Retry-After parsing,
-and errors that say what happened."""
+"""The Bot Connector client: the bot's own Entra ID token on every call, and errors that say
+what happened (with the Retry-After the service asked for)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +14,14 @@ import pytest_asyncio
 
 from demo import entra_standin as entra
 from demo.entra_standin import EntraTokenEndpoint
-from services.delivery.connector import AiohttpBotConnector, ConnectorError, parse_retry_after
-from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider
+from services.delivery.connector import AiohttpBotConnector, ConnectorError
+from services.platform.tokens import BOT_CONNECTOR_SCOPE, MsalTokenProvider, TokenError
 from tests.factories import TENANT_ID
 from tests.fakes import bot_connector
 from tests.fakes.bot_connector import BotConnector
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"
 SECRET = "test-secret-not-real"
-
-
-def test_retry_after_in_seconds_or_as_a_date() -> None:
-    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    assert parse_retry_after("7", now) == 7
-    assert parse_retry_after("Tue, 24 Nov 2026 12:00:30 GMT", now) == 30
-    assert parse_retry_after("Tue, 24 Nov 2026 11:00:00 GMT", now) == 0
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -49,7 +39,7 @@ async def test_every_call_carries_the_bots_token_from_entra(
     endpoint = EntraTokenEndpoint(tenant_id=TENANT_ID, client_id=APP_ID, client_secret=SECRET)
     entra_server, ca_path = await entra.start(endpoint, tmp_path)
     tokens = MsalTokenProvider(
-        client_id=APP_ID, client_secret=SECRET, authority=endpoint.authority, verify=str(ca_path)
+        client_id=APP_ID, credential=SECRET, authority=endpoint.authority, verify=str(ca_path)
     )
     try:
         async with aiohttp.ClientSession() as http:
@@ -96,7 +86,7 @@ async def test_a_valid_token_is_reused_until_shortly_before_it_expires(
     now = [1000.0]
     tokens = MsalTokenProvider(
         client_id=APP_ID,
-        client_secret=SECRET,
+        credential=SECRET,
         authority=endpoint.authority,
         verify=str(ca_path),
         monotonic=lambda: now[0],
@@ -118,3 +108,23 @@ async def test_a_valid_token_is_reused_until_shortly_before_it_expires(
         assert len(asked) == 2
     finally:
         await entra_server.close()
+
+
+async def test_a_refused_or_unreachable_authority_is_a_token_error(tmp_path: Path) -> None:
+    endpoint = EntraTokenEndpoint(tenant_id=TENANT_ID, client_id=APP_ID, client_secret=SECRET)
+    entra_server, ca_path = await entra.start(endpoint, tmp_path)
+    try:
+        wrong = MsalTokenProvider(
+            client_id=APP_ID, credential="wrong", authority=endpoint.authority, verify=str(ca_path)
+        )
+        with pytest.raises(TokenError, match="invalid_client"):
+            await wrong.token(BOT_CONNECTOR_SCOPE)
+    finally:
+        await entra_server.close()
+    # The same authority once its server is gone: nothing listens on the port any more.
+    gone = MsalTokenProvider(
+        client_id=APP_ID, credential=SECRET, authority=endpoint.authority, verify=str(ca_path)
+    )
+    with pytest.raises(TokenError, match="token request failed"):
+        await gone.token(BOT_CONNECTOR_SCOPE)
+    assert endpoint.issued == []

@@ -166,3 +166,25 @@ def test_an_escalation_with_long_titles_still_fits_in_one_message() -> None:
     )
     assert paging.card_size(card) <= paging.CARD_LIMIT_BYTES
     assert "medarbetare till" in cardtools.all_text(card)
+
+
+def test_one_of_a_kind_is_said_in_the_singular() -> None:
+    one_left = create_reminder_card(
+        ReminderView(
+            language="sv",
+            round_id=7,
+            request_id=42,
+            round_name="Tertial 2 2026",
+            person_name="Anna Lindqvist",
+            deadline=DEADLINE,
+            time_zone="Europe/Stockholm",
+            unanswered=("Mål 1: kortare väntetider",),
+            total_items=1,
+        )
+    )
+    assert "Du har 1 av 1 punkt kvar att besvara" in cardtools.all_text(one_left)
+    text = cardtools.all_text(escalation("en", reports=1, items=1))
+    assert "1 person reporting to you has items" in text
+    assert "1 of 2 items unanswered" in text
+    text = cardtools.all_text(escalation("en", reports=27, items=6))  # 25 and 5 are listed
+    assert "… and 1 more item" in text and "… and 2 more people" in text

@@ -253,7 +253,15 @@ def test_malformed_action_data_is_refused(data: Any) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("12,5", Decimal("12.5")), ("12 500", Decimal("12500")), ("−3", Decimal("-3")), ("", None)],
+    [
+        ("12,5", Decimal("12.5")),
+        ("12 500", Decimal("12500")),
+        ("−3", Decimal("-3")),
+        ("", None),
+        ("12.5", Decimal("12.5")),
+        ("1 234,5", Decimal("1234.5")),
+        ("80 %", Decimal("80")),
+    ],
 )
 def test_numbers_are_read_as_swedes_type_them(text: str, expected: Decimal | None) -> None:
     assert answers.parse_number(text) == expected
