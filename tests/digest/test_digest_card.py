@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from cards import paging
-from cards.digest_card import DigestCardView, create_digest_card
-from services.reporting.digest import RiskAxes, compute_digest, empty_frame
+from cards.digest_card import create_digest_card
+from cards.views import DigestCardView
+from services.delivery.digest_view import digest_card_view
+from services.reporting.digest import Digest, RiskAxes, compute_digest, empty_frame
 from storage.digest_queries import ANSWER_COLUMNS, PREVIOUS_COLUMNS
 from tests import cardtools
 from tests.digest.frames import AXES, ROUND, frames, region_frames
@@ -35,10 +37,12 @@ EXPORT = "https://region.sharepoint.com/sites/styrning/Dokument/T3-2026.xlsx"
 Card = dict[str, Any]
 
 
-def view(language: str = "sv", **changes: Any) -> DigestCardView:
-    base = DigestCardView(
+def view(language: str = "sv", digest: Digest | None = None, **changes: Any) -> DigestCardView:
+    """The card's view of ``digest`` (the small round's by default): frames → compute_digest →
+    the conversion delivery uses."""
+    base = digest_card_view(
+        compute_digest(frames(), ROUND, AXES) if digest is None else digest,
         group_name="Regionstyrelsens styrgrupp",
-        digest=compute_digest(frames(), ROUND, AXES),
         language=language,
         time_zone="Europe/Stockholm",
         generated_at=GENERATED,
