@@ -5,6 +5,9 @@ reads without colour vision and in high-contrast themes. A region-sized scope ha
 goals and risks; lists show the top entries and say how many more there are ("… och 37 till"),
 and the number of entries shrinks until the card fits Teams' message limit. The full lists are
 in ``lagesbot report`` and the Excel export.
+
+The card reads only plain view values (``cards.views.DigestView``); what to list and in which
+order is decided where they are filled, ``services.delivery.digest_view``.
 """
 
 from __future__ import annotations
@@ -16,18 +19,14 @@ from cards import layout, paging
 from cards.escape import escape_markdown, excerpt, plain, shorten
 from cards.layout import Element
 from cards.views import (
-    OCCASIONS,
     DigestCardView,
     HeatMapView,
-    Occasion,
     RiskLevelChoice,
     Shortened,
     StatusCount,
     StatusRow,
 )
 from catalogue import texts
-
-__all__ = ["OCCASIONS", "DigestCardView", "Occasion", "create_digest_card", "render_digest_card"]
 
 # Entries per list, tried from the first until the card fits.
 TOP_SIZES: Final = (10, 8, 6, 5, 4, 3, 2, 1)
