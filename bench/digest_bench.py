@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from bench.common import print_table, scratch_database, write_results
 from bench.generate_region import Region, RegionSpec, generate_into
 from cards import paging
-from cards.digest_card import DigestCardView, create_digest_card
+from cards.digest_card import create_digest_card
+from services.delivery.digest_view import digest_card_view
 from services.platform.config import normalise_database_url
 from services.reporting import digest_source
 from services.reporting.digest import compute_digest
@@ -62,9 +63,9 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
                 digest = compute_digest(frames, info, digest_source.risk_axes(rnd, "sv"))
                 computed = time.perf_counter()
                 card = create_digest_card(
-                    DigestCardView(
+                    digest_card_view(
+                        digest,
                         group_name="Regionstyrelsen",
-                        digest=digest,
                         language="sv",
                         time_zone="Europe/Stockholm",
                         generated_at=datetime.now(UTC),

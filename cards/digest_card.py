@@ -5,32 +5,37 @@ reads without colour vision and in high-contrast themes. A region-sized scope ha
 goals and risks; lists show the top entries and say how many more there are ("… och 37 till"),
 and the number of entries shrinks until the card fits Teams' message limit. The full lists are
 in ``lagesbot report`` and the Excel export.
+
+The card reads only plain view values (``cards.views.DigestView``); what to list and in which
+order is decided where they are filled, ``services.delivery.digest_view``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
-from typing import Any, Final, Literal
-
-import pandas as pd
+from typing import Any, Final, TypeVar
 
 from cards import layout, paging
 from cards.escape import escape_markdown, excerpt, plain, shorten
 from cards.layout import Element
+from cards.views import (
+    DigestCardView,
+    HeatMapView,
+    RiskLevelChoice,
+    Shortened,
+    StatusCount,
+    StatusRow,
+)
 from catalogue import texts
-from services.reporting.digest import CONCERN_COLOURS, UNANSWERED, Digest, RiskAxes
-
-Occasion = Literal["weekly", "deadline", "close", "on_demand"]
-OCCASIONS: Final[tuple[Occasion, ...]] = ("weekly", "deadline", "close", "on_demand")
 
 # Entries per list, tried from the first until the card fits.
 TOP_SIZES: Final = (10, 8, 6, 5, 4, 3, 2, 1)
+NAMES_SHOWN_FACTOR: Final = 3  # people are one short line each, so list more of them
+# The most rows of a list (of people) the card ever shows: what a view's lists must hold.
+LIST_ROWS: Final = max(TOP_SIZES)
+NAME_ROWS: Final = LIST_ROWS * NAMES_SHOWN_FACTOR
 TITLE_CHARS: Final = 140
 COMMENT_CHARS: Final = 280
-NAMES_SHOWN_FACTOR: Final = 3  # people are one short line each, so list more of them
 # The heat map must read on the narrowest card Teams shows: a phone 320 px wide leaves about
 # 280 px for the card's content. A table shares that by column weight; each cell loses 16 px to
 # its padding and grid line; small text (Teams' 12 px) takes about 7 px a character, capitals
@@ -38,29 +43,6 @@ NAMES_SHOWN_FACTOR: Final = 3  # people are one short line each, so list more of
 NARROWEST_CARD_PX: Final = 280
 CELL_PADDING_PX: Final = 16
 SMALL_CHAR_PX: Final = 7
-
-
-@dataclass(frozen=True)
-class DigestCardView:
-    group_name: str
-    digest: Digest
-    language: str
-    time_zone: str
-    generated_at: datetime  # aware
-    occasion: Occasion = "on_demand"
-    intranet_url: str | None = None
-    export_url: str | None = None
-
-    @cached_property
-    def status_labels(self) -> dict[str, tuple[str, str]]:
-        """Status key -> (label, card colour), unanswered included; read once per card."""
-        tx = texts.for_language(self.language)
-        labels = {
-            str(row.status_key): (plain(str(row.label)), str(row.card_colour))
-            for row in self.digest.statuses.itertuples()
-        }
-        labels[UNANSWERED] = (tx.t("digest.status.unanswered"), "default")
-        return labels
 
 
 def create_digest_card(
@@ -94,16 +76,12 @@ def render_digest_card(view: DigestCardView, *, top: int) -> dict[str, Any]:
     return layout.adaptive_card(body, _links(view, tx))
 
 
-def _int(value: Any) -> int:
-    return int(value)
+def _title(text: str) -> str:
+    return escape_markdown(shorten(plain(text), TITLE_CHARS), keep_line_breaks=False)
 
 
-def _title(text: Any) -> str:
-    return escape_markdown(shorten(plain(str(text)), TITLE_CHARS), keep_line_breaks=False)
-
-
-def _name(text: Any) -> str:
-    return escape_markdown(plain(str(text)), keep_line_breaks=False)
+def _name(text: str) -> str:
+    return escape_markdown(plain(text), keep_line_breaks=False)
 
 
 def _section(heading: str, items: Sequence[Element]) -> Element:
@@ -114,29 +92,32 @@ def _section(heading: str, items: Sequence[Element]) -> Element:
     )
 
 
+Row = TypeVar("Row")
+
+
+def _shown(listed: Shortened[Row], top: int) -> tuple[tuple[Row, ...], int]:
+    """The rows to show and how many of the list that leaves out."""
+    rows = listed.rows[:top]
+    return rows, listed.total - len(rows)
+
+
 def _more(tx: texts.Texts, hidden: int) -> list[Element]:
     return [layout.small_note(tx.t("digest.more", count=hidden))] if hidden > 0 else []
 
 
-def _status_labels(view: DigestCardView) -> dict[str, tuple[str, str]]:
-    return view.status_labels
-
-
-def _counts_line(view: DigestCardView, row: pd.Series) -> Element:
+def _counts_line(counts: Sequence[StatusCount]) -> Element:
     """ "● Enligt plan 3  ● Avvikelse 1  ○ Ej besvarad 2" as coloured runs with their words."""
-    labels = _status_labels(view)
     runs: list[Element] = []
-    for key, (label, colour) in labels.items():
-        count = int(row[key])
-        if count == 0:
+    for status in counts:
+        if status.count == 0:
             continue
-        mark = "○" if key == UNANSWERED else layout.BADGE_MARK
+        mark = "○" if status.unanswered else layout.BADGE_MARK
         runs.append(
             {
                 "type": "TextRun",
-                "text": f"{mark} {label} {count}   ",
-                "color": layout.text_colour(colour),
-                "weight": "bolder" if key != UNANSWERED else "default",
+                "text": f"{mark} {plain(status.label)} {status.count}   ",
+                "color": layout.text_colour(status.colour),
+                "weight": "default" if status.unanswered else "bolder",
             }
         )
     return {"type": "RichTextBlock", "inlines": runs, "spacing": "none"}
@@ -150,28 +131,23 @@ def _header(view: DigestCardView, tx: texts.Texts) -> list[Element]:
         layout.text_block(
             tx.t(
                 "digest.subtitle",
-                round=_name(d.round.name),
+                round=_name(d.round_name),
                 occasion=tx.t(f"digest.occasion.{view.occasion}"),
                 when=when,
             ),
             spacing="small",
         ),
     ]
-    if d.round.closed_at is not None:
-        moment = tx.t(
-            "digest.closed_at", closed=tx.format_datetime(d.round.closed_at, view.time_zone)
-        )
+    if d.closed_at is not None:
+        moment = tx.t("digest.closed_at", closed=tx.format_datetime(d.closed_at, view.time_zone))
     else:
-        moment = tx.t(
-            "digest.deadline", deadline=tx.format_datetime(d.round.deadline, view.time_zone)
-        )
+        moment = tx.t("digest.deadline", deadline=tx.format_datetime(d.deadline, view.time_zone))
     header.append(layout.small_note(moment))
     return header
 
 
 def _rate(view: DigestCardView, tx: texts.Texts) -> Element:
     rate = view.digest.rate
-    totals = view.digest.status_totals()
     return _section(
         tx.t("digest.rate.heading"),
         [
@@ -189,72 +165,60 @@ def _rate(view: DigestCardView, tx: texts.Texts) -> Element:
                 tx.n("digest.rate.owners", rate.owners, done=rate.owners_done),
                 spacing="none",
             ),
-            _counts_line(view, totals),
+            _counts_line(view.digest.totals),
         ],
     )
 
 
 def _group_rows(
-    view: DigestCardView, frame: pd.DataFrame, level: str, none_label: str, top: int
+    listed: Shortened[StatusRow], none_label: str, top: int
 ) -> tuple[list[Element], int]:
     rows: list[Element] = []
-    for _, row in frame.head(top).iterrows():
-        title = none_label if pd.isna(row[f"{level}_id"]) else _title(row[level])
+    shown, hidden = _shown(listed, top)
+    for row in shown:
+        title = none_label if row.title is None else _title(row.title)
         rows.append(layout.text_block(title, spacing="small"))
-        rows.append(_counts_line(view, row))
-    return rows, max(0, len(frame) - top)
+        rows.append(_counts_line(row.counts))
+    return rows, hidden
 
 
 def _by_strategy(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
-    rows, hidden = _group_rows(
-        view, view.digest.by_strategy, "strategy", tx.t("digest.status.no_strategy"), top
-    )
+    rows, hidden = _group_rows(view.digest.by_strategy, tx.t("digest.status.no_strategy"), top)
     return _section(tx.t("digest.status.heading"), [*rows, *_more(tx, hidden)])
 
 
 def _by_goal(view: DigestCardView, tx: texts.Texts, top: int) -> Element | None:
     """Goals with the most items needing attention (then unanswered), since a region has
     too many goals to list them all."""
-    frame = view.digest.by_goal
-    frame = frame[frame["goal_id"].notna()]
-    concern = [
-        str(r.status_key)
-        for r in view.digest.statuses.itertuples()
-        if str(r.card_colour) in CONCERN_COLOURS
-    ]
-    frame = frame.assign(_concern=frame[concern].sum(axis=1) if concern else 0)
-    frame = frame[(frame["_concern"] > 0)]
-    if frame.empty:
+    if view.digest.by_goal.total == 0:
         return None
-    frame = frame.sort_values(["_concern", UNANSWERED], ascending=[False, False], kind="stable")
-    rows, hidden = _group_rows(view, frame, "goal", "", top)
+    rows, hidden = _group_rows(view.digest.by_goal, "", top)
     return _section(tx.t("digest.status.heading_goal"), [*rows, *_more(tx, hidden)])
 
 
 def _changes(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     d = view.digest
-    if d.round.previous_round_name is None:
+    if d.previous_round_name is None:
         return _section(
             tx.t("digest.changes.heading_plain"),
             [layout.text_block(tx.t("digest.changes.no_previous"))],
         )
-    heading = tx.t("digest.changes.heading", previous=_name(d.round.previous_round_name))
-    if d.changes.empty:
+    heading = tx.t("digest.changes.heading", previous=_name(d.previous_round_name))
+    if d.worse.total == 0 and d.better.total == 0:
         return _section(heading, [layout.text_block(tx.t("digest.changes.none"))])
-    labels = _status_labels(view)
     items: list[Element] = [
-        layout.text_block(tx.t("digest.changes.summary", better=d.better, worse=d.worse))
+        layout.text_block(
+            tx.t("digest.changes.summary", better=d.better.total, worse=d.worse.total)
+        )
     ]
-    for direction, colour in (("worse", "attention"), ("better", "good")):
-        moved = d.changes[d.changes["change"] == direction]
-        for row in moved.head(top).itertuples():
-            before = labels.get(str(row.previous_status_key), (str(row.previous_status_key), ""))
-            after = labels.get(str(row.status_key), (str(row.status_key), ""))
+    for direction, colour, moved in (("worse", "attention", d.worse), ("better", "good", d.better)):
+        shown, hidden = _shown(moved, top)
+        for row in shown:
             line = tx.t(
                 "digest.changes.line",
                 title=_title(row.title),
-                before=escape_markdown(before[0]),
-                after=escape_markdown(after[0]),
+                before=escape_markdown(row.before),
+                after=escape_markdown(row.after),
                 owner=_name(row.owner_name),
             )
             items.append(
@@ -262,36 +226,35 @@ def _changes(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
             )
             # The arrow word carries the direction; the colour repeats it.
             items[-1]["columns"][0]["items"][0].update(color=colour, weight="bolder")
-        items.extend(_more(tx, len(moved) - top))
+        items.extend(_more(tx, hidden))
     return _section(heading, items)
 
 
 def _risks(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     d = view.digest
     heading = tx.t("digest.risks.heading")
-    if d.risks.empty:
+    if d.risks.total == 0:
         return _section(heading, [layout.text_block(tx.t("digest.risks.none"))])
-    axes = d.risk_axes
     items: list[Element] = []
-    for row in d.risks.head(top).itertuples():
-        band = axes.band(_int(row.score)) if axes is not None else None
+    shown, hidden = _shown(d.risks, top)
+    for row in shown:
         label = tx.t(
             "digest.risks.score",
-            score=_int(row.score),
-            likelihood=_int(row.likelihood),
-            consequence=_int(row.consequence),
+            score=row.score,
+            likelihood=row.likelihood,
+            consequence=row.consequence,
         )
-        if band is not None:
-            label = f"{label} · {plain(band[0])}"
+        if row.band is not None:
+            label = f"{label} · {plain(row.band.label)}"
         items.append(
             layout.fact_row(
                 tx.t("digest.risks.line", title=_title(row.title), owner=_name(row.owner_name)),
-                layout.badge(escape_markdown(label), band[1] if band else None),
+                layout.badge(escape_markdown(label), row.band.colour if row.band else None),
                 wide_title=True,
             )
         )
-    items.extend(_more(tx, len(d.risks) - top))
-    items.extend(_heat_map(view, tx))
+    items.extend(_more(tx, hidden))
+    items.extend(_heat_map(d.heat_map, tx))
     return _section(heading, items)
 
 
@@ -320,7 +283,7 @@ def _usable(names: Sequence[str], limit: int) -> bool:
     return all(0 < len(name) <= limit for name in names) and len(set(names)) == len(names)
 
 
-def _heat_map(view: DigestCardView, tx: texts.Texts) -> list[Element]:
+def _heat_map(heat: HeatMapView, tx: texts.Texts) -> list[Element]:
     """The likelihood × consequence matrix as a table: every cell shows its count and its
     band, shaded in the band's colour.
 
@@ -328,16 +291,12 @@ def _heat_map(view: DigestCardView, tx: texts.Texts) -> list[Element]:
     breaks a word that does not fit in the middle. So the cells hold only numbers and short
     band names, every word of which fits its column on the narrowest card; the axis and
     band names are spelled out in full-width lines around the table."""
-    d = view.digest
-    axes = d.risk_axes
-    grid = d.heat_map
-    bands = list(axes.bands) if axes else []
-    weights = [1] * (len(grid.columns) + 1)
+    weights = [1] * (len(heat.consequences) + 1)
     limit = column_chars(1, sum(weights), SMALL_CHAR_PX)
     short = dict(
         zip(
-            (label for _, _, label, _ in bands),
-            band_abbreviations([plain(label) for _, _, label, _ in bands], limit),
+            (band.label for band in heat.bands),
+            band_abbreviations([plain(band.label) for band in heat.bands], limit),
             strict=True,
         )
     )
@@ -352,21 +311,20 @@ def _heat_map(view: DigestCardView, tx: texts.Texts) -> list[Element]:
         return cell([layout.text_block(str(value), size="small", weight="bolder")])
 
     header = [cell([layout.text_block(tx.t("digest.heat.corner"), size="small", weight="bolder")])]
-    header.extend(number(int(consequence)) for consequence in grid.columns)
+    header.extend(number(consequence) for consequence in heat.consequences)
     rows: list[Element] = [{"type": "TableRow", "cells": header}]
-    for likelihood in grid.index:
-        cells = [number(int(likelihood))]
-        for consequence in grid.columns:
-            count = int(grid.loc[likelihood, consequence])
-            band = axes.band(int(likelihood) * int(consequence)) if axes else None
+    for heat_row in heat.rows:
+        cells = [number(heat_row.likelihood)]
+        for heat_cell in heat_row.cells:
+            count, band = heat_cell.count, heat_cell.band
             content = [layout.text_block(str(count), weight="bolder" if count else None)]
             if band is not None:
                 content.append(
                     layout.text_block(
-                        escape_markdown(short.get(band[0], "")), size="small", spacing="none"
+                        escape_markdown(short.get(band.label, "")), size="small", spacing="none"
                     )
                 )
-            style = _cell_style(band[1]) if band is not None else None
+            style = _cell_style(band.colour) if band is not None else None
             cells.append(cell(content, style))
         rows.append({"type": "TableRow", "cells": cells})
     table: Element = {
@@ -381,23 +339,23 @@ def _heat_map(view: DigestCardView, tx: texts.Texts) -> list[Element]:
         layout.text_block(tx.t("digest.heat.heading"), weight="bolder", spacing="medium"),
         layout.small_note(tx.t("digest.heat.axes")),
         table,
-        *_heat_legend(axes, short, tx),
+        *_heat_legend(heat, short, tx),
     ]
 
 
-def _heat_legend(axes: RiskAxes | None, short: dict[str, str], tx: texts.Texts) -> list[Element]:
-    def levels(labels: dict[int, str]) -> str:
-        return ", ".join(f"{value} {_name(label)}" for value, label in sorted(labels.items()))
+def _heat_legend(heat: HeatMapView, short: dict[str, str], tx: texts.Texts) -> list[Element]:
+    def levels(labels: Sequence[RiskLevelChoice]) -> str:
+        return ", ".join(f"{level.value} {_name(level.label)}" for level in labels)
 
     lines: list[Element] = []
-    if axes is not None and axes.likelihood_labels:
+    if heat.likelihood_labels:
         lines.append(
-            layout.small_note(tx.t("digest.heat.likelihood", levels=levels(axes.likelihood_labels)))
+            layout.small_note(tx.t("digest.heat.likelihood", levels=levels(heat.likelihood_labels)))
         )
-    if axes is not None and axes.consequence_labels:
+    if heat.consequence_labels:
         lines.append(
             layout.small_note(
-                tx.t("digest.heat.consequence", levels=levels(axes.consequence_labels)),
+                tx.t("digest.heat.consequence", levels=levels(heat.consequence_labels)),
                 spacing="none",
             )
         )
@@ -413,28 +371,26 @@ def _cell_style(colour: str) -> str:
 
 def _at_risk(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     d = view.digest
-    heading = tx.t("digest.at_risk.heading", count=len(d.at_risk))
-    if d.at_risk.empty:
+    heading = tx.t("digest.at_risk.heading", count=d.at_risk.total)
+    if d.at_risk.total == 0:
         return _section(heading, [layout.text_block(tx.t("digest.at_risk.none"))])
-    labels = _status_labels(view)
     items: list[Element] = []
-    for row in d.at_risk.head(top).itertuples():
-        label, colour = labels.get(str(row.status_key), (str(row.status_key), "default"))
-        comment = row.comment if isinstance(row.comment, str) and row.comment.strip() else None
+    shown, hidden = _shown(d.at_risk, top)
+    for row in shown:
         items.append(
             layout.container(
                 [
                     layout.fact_row(
                         _title(row.title),
-                        layout.badge(escape_markdown(label), colour),
+                        layout.badge(escape_markdown(row.status_label), row.status_colour),
                         wide_title=True,
                     ),
                     layout.text_block(
                         tx.t(
                             "digest.at_risk.comment",
                             owner=_name(row.owner_name),
-                            comment=excerpt(comment, COMMENT_CHARS)
-                            if comment
+                            comment=excerpt(row.comment, COMMENT_CHARS)
+                            if row.comment
                             else tx.t("digest.at_risk.no_comment"),
                         ),
                         size="small",
@@ -444,33 +400,34 @@ def _at_risk(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
                 spacing="small",
             )
         )
-    items.extend(_more(tx, len(d.at_risk) - top))
+    items.extend(_more(tx, hidden))
     return _section(heading, items)
 
 
 def _not_answered(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     missing = view.digest.not_answered
-    if missing.empty:
+    if missing.total == 0:
         return _section(
             tx.t("digest.missing.heading_done"),
             [layout.text_block(tx.t("digest.missing.none"), color="good")],
         )
     heading = tx.t(
         "digest.missing.heading",
-        people=tx.n("count.owners", len(missing)),
-        items=tx.n("digest.count.unanswered_items", int(missing["unanswered"].sum())),
+        people=tx.n("count.owners", missing.total),
+        items=tx.n("digest.count.unanswered_items", view.digest.unanswered_items),
     )
+    shown, hidden = _shown(missing, top)
     names = [
         tx.t(
             "digest.missing.person",
-            name=_name(row.owner_name),
-            unanswered=_int(row.unanswered),
-            items=_int(row.items),
+            name=_name(person.name),
+            unanswered=person.unanswered,
+            items=person.items,
         )
-        for row in missing.head(top).itertuples()
+        for person in shown
     ]
     items: list[Element] = [layout.text_block(", ".join(names))]
-    items.extend(_more(tx, len(missing) - top))
+    items.extend(_more(tx, hidden))
     return _section(heading, items)
 
 

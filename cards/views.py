@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Final, Generic, Literal, TypeVar
 
 from catalogue.texts import Language
 
@@ -171,3 +172,152 @@ class RoundOverview:
     @property
     def pending(self) -> int:
         return self.fanout.get("pending", 0) + self.fanout.get("in_flight", 0)
+
+
+# The steering group's digest card (services.delivery.digest_view fills these from the digest's
+# frames). Every decision is made there: which goals need attention and in which order, the
+# unanswered bucket, the band of each risk. A list carries only the rows the card can ever show
+# and the length of the whole list, so a region's 50 000 items never become 50 000 rows here.
+
+Occasion = Literal["weekly", "deadline", "close", "on_demand"]
+OCCASIONS: Final[tuple[Occasion, ...]] = ("weekly", "deadline", "close", "on_demand")
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Shortened(Generic[Row]):
+    """The first rows of a list (as many as the card can show) and how long the list is."""
+
+    rows: tuple[Row, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """Items in one status: the scale's label and card colour, or the unanswered bucket."""
+
+    label: str
+    colour: str
+    count: int
+    unanswered: bool = False
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """A strategy or goal and its items per status; no title: the items outside any strategy."""
+
+    title: str | None
+    counts: tuple[StatusCount, ...]
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """An item whose status moved since the previous round (labels as the scale says them)."""
+
+    title: str
+    owner_name: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RiskBandView:
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    title: str
+    owner_name: str
+    score: int
+    likelihood: int
+    consequence: int
+    band: RiskBandView | None
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    count: int
+    band: RiskBandView | None
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    likelihood: int
+    cells: tuple[HeatCell, ...]  # one per consequence, in the order of ``HeatMapView``'s
+
+
+@dataclass(frozen=True)
+class HeatMapView:
+    """Assessed risks per likelihood × consequence, the highest likelihood first."""
+
+    consequences: tuple[int, ...]
+    rows: tuple[HeatRow, ...]
+    bands: tuple[RiskBandView, ...]  # the scale's bands in its order
+    likelihood_labels: tuple[RiskLevelChoice, ...]  # by value; empty when the scale has none
+    consequence_labels: tuple[RiskLevelChoice, ...]
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """An item in a status the scale marks for attention, with its owner's comment."""
+
+    title: str
+    owner_name: str
+    status_label: str
+    status_colour: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class MissingPerson:
+    name: str
+    unanswered: int
+    items: int
+
+
+@dataclass(frozen=True)
+class DigestRate:
+    items: int
+    answered: int
+    owners: int
+    owners_done: int
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.items if self.items else 0.0
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """Every number of one round's digest for one scope, as the card shows it."""
+
+    round_name: str
+    deadline: datetime  # aware
+    closed_at: datetime | None
+    previous_round_name: str | None
+    rate: DigestRate
+    totals: tuple[StatusCount, ...]
+    by_strategy: Shortened[StatusRow]
+    by_goal: Shortened[StatusRow]  # goals with items needing attention, most first
+    worse: Shortened[ChangeRow]  # the biggest steps first
+    better: Shortened[ChangeRow]
+    risks: Shortened[RiskRow]  # highest score first
+    heat_map: HeatMapView
+    at_risk: Shortened[AttentionRow]  # worst first
+    not_answered: Shortened[MissingPerson]  # most missing first
+    unanswered_items: int  # of the people in ``not_answered``
+
+
+@dataclass(frozen=True)
+class DigestCardView:
+    group_name: str
+    digest: DigestView
+    language: str
+    time_zone: str
+    generated_at: datetime  # aware
+    occasion: Occasion = "on_demand"
+    intranet_url: str | None = None
+    export_url: str | None = None

@@ -28,7 +28,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.digest_card import DigestCardView, Occasion, create_digest_card
+from cards.digest_card import create_digest_card
+from cards.views import Occasion
+from services.delivery.digest_view import digest_card_view
 from services.reporting import digest_source
 from storage import digest_queries, outbox, steering
 from storage.digest_queries import Scope
@@ -128,9 +130,9 @@ async def digest_card_for(
     digest = await digest_source.load_digest(session, rnd, Scope.of(group.scope), group.language)
     intranet_url, export_url = await links_of(session, rnd.id)
     return create_digest_card(
-        DigestCardView(
+        digest_card_view(
+            digest,
             group_name=group.name,
-            digest=digest,
             language=group.language,
             time_zone=group.time_zone,
             generated_at=now,

@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from cards import paging
-from cards.digest_card import DigestCardView, create_digest_card
-from services.reporting.digest import RiskAxes, compute_digest, empty_frame
+from cards.digest_card import LIST_ROWS, NAME_ROWS, create_digest_card
+from cards.views import DigestCardView, Shortened
+from services.delivery.digest_view import digest_card_view, digest_view
+from services.reporting.digest import Digest, RiskAxes, compute_digest, empty_frame
 from storage.digest_queries import ANSWER_COLUMNS, PREVIOUS_COLUMNS
 from tests import cardtools
 from tests.digest.frames import AXES, ROUND, frames, region_frames
@@ -35,10 +37,12 @@ EXPORT = "https://region.sharepoint.com/sites/styrning/Dokument/T3-2026.xlsx"
 Card = dict[str, Any]
 
 
-def view(language: str = "sv", **changes: Any) -> DigestCardView:
-    base = DigestCardView(
+def view(language: str = "sv", digest: Digest | None = None, **changes: Any) -> DigestCardView:
+    """The card's view of ``digest`` (the small round's by default): frames → compute_digest →
+    the conversion delivery uses."""
+    base = digest_card_view(
+        compute_digest(frames(), ROUND, AXES) if digest is None else digest,
         group_name="Regionstyrelsens styrgrupp",
-        digest=compute_digest(frames(), ROUND, AXES),
         language=language,
         time_zone="Europe/Stockholm",
         generated_at=GENERATED,
@@ -57,9 +61,13 @@ def _first_round() -> Card:
 
 
 @cache
+def region_digest() -> Digest:
+    return compute_digest(region_frames(), ROUND, AXES)
+
+
+@cache
 def region_card() -> Card:
-    digest = compute_digest(region_frames(), ROUND, AXES)
-    return create_digest_card(view(digest=digest, occasion="deadline"))
+    return create_digest_card(view(digest=region_digest(), occasion="deadline"))
 
 
 def _five_by_five(language: str) -> RiskAxes:
@@ -233,6 +241,25 @@ def test_a_region_sized_scope_is_summarised_within_the_size_limit() -> None:
     assert "Strategi 1:" in text
     # The worst risk (score 16) leads the list.
     assert "Riskvärde 16 (4 × 4) · Mycket hög".replace("(", "\\(").replace(")", "\\)") in text
+
+
+def test_a_region_sized_view_holds_only_the_rows_the_card_can_show() -> None:
+    digest = region_digest()
+    shown = digest_view(digest, "sv")
+    lists: dict[str, tuple[Shortened[Any], int]] = {
+        "by_strategy": (shown.by_strategy, len(digest.by_strategy)),
+        "worse": (shown.worse, digest.worse),
+        "better": (shown.better, digest.better),
+        "risks": (shown.risks, len(digest.risks)),
+        "at_risk": (shown.at_risk, len(digest.at_risk)),
+    }
+    for name, (listed, total) in lists.items():
+        assert listed.total == total, name
+        assert len(listed.rows) == min(total, LIST_ROWS), name
+    assert len(shown.by_goal.rows) == min(shown.by_goal.total, LIST_ROWS)
+    assert shown.not_answered.total == len(digest.not_answered)
+    assert len(shown.not_answered.rows) == min(len(digest.not_answered), NAME_ROWS)
+    assert shown.risks.total > LIST_ROWS  # the region has more than a card shows
 
 
 def test_an_empty_scope_says_so() -> None:
