@@ -654,7 +654,7 @@ class Sender:
                         escalated.escalated_at = now
             elif job.kind == OutboxKind.DIGEST:
                 await session.flush()
-                await digest_posting.on_digest_sent(session, job)
+                await digest_posting.on_digest_sent(session, job, now)
         self.stats.sent += 1
 
     async def _record_error(self, job_id: int, delivery: Delivery, error: ConnectorError) -> None:
