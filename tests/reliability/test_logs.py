@@ -19,7 +19,7 @@ from bot.app import SDK_APP_ID_WARNING, create_app
 from bot.logging_setup import REDACTED, json_handler, redact, register_secret
 from services.config import Settings
 from tests.bot.conftest import APP_SECRET, BotHarness
-from tests.factories import TENANT_ID, person
+from tests.factories import NOW, TENANT_ID, person
 from tests.fakes import bot_connector
 from tests.fakes.bot_connector import BotConnector
 
@@ -169,7 +169,8 @@ async def test_anonymous_mode_warns_once_however_many_activities_arrive(
     service_url = str(connector_server.make_url("")).rstrip("/") + "/"
     # The Agents Playground's way: no app id, no token on the activities.
     server = TestServer(
-        create_app(Settings(database_url=database_url, anonymous=True)), host="127.0.0.1"
+        create_app(Settings(database_url=database_url, anonymous=True), clock=lambda: NOW),
+        host="127.0.0.1",
     )
     await server.start_server()
     try:
