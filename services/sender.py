@@ -597,6 +597,7 @@ class Sender:
                     kind=ConversationKind.PERSONAL,
                     service_url=service_url,
                     reference=reference,
+                    now=self.clock(),
                     person_id=delivery.person_id,
                     user_aad_object_id=delivery.user_object_id,
                     tenant_id=delivery.tenant_id,
