@@ -23,7 +23,7 @@ from bot import health
 from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
-from bot.logging_setup import bind, correlation_middleware, register_secret
+from bot.logging_setup import bind, correlation_middleware, first_only, register_secret
 from dialogs.context import Deps, storable_id
 from services.delivery.connector import BotConnectorApi
 from services.delivery.workers import build_workers
@@ -42,6 +42,12 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 AGENT = web.AppKey("agent", AgentApplication[TurnState])
 
 MAX_BODY_BYTES = 1024 * 1024
+# Without an app id the Agents SDK warns "App ID is not provided" each time it builds its
+# user-token client, i.e. on every activity. In anonymous mode that is expected and the
+# start-up warning says so; the log keeps the SDK's first one (its own hint) and drops the
+# repeats, which filled a short demo's log ~40 times.
+SDK_APP_ID_LOGGER = "microsoft_agents.hosting.core.connector.client.user_token_client"
+SDK_APP_ID_WARNING = "App ID is not provided"
 Clock = Callable[[], datetime]
 
 
@@ -179,6 +185,12 @@ def create_app(
         yield
         await runner.stop()
 
+    async def sdk_warning_once(app: web.Application) -> AsyncIterator[None]:
+        with first_only(SDK_APP_ID_LOGGER, SDK_APP_ID_WARNING):
+            yield
+
+    if settings.anonymous:
+        app.cleanup_ctx.append(sdk_warning_once)
     app.cleanup_ctx.extend([store, clients, bot])
     if settings.workers.enabled:
         app.cleanup_ctx.append(workers)

@@ -23,7 +23,8 @@ import re
 import sys
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any, Final
 
@@ -37,6 +38,7 @@ __all__ = [
     "correlation",
     "correlation_middleware",
     "current_correlation",
+    "first_only",
     "json_handler",
     "redact",
     "register_secret",
@@ -122,6 +124,36 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class FirstOnlyFilter(logging.Filter):
+    """Lets the first record whose message starts with ``prefix`` through and drops the
+    repeats; every other record passes."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self._seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.prefix):
+            return True
+        if self._seen:
+            return False
+        self._seen = True
+        return True
+
+
+@contextmanager
+def first_only(logger_name: str, prefix: str) -> Iterator[None]:
+    """While inside, ``logger_name`` writes a message starting with ``prefix`` once."""
+    logger = logging.getLogger(logger_name)
+    once = FirstOnlyFilter(prefix)
+    logger.addFilter(once)
+    try:
+        yield
+    finally:
+        logger.removeFilter(once)
 
 
 class JsonFormatter(logging.Formatter):

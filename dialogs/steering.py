@@ -101,6 +101,7 @@ async def _bind(deps: Deps, inbound: Inbound, key: str) -> list[Reply]:
             kind=ConversationKind.CHANNEL,
             service_url=inbound.service_url,
             reference=reference,
+            now=deps.clock(),
             tenant_id=inbound.tenant_id,
             team_id=inbound.team_id,
             channel_id=inbound.teams_channel_id,

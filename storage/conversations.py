@@ -10,7 +10,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationKind, ConversationReference, utcnow
+from storage.models import ConversationKind, ConversationReference
 
 # Columns an upsert only overwrites when the caller knows a value; the stored one stays
 # otherwise (a proactive send does not know the team, a channel has no person).
@@ -69,8 +69,8 @@ async def record(
     kind: ConversationKind,
     service_url: str,
     reference: dict[str, Any],
+    now: datetime,
     quiet: timedelta = timedelta(0),
-    now: datetime | None = None,
     person_id: int | None = None,
     user_aad_object_id: str | None = None,
     tenant_id: str | None = None,
@@ -81,8 +81,8 @@ async def record(
 ) -> Upserted:
     """Store or refresh a conversation in single-statement upserts, so simultaneous calls
     for one conversation (Teams sends installationUpdate and conversationUpdate together)
-    never collide on the unique conversation id."""
-    now = now or utcnow()
+    never collide on the unique conversation id. ``now`` is the caller's clock: the quiet
+    period and "the newest reference" compare it with rows other callers wrote."""
     values: dict[str, Any] = {
         "conversation_id": conversation_id,
         "kind": kind,
@@ -120,6 +120,7 @@ async def upsert(
     kind: ConversationKind,
     service_url: str,
     reference: dict[str, Any],
+    now: datetime,
     person_id: int | None = None,
     user_aad_object_id: str | None = None,
     tenant_id: str | None = None,
@@ -134,6 +135,7 @@ async def upsert(
         kind=kind,
         service_url=service_url,
         reference=reference,
+        now=now,
         person_id=person_id,
         user_aad_object_id=user_aad_object_id,
         tenant_id=tenant_id,

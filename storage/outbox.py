@@ -34,7 +34,6 @@ from storage.models import (
     OutboxOperation,
     OutboxState,
     Person,
-    utcnow,
 )
 
 ERROR_TEXT_MAX = 2000
@@ -54,13 +53,14 @@ async def enqueue(
     operation: OutboxOperation = OutboxOperation.SEND,
     activity_id: str | None = None,
     payload: dict[str, Any] | None = None,
+    now: datetime,
     not_before: datetime | None = None,
 ) -> bool:
     """Write one job unless a job with ``dedupe_key`` exists already (then nothing changes).
     Returns True when a job was written. The insert does not raise on a duplicate key, so a
     concurrent writer of the same key (another instance's scheduler tick) cannot abort the
-    caller's transaction."""
-    now = utcnow()
+    caller's transaction. ``now`` is the caller's clock, not the wall clock: the job is due
+    (``not_before`` defaults to it) by the same clock the sender claims with."""
     values: dict[str, Any] = {
         "kind": kind,
         "operation": operation,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +28,13 @@ from storage.models import (
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TENANT_ID = "72f988bf-0000-4000-8000-000000000001"
+
+
+def clock_from(start: datetime) -> Callable[[], datetime]:
+    """A clock that reads ``start`` now and runs on at real speed: for workers that wait on
+    real time (polls, retries) while what is due stays independent of today's date."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 def object_id(name: str) -> str:

@@ -44,7 +44,6 @@ from storage.models import (
     RoundState,
     RoundSummary,
     SteeringGroup,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -183,6 +182,7 @@ async def enqueue_digest(
         operation=OutboxOperation.UPDATE if update else OutboxOperation.SEND,
         activity_id=post.activity_id if update and post else None,
         payload={"card": card, "occasion": occasion, "content_hash": content_hash(card)},
+        now=now,
     )
 
 
@@ -212,7 +212,7 @@ async def enqueue_due_digests(session: AsyncSession, now: datetime) -> int:
     return written
 
 
-async def on_digest_sent(session: AsyncSession, job: OutboxJob) -> None:
+async def on_digest_sent(session: AsyncSession, job: OutboxJob, now: datetime) -> None:
     """Remembers the posted card, so the next digest of the round replaces it in place."""
     if job.kind != OutboxKind.DIGEST or job.steering_group_id is None or job.round_id is None:
         return
@@ -227,7 +227,7 @@ async def on_digest_sent(session: AsyncSession, job: OutboxJob) -> None:
         activity_id=job.activity_id,
         occasion=str(payload.get("occasion", "")),
         content_hash=payload.get("content_hash"),
-        posted_at=job.sent_at or utcnow(),
+        posted_at=job.sent_at or now,
     )
 
 

@@ -83,7 +83,7 @@ async def enqueue_round_requests(session: AsyncSession, rnd: ReportingRound, now
             person_id=request.person_id,
             round_id=rnd.id,
             request_id=request.id,
-            not_before=now,
+            now=now,
         )
     return written
 
@@ -107,7 +107,7 @@ async def enqueue_closed_update(
         request_id=request.id,
         conversation_id=request.conversation_id,
         activity_id=request.card_activity_id,
-        not_before=now,
+        now=now,
     )
 
 

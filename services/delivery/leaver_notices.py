@@ -147,6 +147,7 @@ async def notify_admins_of_leavers(
             person_id=person.id if person is not None else None,
             conversation_id=reference.conversation_id,
             payload={"card": card, "leavers": [leaver.upn for leaver in leavers]},
+            now=run_at,
         ):
             written += 1
     return written

@@ -589,6 +589,7 @@ class Sender:
                     kind=ConversationKind.PERSONAL,
                     service_url=service_url,
                     reference=reference,
+                    now=self.clock(),
                     person_id=delivery.person_id,
                     user_aad_object_id=delivery.user_object_id,
                     tenant_id=delivery.tenant_id,
@@ -646,7 +647,7 @@ class Sender:
                         escalated.escalated_at = now
             elif job.kind == OutboxKind.DIGEST:
                 await session.flush()
-                await digest_posting.on_digest_sent(session, job)
+                await digest_posting.on_digest_sent(session, job, now)
         self.stats.sent += 1
 
     async def _record_error(self, job_id: int, delivery: Delivery, error: ConnectorError) -> None:

@@ -102,6 +102,7 @@ async def enqueue_due_escalations(
                 person_id=manager_id,
                 round_id=rnd.id,
                 payload={"deadline": rnd.deadline_at.isoformat()},
+                now=now,
                 not_before=next_working_moment(now, manager.time_zone, hours),
             )
     return written

@@ -217,6 +217,7 @@ async def enqueue_due_reminders(
                 round_id=rnd.id,
                 request_id=request.id,
                 payload={"offset_hours": offset, "deadline": rnd.deadline_at.isoformat()},
+                now=now,
                 # A scheduler that was down over a weekend must not catch up on Saturday.
                 not_before=next_working_moment(now, person.time_zone, hours),
             )

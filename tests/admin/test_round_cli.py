@@ -4,11 +4,13 @@ round once, and the admin commands open, extend, close and copy it with audit en
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
+import time_machine
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
@@ -19,6 +21,7 @@ from storage import rounds as round_store
 from storage.db import create_engine, create_session_factory
 from storage.models import AuditEntry, OutboxKind, ReportingRound, RoundState, RoundSummary
 from tests.admin.helpers import Region, outbox_jobs, region
+from tests.factories import NOW
 
 runner = CliRunner()
 T = TypeVar("T")
@@ -41,14 +44,21 @@ def in_store(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) ->
     return asyncio.run(go())
 
 
+@pytest.fixture(autouse=True)
+def cli_clock() -> Iterator[None]:
+    """The CLI is where "now" enters (it reads the system clock), so the tests set that
+    clock: rounds lie at fixed moments after NOW whatever today's date is."""
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
 def local(moment: datetime) -> str:
     """As an admin would type it: Swedish local time to the minute."""
     return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def soon(days: int) -> datetime:
-    # The CLI runs on the real clock; rounds in these tests lie safely in its future.
-    return (datetime.now(UTC) + timedelta(days=days)).replace(second=0, microsecond=0)
+    return NOW + timedelta(days=days)
 
 
 def round_file(tmp_path: Path, **extra: str) -> Path:
@@ -94,7 +104,7 @@ def test_a_round_file_creates_the_round_once(database_url: str, tmp_path: Path) 
     assert "exists already (Scheduled); nothing changed" in out
     rnd = stored_round(database_url, "tertial-1-2027")
     assert rnd.state == RoundState.SCHEDULED
-    assert rnd.opens_at > datetime.now(UTC)
+    assert rnd.opens_at == soon(10)
     assert actions(database_url) == [("agneta", "round.create"), ("agneta", "round.schedule")]
 
 

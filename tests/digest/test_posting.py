@@ -33,7 +33,7 @@ async def deliver(session: AsyncSession, job: OutboxJob, activity_id: str) -> No
     job.state = OutboxState.SENT
     job.sent_at = job.not_before
     job.activity_id = job.activity_id or activity_id
-    await digest_posting.on_digest_sent(session, job)
+    await digest_posting.on_digest_sent(session, job, job.not_before)
     await session.commit()
 
 

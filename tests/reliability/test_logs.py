@@ -10,12 +10,18 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import SDK_APP_ID_WARNING, create_app
 from bot.logging_setup import REDACTED, json_handler, redact, register_secret
+from services.platform.config import Settings
 from tests.bot.conftest import APP_SECRET, BotHarness
-from tests.factories import person
+from tests.factories import NOW, TENANT_ID, person
+from tests.fakes import bot_connector
+from tests.fakes.bot_connector import BotConnector
 
 
 class CapturedLog:
@@ -151,3 +157,43 @@ def test_a_registered_secret_is_redacted_wherever_it_appears(captured: CapturedL
         logging.getLogger("lagesbot.test").exception("value %s", "p4ss-w0rd-from-the-environment")
     assert "p4ss-w0rd" not in captured.text
     assert redact("missing bearer token") == "missing bearer token"
+
+
+async def test_anonymous_mode_warns_once_however_many_activities_arrive(
+    database_url: str, session: AsyncSession, captured: CapturedLog
+) -> None:
+    anna = await person(session, "Anna Lindqvist")
+    await session.commit()
+    connector = BotConnector()
+    connector_server = await bot_connector.start(connector)
+    service_url = str(connector_server.make_url("")).rstrip("/") + "/"
+    # The Agents Playground's way: no app id, no token on the activities.
+    server = TestServer(
+        create_app(Settings(database_url=database_url, anonymous=True), clock=lambda: NOW),
+        host="127.0.0.1",
+    )
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            for n in range(4):
+                activity = {
+                    "type": "message",
+                    "id": f"anon:{n}",
+                    "channelId": "msteams",
+                    "serviceUrl": service_url,
+                    "from": {"id": f"29:{anna.entra_object_id}", "name": anna.display_name},
+                    "conversation": {"id": "a:anonymous-demo", "conversationType": "personal"},
+                    "recipient": {"id": "28:lagesbot", "name": "Lägesbot"},
+                    "channelData": {"tenant": {"id": TENANT_ID}},
+                    "text": "hjälp",
+                }
+                async with http.post(server.make_url("/api/messages"), json=activity) as response:
+                    assert response.status in (200, 201, 202)
+    finally:
+        await server.close()
+        await connector_server.close()
+
+    assert len(connector.posted()) == 4, "every activity should have been answered"
+    messages = [e["message"] for e in captured.events()]
+    assert sum(m.startswith("ANONYMOUS MODE") for m in messages) == 1
+    assert sum(m.startswith(SDK_APP_ID_WARNING) for m in messages) == 1

@@ -94,6 +94,7 @@ async def remember_chat(session: AsyncSession, person: Person, service_url: str)
         kind=ConversationKind.PERSONAL,
         service_url=service_url,
         reference={"user": {"id": f"29:{person.entra_object_id}"}},
+        now=NOW,
         person_id=person.id,
         user_aad_object_id=person.entra_object_id,
         tenant_id=TENANT_ID,

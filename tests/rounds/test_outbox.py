@@ -16,7 +16,7 @@ from tests.factories import NOW, TENANT_ID, open_round
 
 async def test_enqueue_same_key_twice_writes_one_job(session: AsyncSession) -> None:
     first = await outbox.enqueue(
-        session, kind=OutboxKind.NOTICE, dedupe_key="notice:1", tenant_id=TENANT_ID
+        session, kind=OutboxKind.NOTICE, dedupe_key="notice:1", tenant_id=TENANT_ID, now=NOW
     )
     second = await outbox.enqueue(
         session,
@@ -24,6 +24,7 @@ async def test_enqueue_same_key_twice_writes_one_job(session: AsyncSession) -> N
         dedupe_key="notice:1",
         tenant_id=TENANT_ID,
         payload={"card": {"type": "AdaptiveCard"}},
+        now=NOW,
     )
     await session.commit()
     assert (first, second) == (True, False)
@@ -37,13 +38,15 @@ async def test_enqueue_duplicate_does_not_abort_the_transaction(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session, session.begin():
-        await outbox.enqueue(session, kind=OutboxKind.NOTICE, dedupe_key="k", tenant_id=None)
+        await outbox.enqueue(
+            session, kind=OutboxKind.NOTICE, dedupe_key="k", tenant_id=None, now=NOW
+        )
     async with session_factory() as session, session.begin():
         assert not await outbox.enqueue(
-            session, kind=OutboxKind.NOTICE, dedupe_key="k", tenant_id=None
+            session, kind=OutboxKind.NOTICE, dedupe_key="k", tenant_id=None, now=NOW
         )
         assert await outbox.enqueue(
-            session, kind=OutboxKind.NOTICE, dedupe_key="k2", tenant_id=None
+            session, kind=OutboxKind.NOTICE, dedupe_key="k2", tenant_id=None, now=NOW
         )
     async with session_factory() as session:
         count = await session.scalar(select(func.count()).select_from(OutboxJob))
@@ -67,28 +70,29 @@ async def test_opening_a_round_enqueues_one_request_job_per_owner(session: Async
 
 
 async def test_claim_leases_due_jobs_and_reclaims_expired_leases(session: AsyncSession) -> None:
-    await outbox.enqueue(session, kind=OutboxKind.NOTICE, dedupe_key="a", tenant_id=None)
+    await outbox.enqueue(session, kind=OutboxKind.NOTICE, dedupe_key="a", tenant_id=None, now=NOW)
     await outbox.enqueue(
         session,
         kind=OutboxKind.NOTICE,
         dedupe_key="later",
         tenant_id=None,
+        now=NOW,
         not_before=NOW + timedelta(hours=1),
     )
     await session.commit()
     claimed = await outbox.claim(
-        session, owner="w1", now=NOW + timedelta(days=400), lease=timedelta(seconds=30), limit=10
+        session, owner="w1", now=NOW + timedelta(hours=1), lease=timedelta(seconds=30), limit=10
     )
     await session.commit()
     assert {j.dedupe_key for j in claimed} == {"a", "later"}
     # Another sender sees nothing while the lease holds ...
-    now = NOW + timedelta(days=400, seconds=10)
+    now = NOW + timedelta(hours=1, seconds=10)
     assert (
         await outbox.claim(session, owner="w2", now=now, lease=timedelta(seconds=30), limit=10)
         == []
     )
     # ... and takes over once it expired (the first sender died).
-    now = NOW + timedelta(days=400, seconds=31)
+    now = NOW + timedelta(hours=1, seconds=31)
     again = await outbox.claim(session, owner="w2", now=now, lease=timedelta(seconds=30), limit=10)
     assert {j.lease_owner for j in again} == {"w2"}
     assert {j.attempts for j in again} == {2}

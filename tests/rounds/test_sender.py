@@ -362,6 +362,7 @@ async def test_messages_to_one_chat_are_spaced_to_its_own_limit(
             person_id=s.owner.id,
             conversation_id=chat,
             payload={"text": f"Meddelande {n}"},
+            now=NOW,
         )
     await session.commit()
     teams.connector.conversation_limit = 1  # one message per second in this chat

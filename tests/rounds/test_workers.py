@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import create_app
 from services.platform.config import Settings
 from storage.models import RoundState, WorkerHeartbeat
-from tests.factories import NOW
+from tests.factories import NOW, clock_from
 from tests.rounds.builders import remember_chat, round_with_owners
 from tests.rounds.conftest import FAST, Teams
 
@@ -31,7 +31,7 @@ async def test_the_app_opens_a_due_round_and_delivers_its_cards(
         anonymous=True,
         workers=replace(FAST, service_url=teams.service_url, scheduler_interval_seconds=0.2),
     )
-    server = TestServer(create_app(settings), host="127.0.0.1")
+    server = TestServer(create_app(settings, clock=clock_from(NOW)), host="127.0.0.1")
     await server.start_server()
     try:
         deadline = time.monotonic() + 60
@@ -57,7 +57,8 @@ async def test_an_app_built_without_the_setting_sends_nothing(
     many = await round_with_owners(session, 2, opens_at=NOW - timedelta(minutes=5))
     await session.commit()
     server = TestServer(
-        create_app(Settings(database_url=database_url, anonymous=True)), host="127.0.0.1"
+        create_app(Settings(database_url=database_url, anonymous=True), clock=clock_from(NOW)),
+        host="127.0.0.1",
     )
     await server.start_server()
     await asyncio.sleep(0.5)

@@ -52,6 +52,7 @@ async def test_simultaneous_upserts_of_one_conversation_all_succeed(
                 kind=ConversationKind.PERSONAL,
                 service_url=SERVICE_URL,
                 reference={},
+                now=NOW,
             )
 
     results = await asyncio.gather(*(plain_upsert() for _ in range(6)), return_exceptions=True)
