@@ -121,6 +121,9 @@ async def _on_turn_error(context: TurnContext, error: Exception) -> None:
     raise web.HTTPServiceUnavailable(text="temporarily unavailable") from error
 
 
+_CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -130,6 +133,27 @@ def create_app(
 ) -> web.Application:
     """The bot's HTTP app. ``connector``: the workers' Bot Connector instead of the HTTP one
     (the demo's, which also stands in for the people the Agents Playground cannot show)."""
+    _check_authentication_mode(settings)
+    register_secret(settings.app_password)
+    register_secret(settings.graph_client_secret)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware])
+    app[SETTINGS] = settings
+    app[health.WORKERS_EXPECTED] = settings.workers.enabled
+    if settings.anonymous:
+        app.cleanup_ctx.append(_sdk_warning_once)
+    app.cleanup_ctx.extend(
+        [_store(settings, clock), _clients(settings), _bot(settings, token_provider, clock)]
+    )
+    if settings.workers.enabled:
+        app.cleanup_ctx.append(_workers(settings, token_provider, connector, clock))
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", health.healthz)
+    return app
+
+
+def _check_authentication_mode(settings: Settings) -> None:
+    """Warn loudly in anonymous mode; otherwise the app id the tokens are checked against
+    is required."""
     if settings.anonymous:
         log.warning(
             "ANONYMOUS MODE: no Bot Framework JWT is checked. Only for local runs with the "
@@ -138,11 +162,15 @@ def create_app(
     elif not settings.app_id:
         raise ValueError("MICROSOFT_APP_ID is required unless LAGESBOT_ANONYMOUS=1")
 
-    register_secret(settings.app_password)
-    register_secret(settings.graph_client_secret)
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware])
-    app[SETTINGS] = settings
-    app[health.WORKERS_EXPECTED] = settings.workers.enabled
+
+async def _sdk_warning_once(app: web.Application) -> AsyncIterator[None]:
+    """Anonymous mode: the SDK warns of the missing app id on every activity; once is enough."""
+    with first_only(SDK_APP_ID_LOGGER, SDK_APP_ID_WARNING):
+        yield
+
+
+def _store(settings: Settings, clock: Clock) -> _CleanupContext:
+    """The database engine and session factory, and the health checks that use them."""
 
     async def store(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
@@ -152,12 +180,24 @@ def create_app(
         yield
         await engine.dispose()
 
+    return store
+
+
+def _clients(settings: Settings) -> _CleanupContext:
+    """The HTTP client and the source of the Bot Framework's signing keys."""
+
     async def clients(app: web.Application) -> AsyncIterator[None]:
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         app[HTTP] = http
         app[KEYS] = OpenIdKeySource(settings.openid_metadata_url, http)
         yield
         await http.close()
+
+    return clients
+
+
+def _bot(settings: Settings, token_provider: TokenProvider | None, clock: Clock) -> _CleanupContext:
+    """The SDK's adapter (with its token connections) and the agent that handles turns."""
 
     async def bot(app: web.Application) -> AsyncIterator[None]:
         provider = token_provider or MsalTokenProvider.for_bot(settings)
@@ -171,8 +211,18 @@ def create_app(
         app[AGENT] = build_agent(deps, connections)
         yield
 
+    return bot
+
+
+def _workers(
+    settings: Settings,
+    token_provider: TokenProvider | None,
+    connector: BotConnectorApi | None,
+    clock: Clock,
+) -> _CleanupContext:
+    """Outbox sender and round scheduler run inside the server: no cron needed."""
+
     async def workers(app: web.Application) -> AsyncIterator[None]:
-        # Outbox sender and round scheduler run inside the server: no cron needed.
         runner = build_workers(
             settings,
             app[SESSIONS],
@@ -185,15 +235,4 @@ def create_app(
         yield
         await runner.stop()
 
-    async def sdk_warning_once(app: web.Application) -> AsyncIterator[None]:
-        with first_only(SDK_APP_ID_LOGGER, SDK_APP_ID_WARNING):
-            yield
-
-    if settings.anonymous:
-        app.cleanup_ctx.append(sdk_warning_once)
-    app.cleanup_ctx.extend([store, clients, bot])
-    if settings.workers.enabled:
-        app.cleanup_ctx.append(workers)
-    app.router.add_post("/api/messages", messages)
-    app.router.add_get("/healthz", health.healthz)
-    return app
+    return workers

@@ -15,7 +15,7 @@ from services.platform.config import Settings
 from storage import audit, conversations, steering
 from storage.db import create_engine, create_session_factory
 from storage.digest_queries import Scope
-from storage.models import ConversationKind, PlanItem
+from storage.models import ConversationKind, PlanItem, SteeringGroup
 from storage.org import units_by_key
 
 app = typer.Typer(help="Steering groups and their digests.", no_args_is_help=True)
@@ -71,60 +71,82 @@ async def _add(
     try:
         async with create_session_factory(engine)() as session, session.begin():
             existing = await steering.get_group(session, key)
-            scope = None
-            if org_units is not None or plan_items is not None or existing is None:
-                old = Scope.of(existing.scope if existing else None)
-                units = org_units if org_units is not None else list(old.org_units)
-                items = plan_items if plan_items is not None else list(old.plan_items)
-                await _check_scope(session, units, items)
-                scope = Scope(tuple(units), tuple(items)).as_dict()
-            reference_id = None
-            if channel is not None:
-                reference = await conversations.by_conversation_id(
-                    session, steering.channel_conversation_id(channel)
-                )
-                if reference is None or reference.kind is not ConversationKind.CHANNEL:
-                    known = [r.conversation_id for r in await steering.channel_references(session)]
-                    raise Refused(
-                        printed().t(
-                            "console.steering.unknown_channel", known=", ".join(known) or "-"
-                        )
-                    )
-                reference_id = reference.id
+            scope = await _new_scope(session, existing, org_units, plan_items)
+            reference_id = None if channel is None else await _channel_id(session, channel)
             group, created = await steering.save_group(
                 session,
                 key=key,
                 name=name,
                 scope=scope,
                 conversation_reference_id=reference_id,
-                digest_weekday=False
-                if weekday is None
-                else (None if weekday == WEEKDAY_OFF else weekday),
+                digest_weekday=_digest_weekday(weekday),
                 digest_hour=hour,
                 time_zone=time_zone,
                 language=language,
                 created_by=_actor(),
             )
-            audit.record(
-                session,
-                actor=_actor(),
-                action="steering_group.create" if created else "steering_group.update",
-                target_type="steering_group",
-                target_id=group.id,
-                details={
-                    "key": group.key,
-                    "name": group.name,
-                    "scope": group.scope,
-                    "conversation_reference_id": group.conversation_reference_id,
-                    "digest_weekday": group.digest_weekday,
-                    "digest_hour": group.digest_hour,
-                    "time_zone": group.time_zone,
-                },
-            )
+            _record_saved(session, group, created)
             done = "console.steering.created" if created else "console.steering.updated"
             return printed().t(done, key=group.key, name=group.name)
     finally:
         await engine.dispose()
+
+
+async def _new_scope(
+    session: AsyncSession,
+    existing: SteeringGroup | None,
+    org_units: list[str] | None,
+    plan_items: list[str] | None,
+) -> dict[str, list[str]] | None:
+    """The group's checked scope: the given parts, the rest as it was; None keeps it as it
+    is (a new group always gets one)."""
+    if org_units is None and plan_items is None and existing is not None:
+        return None
+    old = Scope.of(existing.scope if existing else None)
+    units = org_units if org_units is not None else list(old.org_units)
+    items = plan_items if plan_items is not None else list(old.plan_items)
+    await _check_scope(session, units, items)
+    return Scope(tuple(units), tuple(items)).as_dict()
+
+
+async def _channel_id(session: AsyncSession, channel: str) -> int:
+    """The stored reference of a channel the bot was added to; refused otherwise, listing
+    the channels it knows."""
+    reference = await conversations.by_conversation_id(
+        session, steering.channel_conversation_id(channel)
+    )
+    if reference is None or reference.kind is not ConversationKind.CHANNEL:
+        known = [r.conversation_id for r in await steering.channel_references(session)]
+        raise Refused(
+            printed().t("console.steering.unknown_channel", known=", ".join(known) or "-")
+        )
+    return reference.id
+
+
+def _digest_weekday(weekday: int | None) -> int | bool | None:
+    """The option as ``save_group`` takes it: False keeps the weekday, None turns it off."""
+    if weekday is None:
+        return False
+    return None if weekday == WEEKDAY_OFF else weekday
+
+
+def _record_saved(session: AsyncSession, group: SteeringGroup, created: bool) -> None:
+    audit.record(
+        session,
+        actor=_actor(),
+        action="steering_group.create" if created else "steering_group.update",
+        target_type="steering_group",
+        target_id=group.id,
+        details={
+            "key": group.key,
+            "name": group.name,
+            "scope": group.scope,
+            "conversation_reference_id": group.conversation_reference_id,
+            "digest_weekday": group.digest_weekday,
+            "digest_hour": group.digest_hour,
+            "time_zone": group.time_zone,
+        },
+    )
 
 
 KEY_ARGUMENT = typer.Argument(..., help="The steering group's key, e.g. rs.")

@@ -644,16 +644,7 @@ PLAN_HEADERS = [
 def make_plan(people: list[PersonRow]) -> list[list[str]]:
     """Rows in plan order: strategy, then per goal its indicators, activities, assignment,
     risks and control points."""
-    staff_of: dict[str, list[PersonRow]] = {}
-    for person in people[19:]:
-        staff_of.setdefault(person.unit, []).append(person)
-    unit_head = {row.unit: row for row in people[:19]}
-
-    def owner_for(unit: str, n: int) -> PersonRow:
-        staff = staff_of.get(unit) or []
-        pool = [unit_head[unit], *staff] if unit in unit_head else staff
-        return pool[n % len(pool)] if pool else people[0]
-
+    owners = _Owners(people)
     rows: list[list[str]] = []
     for s_index, strategy in enumerate(STRATEGIES, start=1):
         s_key = f"S{s_index}"
@@ -662,58 +653,120 @@ def make_plan(people: list[PersonRow]) -> list[list[str]]:
              strategy.unit, "", "", "", ""]
         )  # fmt: skip
         cp = 0
-        for g_index, goal in enumerate(strategy.goals):
-            g_key = f"{s_key}.M{g_index + 1}"
-            unit = strategy.goal_units[g_index]
-            goal_owner = people[strategy.goal_owners[g_index]]
+        for g_index, title in enumerate(strategy.goals):
+            goal = _Goal(
+                key=f"{s_key}.M{g_index + 1}",
+                index=g_index,
+                unit=strategy.goal_units[g_index],
+                owner=people[strategy.goal_owners[g_index]],
+            )
             rows.append(
-                [g_key, s_key, "mål", goal, goal_owner.upn, "", unit, "", "",
+                [goal.key, s_key, "mål", title, goal.owner.upn, "", goal.unit, "", "",
                  GOAL_DESCRIPTIONS.get(g_index % 3, ""), ""]
             )  # fmt: skip
-            for i, (title, measure, target) in enumerate(strategy.indicators[g_index], start=1):
-                owner = owner_for(unit, i)
-                rows.append(
-                    [f"{g_key}.I{i}", g_key, "indikator", title, owner.upn, "", unit, measure,
-                     target, "", ""]
-                )  # fmt: skip
-            for i in range(4):
-                title = strategy.activities[g_index * 4 + i]
-                owner = owner_for(unit, i + 1)
-                link = (
-                    f"https://intranat.region-exempel.se/vp2027/{s_key.lower()}-{g_index + 1}"
-                    if i == 0
-                    else ""
-                )
-                rows.append(
-                    [f"{g_key}.A{i + 1}", g_key, "aktivitet", title, owner.upn, "", unit, "", "",
-                     "", link]
-                )  # fmt: skip
+            rows.extend(_indicator_rows(goal, strategy.indicators[g_index], owners))
+            activities = strategy.activities[g_index * 4 : g_index * 4 + 4]
+            rows.extend(_activity_rows(goal, activities, s_key, owners))
             rows.append(
-                [f"{g_key}.U1", g_key, "uppdrag", strategy.assignments[g_index], goal_owner.upn,
-                 "", unit, "", "", "Uppdrag från regionstyrelsen i budget 2027.", ""]
+                [f"{goal.key}.U1", goal.key, "uppdrag", strategy.assignments[g_index],
+                 goal.owner.upn, "", goal.unit, "", "",
+                 "Uppdrag från regionstyrelsen i budget 2027.", ""]
             )  # fmt: skip
-            for i in range(2):
-                title = strategy.risks[g_index * 2 + i]
-                owner = goal_owner
-                delegate = owner_for(unit, i + 2)
-                rows.append(
-                    [f"{g_key}.R{i + 1}", g_key, "risk", title, owner.upn,
-                     "" if delegate.upn == owner.upn else delegate.upn, unit, "", "", "", ""]
-                )  # fmt: skip
+            rows.extend(_risk_rows(goal, strategy.risks[g_index * 2 : g_index * 2 + 2], owners))
             # One or two control points per goal, until the strategy's list runs out.
-            for i in range(2 if g_index % 2 == 0 else 1):
-                if cp >= len(strategy.control_points):
-                    break
-                title = strategy.control_points[cp]
-                cp += 1
-                owner = owner_for(unit, cp)
-                controller = next(
-                    (p for p in staff_of.get("RK-EK", []) if p.upn != owner.upn), people[5]
-                )
-                rows.append(
-                    [f"{g_key}.K{i + 1}", g_key, "internkontrollpunkt", title, owner.upn,
-                     controller.upn, unit, "", "", "", ""]
-                )  # fmt: skip
+            titles = strategy.control_points[cp : cp + (2 if g_index % 2 == 0 else 1)]
+            rows.extend(_control_point_rows(goal, titles, cp, owners))
+            cp += len(titles)
+    return rows
+
+
+class _Owners:
+    """Who owns what in the plan: the people of a unit (its head first, then its staff) in
+    turn."""
+
+    def __init__(self, people: list[PersonRow]) -> None:
+        self.people = people
+        self.staff_of: dict[str, list[PersonRow]] = {}
+        for person in people[19:]:
+            self.staff_of.setdefault(person.unit, []).append(person)
+        self.unit_head = {row.unit: row for row in people[:19]}
+
+    def in_unit(self, unit: str, n: int) -> PersonRow:
+        staff = self.staff_of.get(unit) or []
+        pool = [self.unit_head[unit], *staff] if unit in self.unit_head else staff
+        return pool[n % len(pool)] if pool else self.people[0]
+
+    def controller_besides(self, owner: PersonRow) -> PersonRow:
+        """An economist of RK-EK who checks the control point (never its owner)."""
+        return next(
+            (p for p in self.staff_of.get("RK-EK", []) if p.upn != owner.upn), self.people[5]
+        )
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """A goal as its child rows need it."""
+
+    key: str
+    index: int
+    unit: str
+    owner: PersonRow
+
+
+def _indicator_rows(
+    goal: _Goal, indicators: list[tuple[str, str, str]], owners: _Owners
+) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for i, (title, measure, target) in enumerate(indicators, start=1):
+        owner = owners.in_unit(goal.unit, i)
+        rows.append(
+            [f"{goal.key}.I{i}", goal.key, "indikator", title, owner.upn, "", goal.unit,
+             measure, target, "", ""]
+        )  # fmt: skip
+    return rows
+
+
+def _activity_rows(goal: _Goal, titles: list[str], s_key: str, owners: _Owners) -> list[list[str]]:
+    """The goal's four activities; the first links to the goal's intranet page."""
+    rows: list[list[str]] = []
+    for i, title in enumerate(titles):
+        owner = owners.in_unit(goal.unit, i + 1)
+        link = (
+            f"https://intranat.region-exempel.se/vp2027/{s_key.lower()}-{goal.index + 1}"
+            if i == 0
+            else ""
+        )
+        rows.append(
+            [f"{goal.key}.A{i + 1}", goal.key, "aktivitet", title, owner.upn, "", goal.unit,
+             "", "", "", link]
+        )  # fmt: skip
+    return rows
+
+
+def _risk_rows(goal: _Goal, titles: list[str], owners: _Owners) -> list[list[str]]:
+    """The goal's two risks, owned by the goal's owner, with a delegate from the unit."""
+    rows: list[list[str]] = []
+    for i, title in enumerate(titles):
+        delegate = owners.in_unit(goal.unit, i + 2)
+        rows.append(
+            [f"{goal.key}.R{i + 1}", goal.key, "risk", title, goal.owner.upn,
+             "" if delegate.upn == goal.owner.upn else delegate.upn, goal.unit, "", "", "", ""]
+        )  # fmt: skip
+    return rows
+
+
+def _control_point_rows(
+    goal: _Goal, titles: list[str], taken: int, owners: _Owners
+) -> list[list[str]]:
+    """The goal's control points; ``taken``: how many of the strategy's came before."""
+    rows: list[list[str]] = []
+    for i, title in enumerate(titles):
+        owner = owners.in_unit(goal.unit, taken + i + 1)
+        controller = owners.controller_besides(owner)
+        rows.append(
+            [f"{goal.key}.K{i + 1}", goal.key, "internkontrollpunkt", title, owner.upn,
+             controller.upn, goal.unit, "", "", "", ""]
+        )  # fmt: skip
     return rows
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,49 +81,13 @@ async def _bind(deps: Deps, inbound: Inbound, key: str) -> list[Reply]:
             return [render.text(language, "digest.bind.usage")]
         group = await steering.get_group(session, key)
         if group is None:
-            known = [g.key for g in await steering.list_groups(session)]
-            if not known:
-                return [render.text(language, "digest.bind.none_known")]
-            return [
-                render.text(
-                    language,
-                    "digest.bind.unknown",
-                    key=escape_markdown(key, keep_line_breaks=False),
-                    keys=", ".join(escape_markdown(k) for k in known),
-                )
-            ]
+            return [await _unknown_group(session, language, key)]
         channel_id = steering.channel_conversation_id(inbound.conversation_id)
-        reference: dict[str, Any] = dict(inbound.reference)
-        if isinstance(reference.get("conversation"), dict):
-            reference["conversation"] = {**reference["conversation"], "id": channel_id}
-        channel = await conversations.upsert(
-            session,
-            conversation_id=channel_id,
-            kind=ConversationKind.CHANNEL,
-            service_url=inbound.service_url,
-            reference=reference,
-            now=deps.clock(),
-            tenant_id=inbound.tenant_id,
-            team_id=inbound.team_id,
-            channel_id=inbound.teams_channel_id,
-            bot_id=inbound.bot_id,
-            locale=inbound.locale,
-        )
+        channel_reference_id = await _store_channel(session, inbound, channel_id, deps.clock())
         previous = group.conversation_reference_id
-        group.conversation_reference_id = channel.id
-        audit.record(
-            session,
-            actor=person.upn if person is not None else f"aad:{inbound.user_object_id}",
-            action="steering_group.bind_channel",
-            target_type="steering_group",
-            target_id=group.id,
-            details={
-                "key": group.key,
-                "conversation_id": channel_id,
-                "team_id": inbound.team_id,
-                "previous_conversation_reference_id": previous,
-            },
-        )
+        group.conversation_reference_id = channel_reference_id
+        actor = person.upn if person is not None else f"aad:{inbound.user_object_id}"
+        _record_binding(session, actor, inbound, group, channel_id, previous)
         return [
             render.text(
                 language,
@@ -130,6 +95,66 @@ async def _bind(deps: Deps, inbound: Inbound, key: str) -> list[Reply]:
                 group=escape_markdown(group.name, keep_line_breaks=False),
             )
         ]
+
+
+async def _unknown_group(session: AsyncSession, language: texts.Language, key: str) -> Reply:
+    """The reply to a key no group has: the keys there are, if any."""
+    known = [g.key for g in await steering.list_groups(session)]
+    if not known:
+        return render.text(language, "digest.bind.none_known")
+    return render.text(
+        language,
+        "digest.bind.unknown",
+        key=escape_markdown(key, keep_line_breaks=False),
+        keys=", ".join(escape_markdown(k) for k in known),
+    )
+
+
+async def _store_channel(
+    session: AsyncSession, inbound: Inbound, channel_id: str, now: datetime
+) -> int:
+    """Store the channel's conversation reference (the channel itself, not the thread the
+    command was written in); returns its id."""
+    reference: dict[str, Any] = dict(inbound.reference)
+    if isinstance(reference.get("conversation"), dict):
+        reference["conversation"] = {**reference["conversation"], "id": channel_id}
+    channel = await conversations.upsert(
+        session,
+        conversation_id=channel_id,
+        kind=ConversationKind.CHANNEL,
+        service_url=inbound.service_url,
+        reference=reference,
+        now=now,
+        tenant_id=inbound.tenant_id,
+        team_id=inbound.team_id,
+        channel_id=inbound.teams_channel_id,
+        bot_id=inbound.bot_id,
+        locale=inbound.locale,
+    )
+    return channel.id
+
+
+def _record_binding(
+    session: AsyncSession,
+    actor: str,
+    inbound: Inbound,
+    group: SteeringGroup,
+    channel_id: str,
+    previous: int | None,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action="steering_group.bind_channel",
+        target_type="steering_group",
+        target_id=group.id,
+        details={
+            "key": group.key,
+            "conversation_id": channel_id,
+            "team_id": inbound.team_id,
+            "previous_conversation_reference_id": previous,
+        },
+    )
 
 
 async def rounds_to_summarise(session: AsyncSession, group: SteeringGroup) -> list[ReportingRound]:

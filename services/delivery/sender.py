@@ -50,6 +50,7 @@ from services.platform.worker_settings import WorkerSettings
 from storage import conversations, outbox
 from storage.models import (
     ConversationKind,
+    ConversationReference,
     OutboxJob,
     OutboxKind,
     OutboxOperation,
@@ -133,6 +134,69 @@ class Delivery:
     user_object_id: str | None
     activity: dict[str, Any]
     escalated_request_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Destination:
+    """Where a job is posted, as far as the store knows before posting."""
+
+    reference: ConversationReference | None
+    conversation_id: str | None
+    service_url: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
+class _Content:
+    """What a job posts: a card, a text, or both."""
+
+    card: dict[str, Any] | None
+    text: str | None
+    # Escalations: the requests whose owners the card names.
+    escalated_request_ids: tuple[int, ...] = ()
+
+
+async def _content(session: AsyncSession, job: OutboxJob, now: datetime) -> _Content | str:
+    """The job's prebuilt card, else its card rendered as of ``now``, and its text; a string
+    is the reason the job is cancelled instead."""
+    card: dict[str, Any] | None = None
+    escalated: tuple[int, ...] = ()
+    payload_card = job.payload.get("card") if isinstance(job.payload, dict) else None
+    if isinstance(payload_card, dict):
+        card = payload_card
+    else:
+        rendered = await render.render_job(session, job, now)
+        if rendered is not None:
+            if rendered.card is None:
+                return rendered.cancel_reason or "nothing to send"
+            card, escalated = rendered.card, rendered.request_ids
+    text = job.payload.get("text") if isinstance(job.payload, dict) else None
+    if card is None and not isinstance(text, str):
+        raise Undeliverable(None, "the job has neither a card nor a text")
+    return _Content(card, text if isinstance(text, str) else None, escalated)
+
+
+def _activity(job: OutboxJob, tenant_id: str, content: _Content) -> dict[str, Any]:
+    """The Bot Connector activity carrying the content."""
+    channel_data: dict[str, Any] = {"tenant": {"id": tenant_id}}
+    if job.kind in PERSONAL_KINDS and job.operation == OutboxOperation.SEND:
+        # Proactive 1:1 messages also show in the person's activity feed.
+        channel_data["notification"] = {"alert": True}
+    activity: dict[str, Any] = {"type": "message", "channelData": channel_data}
+    if content.text is not None:
+        activity["text"] = content.text
+    if content.card is not None:
+        activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": content.card}]
+    return activity
+
+
+def _member_id(reference: ConversationReference | None) -> str | None:
+    """The Teams user id the stored reference names, if any."""
+    if reference is not None and isinstance(reference.reference, dict):
+        user = reference.reference.get("user")
+        if isinstance(user, dict) and isinstance(user.get("id"), str):
+            return str(user["id"])
+    return None
 
 
 @dataclass
@@ -462,6 +526,39 @@ class Sender:
         leaver = person is not None and (not person.active or person.erased_at is not None)
         if leaver and job.kind in (OutboxKind.REQUEST, OutboxKind.REMINDER, OutboxKind.ESCALATION):
             return "the person has left or was erased"
+        destination = await self._destination(session, job, person)
+        if isinstance(destination, str):
+            return destination
+        content = await _content(session, job, now)
+        if isinstance(content, str):
+            return content
+        activity = _activity(job, destination.tenant_id, content)
+        if job.operation == OutboxOperation.UPDATE and (
+            job.activity_id is None or destination.conversation_id is None
+        ):
+            raise Undeliverable(None, "an update needs the posted activity and its conversation")
+        member_id = _member_id(destination.reference)
+        user_object_id = person.entra_object_id if person is not None else None
+        return Delivery(
+            job_id=job.id,
+            kind=job.kind,
+            operation=job.operation,
+            tenant_id=destination.tenant_id,
+            service_url=destination.service_url,
+            conversation_id=destination.conversation_id,
+            activity_id=job.activity_id,
+            person_id=job.person_id,
+            member_id=member_id or user_object_id,
+            user_object_id=user_object_id,
+            activity=activity,
+            escalated_request_ids=content.escalated_request_ids,
+        )
+
+    async def _destination(
+        self, session: AsyncSession, job: OutboxJob, person: Person | None
+    ) -> _Destination | str:
+        """Where the job goes: its own conversation, else the person's 1:1 chat; a string is
+        the reason the job is cancelled instead."""
         reference = None
         if job.conversation_id is not None:
             reference = await conversations.by_conversation_id(session, job.conversation_id)
@@ -475,56 +572,7 @@ class Sender:
         service_url = reference.service_url if reference else self.settings.service_url
         tenant = job.tenant_id or (reference.tenant_id if reference else None)
         tenant = tenant or self.default_tenant or "default"
-
-        card: dict[str, Any] | None = None
-        escalated: tuple[int, ...] = ()
-        payload_card = job.payload.get("card") if isinstance(job.payload, dict) else None
-        if isinstance(payload_card, dict):
-            card = payload_card
-        else:
-            rendered = await render.render_job(session, job, now)
-            if rendered is not None:
-                if rendered.card is None:
-                    return rendered.cancel_reason or "nothing to send"
-                card, escalated = rendered.card, rendered.request_ids
-        text = job.payload.get("text") if isinstance(job.payload, dict) else None
-        if card is None and not isinstance(text, str):
-            raise Undeliverable(None, "the job has neither a card nor a text")
-
-        channel_data: dict[str, Any] = {"tenant": {"id": tenant}}
-        if job.kind in PERSONAL_KINDS and job.operation == OutboxOperation.SEND:
-            # Proactive 1:1 messages also show in the person's activity feed.
-            channel_data["notification"] = {"alert": True}
-        activity: dict[str, Any] = {"type": "message", "channelData": channel_data}
-        if isinstance(text, str):
-            activity["text"] = text
-        if card is not None:
-            activity["attachments"] = [{"contentType": ADAPTIVE_CARD, "content": card}]
-        if job.operation == OutboxOperation.UPDATE and (
-            job.activity_id is None or conversation_id is None
-        ):
-            raise Undeliverable(None, "an update needs the posted activity and its conversation")
-
-        member_id = None
-        if reference is not None and isinstance(reference.reference, dict):
-            user = reference.reference.get("user")
-            if isinstance(user, dict) and isinstance(user.get("id"), str):
-                member_id = user["id"]
-        user_object_id = person.entra_object_id if person is not None else None
-        return Delivery(
-            job_id=job.id,
-            kind=job.kind,
-            operation=job.operation,
-            tenant_id=tenant,
-            service_url=service_url,
-            conversation_id=conversation_id,
-            activity_id=job.activity_id,
-            person_id=job.person_id,
-            member_id=member_id or user_object_id,
-            user_object_id=user_object_id,
-            activity=activity,
-            escalated_request_ids=escalated,
-        )
+        return _Destination(reference, conversation_id, service_url, tenant)
 
     async def _open_conversation(self, delivery: Delivery) -> str:
         """The 1:1 chat with the person: created through the Bot Connector, or, when the app is

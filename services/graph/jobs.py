@@ -37,7 +37,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.delivery import digest_posting, fanout
 from services.delivery.leaver_notices import notify_admins_of_leavers
 from services.graph.interface import Graph
-from services.graph.people_sync import SyncNotConfigured, SyncScope, sync_people
+from services.graph.people_sync import (
+    PeopleSyncReport,
+    SyncNotConfigured,
+    SyncScope,
+    sync_people,
+)
 from services.platform.config import Settings
 from services.reporting.intranet import Workbook, publish_round
 from storage import outbox, steering
@@ -180,6 +185,108 @@ async def refresh_close_digests(session: AsyncSession, rnd: ReportingRound, now:
     return written
 
 
+async def _claim_unpublished(
+    session: AsyncSession, round_id: int
+) -> tuple[RoundSummary, ReportingRound] | None:
+    """The round's unpublished summary, locked for this instance, and the round; None when
+    it was published meanwhile or another instance holds it."""
+    query = select(RoundSummary).where(
+        RoundSummary.round_id == round_id, RoundSummary.published_at.is_(None)
+    )
+    if _lockable(session):
+        query = query.with_for_update(skip_locked=True)
+    summary = (await session.execute(query)).scalar_one_or_none()
+    rnd = await session.get(ReportingRound, round_id)
+    if summary is None or rnd is None:
+        return None
+    return summary, rnd
+
+
+async def _show_published(session: AsyncSession, rnd: ReportingRound, now: datetime) -> None:
+    """The owners' closed cards were posted without the page; show it now, and in the
+    steering groups' close digests."""
+    await fanout.enqueue_round_closed_updates(session, rnd, now, tag="published")
+    await refresh_close_digests(session, rnd, now)
+
+
+def _schedule_publish_retry(
+    session: AsyncSession,
+    state_row: SyncState | None,
+    key: str,
+    state: dict[str, Any],
+    now: datetime,
+    round_key: str,
+    error: str,
+) -> None:
+    """Count the failed attempt and keep when to try again, with backoff."""
+    attempts = int(state.get("attempts", 0)) + 1
+    retry_at = now + publish_retry_delay(attempts)
+    _store(
+        session,
+        state_row,
+        key,
+        {"attempts": attempts, "next_at": retry_at.isoformat(), "error": error[:500]},
+        now,
+    )
+    log.warning(
+        "round %s not published (attempt %d), retrying at %s: %s",
+        round_key,
+        attempts,
+        retry_at.isoformat(),
+        error,
+    )
+
+
+async def _lock_people_sync_row(session: AsyncSession) -> SyncState | None:
+    """The people sync's state row, locked for this instance; None when another holds it."""
+    query = select(SyncState).where(SyncState.key == PEOPLE_SYNC_KEY)
+    if _lockable(session):
+        query = query.with_for_update(skip_locked=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+def _store_people_sync_failure(
+    session: AsyncSession,
+    row: SyncState,
+    state: dict[str, Any],
+    exc: Exception,
+    retry_at: datetime,
+    now: datetime,
+) -> None:
+    """Keep the failed run's error and when to try again; the last run stays as it was."""
+    _store(
+        session,
+        row,
+        PEOPLE_SYNC_KEY,
+        {
+            **state,
+            "next_at": retry_at.isoformat(),
+            "error": f"{type(exc).__name__}: {exc}"[:500],
+        },
+        now,
+    )
+
+
+def _log_people_sync(report: PeopleSyncReport, notices: int) -> None:
+    log.info(
+        "people sync: %d new, %d updated, %d reactivated, %d left",
+        len(report.created),
+        len(report.updated),
+        len(report.reactivated),
+        len(report.deactivated),
+    )
+    if notices:
+        log.info("people sync: %d admins told in Teams about leavers' items", notices)
+    if report.orphaned_items:
+        # Items whose owner left: an admin must hand them over (`lagesbot sync people`
+        # lists them).
+        log.warning(
+            "people sync: %d active plan items have an owner who left: %s",
+            len(report.orphaned_items),
+            ", ".join(f"{i.plan_key}/{i.item_key}" for i in report.orphaned_items[:20]),
+        )
+
+
 @dataclass
 class GraphJobs:
     sessions: async_sessionmaker[AsyncSession]
@@ -220,60 +327,45 @@ class GraphJobs:
             state = _load(state_row)
             if not _due(state, now):
                 return False
-            query = select(RoundSummary).where(
-                RoundSummary.round_id == round_id, RoundSummary.published_at.is_(None)
-            )
-            if _lockable(session):
-                query = query.with_for_update(skip_locked=True)
-            summary = (await session.execute(query)).scalar_one_or_none()
-            rnd = await session.get(ReportingRound, round_id)
-            if summary is None or rnd is None:
+            claimed = await _claim_unpublished(session, round_id)
+            if claimed is None:
                 return False  # published meanwhile, or another instance is publishing it
+            summary, rnd = claimed
             round_key = rnd.key
-            error: str | None
-            try:
-                async with session.begin_nested():
-                    summary = await publish_round(
-                        session,
-                        self.graph,
-                        round_key=round_key,
-                        site_id=self.settings.site_id,
-                        library_path=self.settings.library_path,
-                        now=now,
-                        actor=GRAPH_ACTOR,
-                        language=self.settings.language,
-                        workbook=self.workbook,
-                    )
-                error = summary.publish_error
-            except Exception as exc:  # a network error, a bug: keep it, retry later
-                log.exception("publishing round %s to the intranet failed", round_key)
-                error = f"{type(exc).__name__}: {exc}"[:2000]
-                summary.publish_error = error
+            error = await self._publish(session, summary, round_key, now)
             if error is None:
                 if state_row is not None:
                     await session.delete(state_row)
-                # The owners' closed cards were posted without the page; show it now.
-                await fanout.enqueue_round_closed_updates(session, rnd, now, tag="published")
-                await refresh_close_digests(session, rnd, now)
+                await _show_published(session, rnd, now)
                 log.info("round %s published on the intranet", round_key)
                 return True
-            attempts = int(state.get("attempts", 0)) + 1
-            retry_at = now + publish_retry_delay(attempts)
-            _store(
-                session,
-                state_row,
-                key,
-                {"attempts": attempts, "next_at": retry_at.isoformat(), "error": error[:500]},
-                now,
-            )
-            log.warning(
-                "round %s not published (attempt %d), retrying at %s: %s",
-                round_key,
-                attempts,
-                retry_at.isoformat(),
-                error,
-            )
+            _schedule_publish_retry(session, state_row, key, state, now, round_key, error)
             return False
+
+    async def _publish(
+        self, session: AsyncSession, summary: RoundSummary, round_key: str, now: datetime
+    ) -> str | None:
+        """Publish the round on the intranet; None when it worked, else the error (also kept
+        in the summary's ``publish_error``)."""
+        try:
+            async with session.begin_nested():
+                summary = await publish_round(
+                    session,
+                    self.graph,
+                    round_key=round_key,
+                    site_id=self.settings.site_id,
+                    library_path=self.settings.library_path,
+                    now=now,
+                    actor=GRAPH_ACTOR,
+                    language=self.settings.language,
+                    workbook=self.workbook,
+                )
+            return summary.publish_error
+        except Exception as exc:  # a network error, a bug: keep it, retry later
+            log.exception("publishing round %s to the intranet failed", round_key)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            summary.publish_error = error
+            return error
 
     # --- people sync ----------------------------------------------------------------------
 
@@ -284,38 +376,18 @@ class GraphJobs:
             return False
         await self._ensure_state_row(PEOPLE_SYNC_KEY, now)
         async with self.sessions() as session, session.begin():
-            query = select(SyncState).where(SyncState.key == PEOPLE_SYNC_KEY)
-            if _lockable(session):
-                query = query.with_for_update(skip_locked=True)
-            row = (await session.execute(query)).scalar_one_or_none()
+            row = await _lock_people_sync_row(session)
             if row is None:
                 return False  # another instance is syncing
             state = _load(row)
             if not _due(state, now):
                 return False
             try:
-                async with session.begin_nested():
-                    report = await sync_people(
-                        session,
-                        self.graph,
-                        scope,
-                        now=now,
-                        actor=GRAPH_ACTOR,
-                        default_language=self.settings.language,
-                    )
+                report = await self._sync_people(session, scope, now)
             except Exception as exc:
                 log.exception("scheduled people sync failed")
-                _store(
-                    session,
-                    row,
-                    PEOPLE_SYNC_KEY,
-                    {
-                        **state,
-                        "next_at": (now + min(interval, PEOPLE_SYNC_RETRY)).isoformat(),
-                        "error": f"{type(exc).__name__}: {exc}"[:500],
-                    },
-                    now,
-                )
+                retry_at = now + min(interval, PEOPLE_SYNC_RETRY)
+                _store_people_sync_failure(session, row, state, exc, retry_at, now)
                 return False
             notices = await self._notify_admins(session, report.left_person_ids, now)
             _store(
@@ -325,24 +397,22 @@ class GraphJobs:
                 {"last_run": now.isoformat(), "next_at": (now + interval).isoformat()},
                 now,
             )
-        log.info(
-            "people sync: %d new, %d updated, %d reactivated, %d left",
-            len(report.created),
-            len(report.updated),
-            len(report.reactivated),
-            len(report.deactivated),
-        )
-        if notices:
-            log.info("people sync: %d admins told in Teams about leavers' items", notices)
-        if report.orphaned_items:
-            # Items whose owner left: an admin must hand them over (`lagesbot sync people`
-            # lists them).
-            log.warning(
-                "people sync: %d active plan items have an owner who left: %s",
-                len(report.orphaned_items),
-                ", ".join(f"{i.plan_key}/{i.item_key}" for i in report.orphaned_items[:20]),
-            )
+        _log_people_sync(report, notices)
         return True
+
+    async def _sync_people(
+        self, session: AsyncSession, scope: SyncScope, now: datetime
+    ) -> PeopleSyncReport:
+        """The sync itself, in a savepoint so that a failure undoes only its own changes."""
+        async with session.begin_nested():
+            return await sync_people(
+                session,
+                self.graph,
+                scope,
+                now=now,
+                actor=GRAPH_ACTOR,
+                default_language=self.settings.language,
+            )
 
     async def _notify_admins(
         self, session: AsyncSession, left_person_ids: list[int], now: datetime

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.texts import normalise_language
-from services.graph.interface import DeltaExpired, DirectoryUser, Graph
+from services.graph.interface import DeltaExpired, DirectoryUser, Graph, UserChanges
 from storage import audit
 from storage import people as people_store
 from storage.models import Person, Plan, PlanItem, SyncState
@@ -152,51 +152,51 @@ class _Sync:
         person = await self._find(user)
         if person is None and (not user.upn or not user.display_name):
             # A partial delta change of someone never stored: read the whole user.
-            full = await self.graph.get_user(user.object_id)
-            if full is None or not full.upn or not full.display_name:
-                self.report.skipped.append((user.object_id, "incomplete"))
+            whole = await self._read_whole(user.object_id)
+            if whole is None:
                 return
-            user = full
+            user = whole
         if user.manager_id is not None:
             self.managers[user.object_id.lower()] = user.manager_id.lower()
         language = normalise_language(user.preferred_language) if user.preferred_language else None
         if person is None:
-            assert user.upn is not None and user.display_name is not None
-            if await people_store.get_by_upn(self.session, user.upn) is not None:
-                self.report.skipped.append((user.upn, "upn_taken"))
-                return
-            person = Person(
-                entra_object_id=user.object_id.lower(),
-                upn=user.upn.strip().lower(),
-                display_name=user.display_name,
-                email=user.mail,
-                job_title=user.job_title,
-                preferred_language=language or self.default_language,
-                active=True,
-                synced_at=self.now,
-            )
-            self.session.add(person)
-            await self.session.flush()
-            self.report.created.append(person.upn)
+            await self._create(user, language)
+        elif person.erased_at is None:
+            await self._refresh(person, user, language)
+
+    async def _read_whole(self, object_id: str) -> DirectoryUser | None:
+        """The whole user from Graph, or None (reported as skipped) when it stays incomplete."""
+        full = await self.graph.get_user(object_id)
+        if full is None or not full.upn or not full.display_name:
+            self.report.skipped.append((object_id, "incomplete"))
+            return None
+        return full
+
+    async def _create(self, user: DirectoryUser, language: str | None) -> None:
+        """Store a user seen for the first time, unless another person holds the UPN."""
+        assert user.upn is not None and user.display_name is not None
+        if await people_store.get_by_upn(self.session, user.upn) is not None:
+            self.report.skipped.append((user.upn, "upn_taken"))
             return
-        if person.erased_at is not None:
-            return
+        person = Person(
+            entra_object_id=user.object_id.lower(),
+            upn=user.upn.strip().lower(),
+            display_name=user.display_name,
+            email=user.mail,
+            job_title=user.job_title,
+            preferred_language=language or self.default_language,
+            active=True,
+            synced_at=self.now,
+        )
+        self.session.add(person)
+        await self.session.flush()
+        self.report.created.append(person.upn)
+
+    async def _refresh(self, person: Person, user: DirectoryUser, language: str | None) -> None:
+        """Bring a stored person in line with the user, reactivating them if they had left."""
         changed = _assign(person, "entra_object_id", user.object_id.lower())
-        if user.upn and user.upn.strip().lower() != person.upn:
-            other = await people_store.get_by_upn(self.session, user.upn)
-            if other is None:
-                changed |= _assign(person, "upn", user.upn.strip().lower())
-            else:
-                self.report.skipped.append((user.upn, "upn_taken"))
-        for name, value in (
-            ("display_name", user.display_name),
-            ("email", user.mail),
-            ("job_title", user.job_title),
-            ("preferred_language", language),
-        ):
-            # None means Graph did not send the property in this change, not that it is empty.
-            if value is not None:
-                changed |= _assign(person, name, value)
+        changed |= await self._take_new_upn(person, user)
+        changed |= _assign_sent_properties(person, user, language)
         if not person.active:
             person.active = True
             person.left_at = None
@@ -204,6 +204,15 @@ class _Sync:
         elif changed:
             self.report.updated.append(person.upn)
         person.synced_at = self.now
+
+    async def _take_new_upn(self, person: Person, user: DirectoryUser) -> bool:
+        """A changed UPN, unless another person holds it (then reported as skipped)."""
+        if not user.upn or user.upn.strip().lower() == person.upn:
+            return False
+        if await people_store.get_by_upn(self.session, user.upn) is None:
+            return _assign(person, "upn", user.upn.strip().lower())
+        self.report.skipped.append((user.upn, "upn_taken"))
+        return False
 
     async def link_managers(self) -> None:
         for object_id, manager_id in self.managers.items():
@@ -225,6 +234,105 @@ class _Sync:
         query = select(Person).where(Person.synced_at.is_not(None), Person.active.is_(True))
         return list((await self.session.execute(query)).scalars())
 
+    async def apply_change(self, user: DirectoryUser, members: set[str] | None) -> None:
+        """One user change: left (removed, disabled, out of scope) or stored."""
+        object_id = user.object_id.lower()
+        if user.removed or user.account_enabled is False:
+            await self.leave_by_id(object_id)
+            self.seen.add(object_id)
+            return
+        if await self._in_scope(user, members):
+            await self.upsert(user)
+            return
+        self.seen.add(object_id)
+        person = await people_store.get_by_entra_id(self.session, object_id)
+        if person is not None and person.synced_at is not None:
+            self.leave(person)
+
+    async def _in_scope(self, user: DirectoryUser, members: set[str] | None) -> bool:
+        """Group members are in scope; else the department decides, and when Graph did not
+        send it, a synced person stays as they were."""
+        object_id = user.object_id.lower()
+        if members is not None:
+            return object_id in members
+        in_scope = self.scope.department_in_scope(user.department)
+        if in_scope is None:
+            known = await people_store.get_by_entra_id(self.session, object_id)
+            return known is not None and known.synced_at is not None and known.active
+        return in_scope
+
+    async def reconcile_members(self, members: set[str]) -> None:
+        """Membership changes are not user changes: new members are read one by one, and
+        synced people no longer in any group have left the scope."""
+        active = {p.entra_object_id for p in await self.synced_people()}
+        for object_id in sorted(members - self.seen - active):
+            member = await self.graph.get_user(object_id)
+            if member is not None and member.account_enabled is not False:
+                await self.upsert(member)
+        for person in await self.synced_people():
+            if person.entra_object_id not in members:
+                self.leave(person)
+
+    async def reconcile_full_read(self) -> None:
+        """A full read shows everyone in scope: synced people it did not show have left."""
+        for person in await self.synced_people():
+            if person.entra_object_id not in self.seen:
+                self.leave(person)
+
+
+def _assign_sent_properties(person: Person, user: DirectoryUser, language: str | None) -> bool:
+    """Copy the profile properties Graph sent; True when one changed."""
+    changed = False
+    for name, value in (
+        ("display_name", user.display_name),
+        ("email", user.mail),
+        ("job_title", user.job_title),
+        ("preferred_language", language),
+    ):
+        # None means Graph did not send the property in this change, not that it is empty.
+        if value is not None:
+            changed |= _assign(person, name, value)
+    return changed
+
+
+async def _read_user_changes(session: AsyncSession, graph: Graph) -> tuple[UserChanges, bool]:
+    """The user changes since the stored delta link (a full read when there is none or it
+    expired), and whether it was a full read."""
+    link = await _load_delta_link(session)
+    try:
+        changes = await graph.user_changes(link)
+    except DeltaExpired:
+        link = None
+        changes = await graph.user_changes(None)
+    return changes, link is None
+
+
+async def _group_members(graph: Graph, scope: SyncScope) -> set[str] | None:
+    """The object ids of every scope group's members, or None when scope is by department."""
+    if not scope.group_ids:
+        return None
+    members: set[str] = set()
+    for group_id in scope.group_ids:
+        members |= {m.lower() for m in await graph.group_member_ids(group_id)}
+    return members
+
+
+def _record_sync(session: AsyncSession, actor: str, report: PeopleSyncReport) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action="people.synced",
+        target_type="people",
+        details={
+            "full": report.full,
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "reactivated": len(report.reactivated),
+            "deactivated": report.deactivated,
+            "orphaned_items": len(report.orphaned_items),
+        },
+    )
+
 
 async def sync_people(
     session: AsyncSession,
@@ -237,76 +345,19 @@ async def sync_people(
 ) -> PeopleSyncReport:
     """Bring the people table in line with Entra ID, in the caller's transaction."""
     sync = _Sync(session, graph, scope, now, default_language)
-    link = await _load_delta_link(session)
-    try:
-        changes = await graph.user_changes(link)
-    except DeltaExpired:
-        link = None
-        changes = await graph.user_changes(None)
-    sync.report.full = link is None
-
-    members: set[str] | None = None
-    if scope.group_ids:
-        members = set()
-        for group_id in scope.group_ids:
-            members |= {m.lower() for m in await graph.group_member_ids(group_id)}
-
+    changes, sync.report.full = await _read_user_changes(session, graph)
+    members = await _group_members(graph, scope)
     for user in changes.users:
-        object_id = user.object_id.lower()
-        if user.removed or user.account_enabled is False:
-            await sync.leave_by_id(object_id)
-            sync.seen.add(object_id)
-            continue
-        if members is not None:
-            in_scope: bool | None = object_id in members
-        else:
-            in_scope = scope.department_in_scope(user.department)
-            if in_scope is None:
-                known = await people_store.get_by_entra_id(session, object_id)
-                in_scope = known is not None and known.synced_at is not None and known.active
-        if in_scope:
-            await sync.upsert(user)
-        else:
-            sync.seen.add(object_id)
-            person = await people_store.get_by_entra_id(session, object_id)
-            if person is not None and person.synced_at is not None:
-                sync.leave(person)
-
+        await sync.apply_change(user, members)
     if members is not None:
-        # Membership changes are not user changes: new members are read one by one, and
-        # synced people no longer in any group have left the scope.
-        active = {p.entra_object_id for p in await sync.synced_people()}
-        for object_id in sorted(members - sync.seen - active):
-            member = await graph.get_user(object_id)
-            if member is not None and member.account_enabled is not False:
-                await sync.upsert(member)
-        for person in await sync.synced_people():
-            if person.entra_object_id not in members:
-                sync.leave(person)
+        await sync.reconcile_members(members)
     elif sync.report.full:
-        # A full read shows everyone in scope: synced people it did not show have left.
-        for person in await sync.synced_people():
-            if person.entra_object_id not in sync.seen:
-                sync.leave(person)
-
+        await sync.reconcile_full_read()
     await sync.link_managers()
     await _store_delta_link(session, changes.delta_link, now)
     await session.flush()
     sync.report.orphaned_items = await orphaned_items(session)
-    audit.record(
-        session,
-        actor=actor,
-        action="people.synced",
-        target_type="people",
-        details={
-            "full": sync.report.full,
-            "created": len(sync.report.created),
-            "updated": len(sync.report.updated),
-            "reactivated": len(sync.report.reactivated),
-            "deactivated": sync.report.deactivated,
-            "orphaned_items": len(sync.report.orphaned_items),
-        },
-    )
+    _record_sync(session, actor, sync.report)
     return sync.report
 
 

@@ -61,97 +61,26 @@ class PackageSettings:
     def from_env(cls, env: Mapping[str, str], *, default_version: str) -> PackageSettings:
         """Reads and checks every value; all problems are reported at once, each naming the
         variable to set."""
-        problems: list[str] = []
-
-        def value(name: str, default: str = "") -> str:
-            return (env.get(name) or default).strip()
-
-        def guid(name: str, raw: str) -> str:
-            if not raw:
-                problems.append(
-                    f"{name} is not set: the app registration's application (client) id"
-                )
-            elif not _GUID.match(raw) or raw == _NIL_GUID:
-                problems.append(
-                    f"{name} must be a GUID like 6f1c2b1e-8d0a-4c55-9d1e-0a2b3c4d5e6f, got {raw!r}"
-                )
-            return raw.lower()
-
-        def https(name: str, raw: str, what: str) -> str:
-            if not raw:
-                problems.append(f"{name} is not set: {what}")
-                return raw
-            parts = urlsplit(raw)
-            if parts.scheme != "https" or not parts.hostname:
-                problems.append(f"{name} must be an https:// address, got {raw!r}")
-            return raw
-
-        bot_app_id = guid("MICROSOFT_APP_ID", value("MICROSOFT_APP_ID"))
-        teams_app_id = bot_app_id
-        if value("LAGESBOT_TEAMS_APP_ID"):
-            teams_app_id = guid("LAGESBOT_TEAMS_APP_ID", value("LAGESBOT_TEAMS_APP_ID"))
-        version = value("LAGESBOT_APP_VERSION", default_version)
-        if not _SEMVER.match(version):
-            problems.append(
-                f"LAGESBOT_APP_VERSION must be major.minor.patch like 1.4.0, got {version!r}"
-            )
-        public_url = https(
-            "LAGESBOT_PUBLIC_URL",
-            value("LAGESBOT_PUBLIC_URL"),
-            "the bot's public https address, e.g. https://lagesbot.region.se",
-        )
-        website_url = public_url
-        if value("LAGESBOT_WEBSITE_URL"):
-            website_url = https("LAGESBOT_WEBSITE_URL", value("LAGESBOT_WEBSITE_URL"), "")
-        privacy_url = https(
-            "LAGESBOT_PRIVACY_URL",
-            value("LAGESBOT_PRIVACY_URL"),
-            "your privacy notice (behandling av personuppgifter), shown in Teams",
-        )
-        terms_url = https(
-            "LAGESBOT_TERMS_URL",
-            value("LAGESBOT_TERMS_URL"),
-            "your terms of use, shown in Teams",
-        )
-        developer_name = value("LAGESBOT_DEVELOPER_NAME", "Lägesbot")
-        if len(developer_name) > _DEVELOPER_NAME_MAX:
-            problems.append(
-                f"LAGESBOT_DEVELOPER_NAME may be at most {_DEVELOPER_NAME_MAX} characters, "
-                f"got {len(developer_name)}"
-            )
-        resource = value("LAGESBOT_APP_RESOURCE", f"api://botid-{bot_app_id}")
-        if not resource.startswith("api://") or len(resource) > 2048:
-            problems.append(
-                f"LAGESBOT_APP_RESOURCE must be the app's Application ID URI (api://...), "
-                f"got {resource!r}"
-            )
-        domains: list[str] = []
-        host = urlsplit(public_url).hostname
-        if host:
-            domains.append(host)
-        for extra in (part.strip() for part in value("LAGESBOT_VALID_DOMAINS").split(",")):
-            if not extra:
-                continue
-            if not _DOMAIN.match(extra):
-                problems.append(
-                    "LAGESBOT_VALID_DOMAINS takes host names separated by commas "
-                    f"(no https://, no path), got {extra!r}"
-                )
-            elif extra.lower() not in domains:
-                domains.append(extra.lower())
-        if problems:
-            raise PackageConfigError(problems)
+        check = _EnvCheck(env)
+        bot_app_id, teams_app_id = check.app_ids()
+        version = check.version(default_version)
+        urls = check.addresses()
+        developer_name = check.developer_name()
+        resource = check.resource(bot_app_id)
+        valid_domains = check.valid_domains(urls.public_url)
+        if check.problems:
+            raise PackageConfigError(check.problems)
         return cls(
             bot_app_id=bot_app_id,
             teams_app_id=teams_app_id,
             version=version,
-            public_url=public_url,
-            website_url=website_url,
-            privacy_url=privacy_url,
-            terms_url=terms_url,
+            public_url=urls.public_url,
+            website_url=urls.website_url,
+            privacy_url=urls.privacy_url,
+            terms_url=urls.terms_url,
             developer_name=developer_name,
             resource=resource,
-            valid_domains=tuple(domains),
+            valid_domains=valid_domains,
         )
 
     def placeholders(self) -> dict[str, str | list[str]]:
@@ -166,6 +95,121 @@ class PackageSettings:
             "APP_RESOURCE": self.resource,
             "VALID_DOMAINS": list(self.valid_domains),
         }
+
+
+@dataclass(frozen=True)
+class _Addresses:
+    """The https addresses the manifest links to."""
+
+    public_url: str
+    website_url: str
+    privacy_url: str
+    terms_url: str
+
+
+class _EnvCheck:
+    """Reads the package variables from the environment, collecting every problem found."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def value(self, name: str, default: str = "") -> str:
+        return (self.env.get(name) or default).strip()
+
+    def guid(self, name: str, raw: str) -> str:
+        if not raw:
+            self.problems.append(
+                f"{name} is not set: the app registration's application (client) id"
+            )
+        elif not _GUID.match(raw) or raw == _NIL_GUID:
+            self.problems.append(
+                f"{name} must be a GUID like 6f1c2b1e-8d0a-4c55-9d1e-0a2b3c4d5e6f, got {raw!r}"
+            )
+        return raw.lower()
+
+    def https(self, name: str, raw: str, what: str) -> str:
+        if not raw:
+            self.problems.append(f"{name} is not set: {what}")
+            return raw
+        parts = urlsplit(raw)
+        if parts.scheme != "https" or not parts.hostname:
+            self.problems.append(f"{name} must be an https:// address, got {raw!r}")
+        return raw
+
+    def app_ids(self) -> tuple[str, str]:
+        """The bot's app id and the Teams app id (the bot's unless set apart)."""
+        bot_app_id = self.guid("MICROSOFT_APP_ID", self.value("MICROSOFT_APP_ID"))
+        teams_app_id = bot_app_id
+        if self.value("LAGESBOT_TEAMS_APP_ID"):
+            teams_app_id = self.guid("LAGESBOT_TEAMS_APP_ID", self.value("LAGESBOT_TEAMS_APP_ID"))
+        return bot_app_id, teams_app_id
+
+    def version(self, default_version: str) -> str:
+        version = self.value("LAGESBOT_APP_VERSION", default_version)
+        if not _SEMVER.match(version):
+            self.problems.append(
+                f"LAGESBOT_APP_VERSION must be major.minor.patch like 1.4.0, got {version!r}"
+            )
+        return version
+
+    def addresses(self) -> _Addresses:
+        public_url = self.https(
+            "LAGESBOT_PUBLIC_URL",
+            self.value("LAGESBOT_PUBLIC_URL"),
+            "the bot's public https address, e.g. https://lagesbot.region.se",
+        )
+        website_url = public_url
+        if self.value("LAGESBOT_WEBSITE_URL"):
+            website_url = self.https("LAGESBOT_WEBSITE_URL", self.value("LAGESBOT_WEBSITE_URL"), "")
+        privacy_url = self.https(
+            "LAGESBOT_PRIVACY_URL",
+            self.value("LAGESBOT_PRIVACY_URL"),
+            "your privacy notice (behandling av personuppgifter), shown in Teams",
+        )
+        terms_url = self.https(
+            "LAGESBOT_TERMS_URL",
+            self.value("LAGESBOT_TERMS_URL"),
+            "your terms of use, shown in Teams",
+        )
+        return _Addresses(public_url, website_url, privacy_url, terms_url)
+
+    def developer_name(self) -> str:
+        developer_name = self.value("LAGESBOT_DEVELOPER_NAME", "Lägesbot")
+        if len(developer_name) > _DEVELOPER_NAME_MAX:
+            self.problems.append(
+                f"LAGESBOT_DEVELOPER_NAME may be at most {_DEVELOPER_NAME_MAX} characters, "
+                f"got {len(developer_name)}"
+            )
+        return developer_name
+
+    def resource(self, bot_app_id: str) -> str:
+        """The Application ID URI; defaults to the bot's ``api://botid-...``."""
+        resource = self.value("LAGESBOT_APP_RESOURCE", f"api://botid-{bot_app_id}")
+        if not resource.startswith("api://") or len(resource) > 2048:
+            self.problems.append(
+                f"LAGESBOT_APP_RESOURCE must be the app's Application ID URI (api://...), "
+                f"got {resource!r}"
+            )
+        return resource
+
+    def valid_domains(self, public_url: str) -> tuple[str, ...]:
+        """The public address's host first, then the extra domains, each once, lower case."""
+        domains: list[str] = []
+        host = urlsplit(public_url).hostname
+        if host:
+            domains.append(host)
+        for extra in (part.strip() for part in self.value("LAGESBOT_VALID_DOMAINS").split(",")):
+            if not extra:
+                continue
+            if not _DOMAIN.match(extra):
+                self.problems.append(
+                    "LAGESBOT_VALID_DOMAINS takes host names separated by commas "
+                    f"(no https://, no path), got {extra!r}"
+                )
+            elif extra.lower() not in domains:
+                domains.append(extra.lower())
+        return tuple(domains)
 
 
 def fill(template: Any, values: Mapping[str, str | list[str]]) -> Any:

@@ -186,13 +186,8 @@ async def _rewrite_copies(session: AsyncSession, replacements: Mapping[str, str]
     return rewritten
 
 
-async def erase_person(
-    session: AsyncSession, person: Person, *, actor: str, now: datetime
-) -> ErasureResult:
-    """Pseudonymise ``person`` in the caller's transaction (see the module text)."""
-    if person.erased_at is not None:
-        return ErasureResult(person.id, ErasureState.ALREADY_ERASED)
-    plan = await plan_erasure(session, person)
+def _replacements(person: Person) -> dict[str, str]:
+    """Each identifying string of ``person`` mapped to the pseudonym that replaces it."""
     new_name, new_upn = pseudonym_name(person.id), pseudonym_upn(person.id)
     pseudonyms = {
         person.upn: new_upn,
@@ -201,8 +196,11 @@ async def erase_person(
         person.entra_object_id: f"erased-{person.id}",
     }
     # Very short names would match inside ordinary words; such a name is left in free text.
-    replacements = {old: new for old, new in pseudonyms.items() if old and len(old) >= 4}
+    return {old: new for old, new in pseudonyms.items() if old and len(old) >= 4}
 
+
+async def _forget_conversations(session: AsyncSession, person: Person) -> int:
+    """Delete the person's chat references, unlink the rest; returns how many were deleted."""
     references = _references_of(person)
     deleted = await session.execute(
         delete(ConversationReference).where(
@@ -225,7 +223,11 @@ async def erase_person(
     for request in requests.scalars():
         request.conversation_id = None
         request.card_activity_id = None
+    return references_deleted
 
+
+async def _cancel_pending_messages(session: AsyncSession, person: Person) -> int:
+    """Cancel the messages still waiting to be sent to the person; returns how many."""
     pending = (
         await session.execute(
             select(OutboxJob).where(
@@ -238,11 +240,13 @@ async def erase_person(
         job.state = OutboxState.CANCELLED
         job.last_error = "recipient erased"
         cancelled += 1
+    return cancelled
 
-    rewritten = await _rewrite_copies(session, replacements)
 
-    person.display_name = new_name
-    person.upn = new_upn
+def _pseudonymise_row(person: Person, now: datetime) -> None:
+    """The person's own row: pseudonym, no contact details, defaults, inactive, erased."""
+    person.display_name = pseudonym_name(person.id)
+    person.upn = pseudonym_upn(person.id)
     person.email = None
     person.job_title = None
     person.entra_object_id = None
@@ -250,22 +254,41 @@ async def erase_person(
     person.time_zone = DEFAULT_TIME_ZONE
     person.active = False
     person.erased_at = now
+
+
+def _record_erasure(
+    session: AsyncSession, *, actor: str, plan: ErasurePlan, result: ErasureResult
+) -> None:
+    """The audit entry: who erased whom (by id) and what it touched, never the name."""
     audit.record(
         session,
         actor=actor,
         action=ERASED_ACTION,
         target_type="person",
-        target_id=person.id,
+        target_id=result.person_id,
         details={
             "responses_kept": plan.responses_kept,
             "items_owned": plan.items_owned,
-            "conversation_references_deleted": references_deleted,
-            "outbox_jobs_cancelled": cancelled,
-            "texts_rewritten": rewritten,
+            "conversation_references_deleted": result.conversation_references_deleted,
+            "outbox_jobs_cancelled": result.outbox_jobs_cancelled,
+            "texts_rewritten": result.texts_rewritten,
         },
     )
-    await session.flush()
-    return ErasureResult(
+
+
+async def erase_person(
+    session: AsyncSession, person: Person, *, actor: str, now: datetime
+) -> ErasureResult:
+    """Pseudonymise ``person`` in the caller's transaction (see the module text)."""
+    if person.erased_at is not None:
+        return ErasureResult(person.id, ErasureState.ALREADY_ERASED)
+    plan = await plan_erasure(session, person)
+    replacements = _replacements(person)
+    references_deleted = await _forget_conversations(session, person)
+    cancelled = await _cancel_pending_messages(session, person)
+    rewritten = await _rewrite_copies(session, replacements)
+    _pseudonymise_row(person, now)
+    result = ErasureResult(
         person.id,
         ErasureState.ERASED,
         responses_kept=plan.responses_kept,
@@ -273,3 +296,6 @@ async def erase_person(
         outbox_jobs_cancelled=cancelled,
         texts_rewritten=rewritten,
     )
+    _record_erasure(session, actor=actor, plan=plan, result=result)
+    await session.flush()
+    return result

@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
@@ -29,7 +30,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.texts import Texts, for_language
-from services.graph.interface import Graph, GraphError, PageImage
+from services.graph.interface import (
+    Graph,
+    GraphError,
+    PageImage,
+    PublishedPage,
+    UploadedFile,
+)
 from services.reporting.digest import UNANSWERED, Digest
 from services.reporting.digest_source import load_digest
 from storage import audit
@@ -154,6 +161,26 @@ def _e(value: object) -> str:
 
 def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[str]:
     """The page's text sections (HTML; every value from the store is escaped)."""
+    labels = _status_labels(digest, tx)
+    sections = [
+        _intro_section(digest, tx, export_url),
+        _status_section(digest, labels, tx),
+        _at_risk_section(digest, labels, tx),
+    ]
+    if not digest.risks.empty:
+        sections.append(_risks_section(digest, tx))
+    return sections
+
+
+def _status_labels(digest: Digest, tx: Texts) -> dict[Any, Any]:
+    """Each status key's label, the unanswered one included."""
+    labels = dict(zip(digest.statuses["status_key"], digest.statuses["label"], strict=False))
+    labels[UNANSWERED] = tx.t("intranet.unanswered")
+    return labels
+
+
+def _intro_section(digest: Digest, tx: Texts, export_url: str | None) -> str:
+    """The heading, the answer rate, when the round closed and the link to the export."""
     info = digest.round
     rate = digest.rate
     intro = [
@@ -177,9 +204,11 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
         )
     if export_url:
         intro.append(f'<p><a href="{_e(export_url)}">{_e(tx.t("intranet.export_link"))}</a></p>')
+    return "".join(intro)
 
-    labels = dict(zip(digest.statuses["status_key"], digest.statuses["label"], strict=False))
-    labels[UNANSWERED] = tx.t("intranet.unanswered")
+
+def _status_section(digest: Digest, labels: dict[Any, Any], tx: Texts) -> str:
+    """The number of items per status, as a table."""
     totals = digest.status_totals()
     rows = "".join(
         f"<tr><td>{_e(labels.get(key, key))}</td><td>{int(count)}</td></tr>"
@@ -189,8 +218,11 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
         f"<h3>{_e(tx.t('intranet.status_heading'))}</h3>",
         f"<table><tbody>{rows}</tbody></table>",
     ]
-    sections = ["".join(intro), "".join(status)]
+    return "".join(status)
 
+
+def _at_risk_section(digest: Digest, labels: dict[Any, Any], tx: Texts) -> str:
+    """The items needing attention, with the owner's comment."""
     concern = [f"<h3>{_e(tx.t('intranet.at_risk_heading'))}</h3>"]
     if digest.at_risk.empty:
         concern.append(f"<p>{_e(tx.t('intranet.none'))}</p>")
@@ -205,26 +237,27 @@ def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[
                 + "</li>"
             )
         concern.append("</ul>")
-    sections.append("".join(concern))
+    return "".join(concern)
 
-    if not digest.risks.empty:
-        risks = [f"<h3>{_e(tx.t('intranet.risks_heading'))}</h3><ul>"]
-        for risk in digest.risks.head(MAX_LISTED).to_dict("records"):
-            risks.append(
-                f"<li><strong>{_e(risk['title'])}</strong> ({_e(risk['owner_name'])}): "
-                + _e(
-                    tx.t(
-                        "intranet.risk_score",
-                        likelihood=int(risk["likelihood"]),
-                        consequence=int(risk["consequence"]),
-                        score=int(risk["score"]),
-                    )
+
+def _risks_section(digest: Digest, tx: Texts) -> str:
+    """The highest risks with their likelihood, consequence and score."""
+    risks = [f"<h3>{_e(tx.t('intranet.risks_heading'))}</h3><ul>"]
+    for risk in digest.risks.head(MAX_LISTED).to_dict("records"):
+        risks.append(
+            f"<li><strong>{_e(risk['title'])}</strong> ({_e(risk['owner_name'])}): "
+            + _e(
+                tx.t(
+                    "intranet.risk_score",
+                    likelihood=int(risk["likelihood"]),
+                    consequence=int(risk["consequence"]),
+                    score=int(risk["score"]),
                 )
-                + "</li>"
             )
-        risks.append("</ul>")
-        sections.append("".join(risks))
-    return sections
+            + "</li>"
+        )
+    risks.append("</ul>")
+    return "".join(risks)
 
 
 # --- publishing ---------------------------------------------------------------------------
@@ -257,13 +290,7 @@ async def publish_round(
 ) -> RoundSummary:
     """Publish the closed round's summary; returns its RoundSummary with the URLs, or with
     ``publish_error`` set when Graph failed (the caller commits either way)."""
-    rnd = (
-        await session.execute(select(ReportingRound).where(ReportingRound.key == round_key))
-    ).scalar_one_or_none()
-    if rnd is None:
-        raise PublishRefused("intranet.unknown_round", round=round_key)
-    if rnd.state != RoundState.CLOSED or rnd.closed_at is None:
-        raise PublishRefused("intranet.not_closed", round=round_key)
+    rnd = await _closed_round(session, round_key)
     summary = await _summary_for(session, rnd, actor)
     tx = for_language(language)
     digest = await load_digest(session, rnd, Scope(), language)
@@ -283,16 +310,50 @@ async def publish_round(
         )
     except GraphError as exc:
         log.error("publishing round %s to the intranet failed: %s", rnd.key, exc)
-        summary.publish_error = str(exc)[:2000]
-        audit.record(
-            session,
-            actor=actor,
-            action="round.publish_failed",
-            target_type="round",
-            target_id=rnd.id,
-            details={"error": summary.publish_error},
-        )
+        _record_failure(session, summary, rnd, actor=actor, error=str(exc))
         return summary
+    _record_published(session, summary, rnd, actor=actor, page=page, export=export, now=now)
+    return summary
+
+
+async def _closed_round(session: AsyncSession, round_key: str) -> ReportingRound:
+    """The round to publish; refused when it is unknown or not closed yet."""
+    rnd = (
+        await session.execute(select(ReportingRound).where(ReportingRound.key == round_key))
+    ).scalar_one_or_none()
+    if rnd is None:
+        raise PublishRefused("intranet.unknown_round", round=round_key)
+    if rnd.state != RoundState.CLOSED or rnd.closed_at is None:
+        raise PublishRefused("intranet.not_closed", round=round_key)
+    return rnd
+
+
+def _record_failure(
+    session: AsyncSession, summary: RoundSummary, rnd: ReportingRound, *, actor: str, error: str
+) -> None:
+    """Keep Graph's error on the summary and in the audit log."""
+    summary.publish_error = error[:2000]
+    audit.record(
+        session,
+        actor=actor,
+        action="round.publish_failed",
+        target_type="round",
+        target_id=rnd.id,
+        details={"error": summary.publish_error},
+    )
+
+
+def _record_published(
+    session: AsyncSession,
+    summary: RoundSummary,
+    rnd: ReportingRound,
+    *,
+    actor: str,
+    page: PublishedPage,
+    export: UploadedFile,
+    now: datetime,
+) -> None:
+    """Keep the page's and the export's addresses on the summary and in the audit log."""
     summary.intranet_page_url = page.web_url
     summary.intranet_export_url = export.web_url
     summary.published_at = now
@@ -305,7 +366,6 @@ async def publish_round(
         target_id=rnd.id,
         details={"page": page.web_url, "export": export.web_url},
     )
-    return summary
 
 
 async def _upload_heat_map(
