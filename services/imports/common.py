@@ -219,6 +219,11 @@ def _read_frame(source: Path | str, data: bytes | None) -> pd.DataFrame:
     raise AssertionError(suffix)  # read_table checked the suffix
 
 
+def _failed(source: str, error: RowError) -> Table:
+    """A table with no rows, only a problem with the file as a whole."""
+    return Table(source, [], {}, [], errors=[error])
+
+
 def read_table(
     source: Path | str,
     columns: Sequence[Column],
@@ -232,18 +237,37 @@ def read_table(
     name = str(source)
     suffix = Path(source).suffix.lower()
     if suffix not in READABLE_SUFFIXES:
-        error = row_error(0, None, "unsupported_format", suffix=suffix or "-")
-        return Table(name, [], {}, [], errors=[error])
+        return _failed(name, row_error(0, None, "unsupported_format", suffix=suffix or "-"))
     try:
         frame = _read_frame(source, data)
     except Exception as exc:  # pandas/openpyxl raise many types for a corrupt file
-        error = row_error(0, None, "unreadable_file", detail=exc)
-        return Table(name, [], {}, [], errors=[error])
+        return _failed(name, row_error(0, None, "unreadable_file", detail=exc))
 
     matrix = [[_cell(v) for v in record] for record in frame.itertuples(index=False, name=None)]
     if not matrix:
-        return Table(name, [], {}, [], errors=[row_error(0, None, "no_rows")])
+        return _failed(name, row_error(0, None, "no_rows"))
     headers = matrix[0]
+    positions, ignored = _header_positions(headers, columns)
+    errors = _column_errors(headers, columns, positions)
+    index_of = {name: found[0] for name, found in positions.items()}
+    rows = _data_rows(matrix[1:], index_of)
+    if not rows and not errors:
+        errors.append(row_error(0, None, "no_rows"))
+    return Table(
+        source=name,
+        headers=headers,
+        columns={name: headers[i] for name, i in index_of.items()},
+        rows=rows,
+        ignored_columns=tuple(ignored),
+        errors=errors,
+    )
+
+
+def _header_positions(
+    headers: list[str], columns: Sequence[Column]
+) -> tuple[dict[str, list[int]], list[str]]:
+    """Where each known column is in the header row (every position, to catch doubles),
+    and the headers no column knows."""
     by_alias = {
         fold(alias): column for column in columns for alias in (column.name, *column.aliases)
     }
@@ -257,7 +281,13 @@ def read_table(
             ignored.append(header)
         else:
             positions.setdefault(column.name, []).append(index)
+    return positions, ignored
 
+
+def _column_errors(
+    headers: list[str], columns: Sequence[Column], positions: dict[str, list[int]]
+) -> list[RowError]:
+    """Doubled columns and missing required ones."""
     errors: list[RowError] = []
     for column in columns:
         found = positions.get(column.name, [])
@@ -267,24 +297,18 @@ def read_table(
         elif not found and column.required:
             aliases = "/".join(dict.fromkeys((column.name, *column.aliases)))
             errors.append(row_error(HEADER_ROW, column.name, "missing_column", aliases=aliases))
+    return errors
 
-    index_of = {name: found[0] for name, found in positions.items()}
+
+def _data_rows(records: list[list[str]], index_of: dict[str, int]) -> list[Row]:
+    """The non-blank data rows under canonical column names, numbered as Excel shows them."""
     rows: list[Row] = []
-    for offset, record in enumerate(matrix[1:]):
+    for offset, record in enumerate(records):
         if not any(record):
             continue
         values = {name: record[i] if i < len(record) else "" for name, i in index_of.items()}
         rows.append(Row(FIRST_DATA_ROW + offset, values))
-    if not rows and not errors:
-        errors.append(row_error(0, None, "no_rows"))
-    return Table(
-        source=name,
-        headers=headers,
-        columns={name: headers[i] for name, i in index_of.items()},
-        rows=rows,
-        ignored_columns=tuple(ignored),
-        errors=errors,
-    )
+    return rows
 
 
 def check_lengths(
