@@ -15,15 +15,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import texts
+from storage import audit
+from storage.models import OrgUnit
 
 Language = Literal["sv", "en"]
 # Called with the number of rows just processed, so a progress bar can simply advance.
 Progress = Callable[[int], None]
+
+T = TypeVar("T")
 
 READABLE_SUFFIXES = frozenset({".csv", ".txt", ".xlsx", ".xlsm"})
 HEADER_ROW = 1
@@ -214,6 +219,11 @@ def _read_frame(source: Path | str, data: bytes | None) -> pd.DataFrame:
     raise AssertionError(suffix)  # read_table checked the suffix
 
 
+def _failed(source: str, error: RowError) -> Table:
+    """A table with no rows, only a problem with the file as a whole."""
+    return Table(source, [], {}, [], errors=[error])
+
+
 def read_table(
     source: Path | str,
     columns: Sequence[Column],
@@ -227,18 +237,37 @@ def read_table(
     name = str(source)
     suffix = Path(source).suffix.lower()
     if suffix not in READABLE_SUFFIXES:
-        error = row_error(0, None, "unsupported_format", suffix=suffix or "-")
-        return Table(name, [], {}, [], errors=[error])
+        return _failed(name, row_error(0, None, "unsupported_format", suffix=suffix or "-"))
     try:
         frame = _read_frame(source, data)
     except Exception as exc:  # pandas/openpyxl raise many types for a corrupt file
-        error = row_error(0, None, "unreadable_file", detail=exc)
-        return Table(name, [], {}, [], errors=[error])
+        return _failed(name, row_error(0, None, "unreadable_file", detail=exc))
 
     matrix = [[_cell(v) for v in record] for record in frame.itertuples(index=False, name=None)]
     if not matrix:
-        return Table(name, [], {}, [], errors=[row_error(0, None, "no_rows")])
+        return _failed(name, row_error(0, None, "no_rows"))
     headers = matrix[0]
+    positions, ignored = _header_positions(headers, columns)
+    errors = _column_errors(headers, columns, positions)
+    index_of = {name: found[0] for name, found in positions.items()}
+    rows = _data_rows(matrix[1:], index_of)
+    if not rows and not errors:
+        errors.append(row_error(0, None, "no_rows"))
+    return Table(
+        source=name,
+        headers=headers,
+        columns={name: headers[i] for name, i in index_of.items()},
+        rows=rows,
+        ignored_columns=tuple(ignored),
+        errors=errors,
+    )
+
+
+def _header_positions(
+    headers: list[str], columns: Sequence[Column]
+) -> tuple[dict[str, list[int]], list[str]]:
+    """Where each known column is in the header row (every position, to catch doubles),
+    and the headers no column knows."""
     by_alias = {
         fold(alias): column for column in columns for alias in (column.name, *column.aliases)
     }
@@ -252,7 +281,13 @@ def read_table(
             ignored.append(header)
         else:
             positions.setdefault(column.name, []).append(index)
+    return positions, ignored
 
+
+def _column_errors(
+    headers: list[str], columns: Sequence[Column], positions: dict[str, list[int]]
+) -> list[RowError]:
+    """Doubled columns and missing required ones."""
     errors: list[RowError] = []
     for column in columns:
         found = positions.get(column.name, [])
@@ -262,24 +297,18 @@ def read_table(
         elif not found and column.required:
             aliases = "/".join(dict.fromkeys((column.name, *column.aliases)))
             errors.append(row_error(HEADER_ROW, column.name, "missing_column", aliases=aliases))
+    return errors
 
-    index_of = {name: found[0] for name, found in positions.items()}
+
+def _data_rows(records: list[list[str]], index_of: dict[str, int]) -> list[Row]:
+    """The non-blank data rows under canonical column names, numbered as Excel shows them."""
     rows: list[Row] = []
-    for offset, record in enumerate(matrix[1:]):
+    for offset, record in enumerate(records):
         if not any(record):
             continue
         values = {name: record[i] if i < len(record) else "" for name, i in index_of.items()}
         rows.append(Row(FIRST_DATA_ROW + offset, values))
-    if not rows and not errors:
-        errors.append(row_error(0, None, "no_rows"))
-    return Table(
-        source=name,
-        headers=headers,
-        columns={name: headers[i] for name, i in index_of.items()},
-        rows=rows,
-        ignored_columns=tuple(ignored),
-        errors=errors,
-    )
+    return rows
 
 
 def check_lengths(
@@ -301,6 +330,114 @@ def check_lengths(
                     length=len(value),
                 )
             )
+
+
+def validate_rows(
+    table: Table,
+    columns: Iterable[Column],
+    check_row: Callable[[Row, list[RowError]], T | None],
+) -> tuple[list[T], list[RowError]]:
+    """Check the lengths of every row, then ``check_row`` it; the rows it passes without
+    adding an error are returned, in file order, with every error found."""
+    errors: list[RowError] = []
+    valid: list[T] = []
+    for row in table:
+        before = len(errors)
+        check_lengths(row, columns, errors, table)
+        value = check_row(row, errors)
+        if value is not None and len(errors) == before:
+            valid.append(value)
+    return valid, errors
+
+
+def note_first_row(
+    first_row: dict[str, int], value: str, row: Row, column: str, code: str
+) -> RowError | None:
+    """Remember the row a non-empty ``value`` first appears on; a repeat is an error that
+    names that row."""
+    if value in first_row:
+        return row_error(row.number, column, code, value=value, first_row=first_row[value])
+    if value:
+        first_row[value] = row.number
+    return None
+
+
+def org_unit_id(row: Row, units: Mapping[str, OrgUnit], errors: list[RowError]) -> int | None:
+    """The id of the row's org unit (None when empty); an unknown key is an error."""
+    unit_key = row.get("org_unit")
+    if unit_key and unit_key not in units:
+        errors.append(row_error(row.number, "org_unit", "unknown_org_unit", value=unit_key))
+    return units[unit_key].id if unit_key in units else None
+
+
+def cycle_text(cycle: Sequence[str]) -> str:
+    """A cycle as the admin reads it, back to where it started: 'a → b → a'."""
+    return " → ".join([*cycle, cycle[0]])
+
+
+@dataclass
+class Counts:
+    """What an import did to the stored rows, counted as it goes."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+
+    def update(self, record: Any, values: Mapping[str, object]) -> None:
+        """Set the ``values`` that differ on a stored row with an ``active`` flag, reactivate
+        it if needed, and count it as reactivated, updated or unchanged."""
+        changes = {k: v for k, v in values.items() if getattr(record, k) != v}
+        for name, value in changes.items():
+            setattr(record, name, value)
+        if not record.active:
+            record.active = True
+            self.reactivated += 1
+        elif changes:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def summary(self, what: str, table: Table) -> ImportSummary:
+        return ImportSummary(
+            what=what,
+            rows=len(table),
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            deactivated=self.deactivated,
+            reactivated=self.reactivated,
+            ignored_columns=table.ignored_columns,
+        )
+
+
+async def record_import(
+    session: AsyncSession,
+    summary: ImportSummary,
+    table: Table,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str | None = None,
+    **details: object,
+) -> None:
+    """The audit entry of a finished import: its counts, the file name and any ``details``."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details={
+            **summary.counts(),
+            "file": Path(table.source).name,
+            "changes": summary.changed,
+            **details,
+        },
+    )
+    await session.flush()
 
 
 def find_cycles(parents: Mapping[str, str | None]) -> dict[str, list[str]]:

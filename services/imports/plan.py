@@ -21,21 +21,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.imports.common import (
     Column,
+    Counts,
     ImportFailed,
     ImportSummary,
     Progress,
     Row,
     RowError,
     Table,
-    check_lengths,
+    cycle_text,
     depths,
     find_cycles,
     fold,
+    note_first_row,
+    org_unit_id,
     read_table,
+    record_import,
     row_error,
+    validate_rows,
 )
 from services.platform.numbers import parse_stored_decimal
-from storage import audit
 from storage import org as org_store
 from storage import plans as plan_store
 from storage.models import ItemKind, OrgUnit, Person, Plan, PlanItem
@@ -157,76 +161,81 @@ def _person(
         values[field] = person.id
 
 
-def _validate(
-    table: Table, people: _People, units: dict[str, OrgUnit]
-) -> tuple[list[_Item], list[RowError]]:
-    errors: list[RowError] = []
-    items: list[_Item] = []
-    first_row: dict[str, int] = {}
-    for row in table:
-        before = len(errors)
-        check_lengths(row, COLUMNS, errors, table)
+class _ItemChecker:
+    """Checks one row of a plan file; remembers the first row of every key."""
+
+    def __init__(self, table: Table, people: _People, units: dict[str, OrgUnit]) -> None:
+        self.table = table
+        self.people = people
+        self.units = units
+        self.first_row: dict[str, int] = {}
+
+    def __call__(self, row: Row, errors: list[RowError]) -> _Item:
         key = row.get("key")
-        if key in first_row:
-            errors.append(
-                row_error(row.number, "key", "duplicate_key", value=key, first_row=first_row[key])
-            )
-        elif key:
-            first_row[key] = row.number
+        if error := note_first_row(self.first_row, key, row, "key", "duplicate_key"):
+            errors.append(error)
         parent = row.get("parent") or None
         if parent is not None and parent == key:
             errors.append(row_error(row.number, "parent", "own_parent", value=key))
+        return _Item(row, key, parent, self._values(row, errors))
 
-        values: dict[str, Any] = {"title": row.get("title")}
-        raw_kind = row.get("kind")
-        kind = parse_kind(raw_kind) if raw_kind else None
-        if raw_kind and kind is None:
-            errors.append(row_error(row.number, "kind", "bad_kind", value=raw_kind))
-        values["kind"] = kind
+    def _values(self, row: Row, errors: list[RowError]) -> dict[str, Any]:
+        """The item's attributes from the columns the file has."""
+        table = self.table
+        values: dict[str, Any] = {"title": row.get("title"), "kind": _kind(row, errors)}
         if table.has("owner"):
-            _person(row, "owner", people, errors, values)
+            _person(row, "owner", self.people, errors, values)
         if table.has("delegate"):
-            _person(row, "delegate", people, errors, values)
+            _person(row, "delegate", self.people, errors, values)
         if table.has("org_unit"):
-            unit_key = row.get("org_unit")
-            if unit_key and unit_key not in units:
-                errors.append(row_error(row.number, "org_unit", "unknown_org_unit", value=unit_key))
-            values["org_unit_id"] = units[unit_key].id if unit_key in units else None
+            values["org_unit_id"] = org_unit_id(row, self.units, errors)
         if table.has("target"):
-            raw_target = row.get("target")
-            target = _target(raw_target)
-            if raw_target and target is None:
-                errors.append(
-                    row_error(
-                        row.number,
-                        "target",
-                        "bad_number",
-                        label=table.label("target"),
-                        value=raw_target,
-                    )
-                )
-            values["target"] = target
+            values["target"] = _target_value(row, table, errors)
         if table.has("link"):
-            link = row.get("link")
-            if link and not link.lower().startswith(("https://", "http://")):
-                errors.append(row_error(row.number, "link", "bad_link", value=link))
-            values["link_url"] = link or None
+            values["link_url"] = _link(row, errors)
         for column in ("unit", "description"):
             if table.has(column):
                 values[_COLUMN_FIELDS[column]] = row.get(column) or None
-        if len(errors) == before:
-            items.append(_Item(row, key, parent, values))
+        return values
 
+
+def _kind(row: Row, errors: list[RowError]) -> ItemKind | None:
+    raw_kind = row.get("kind")
+    kind = parse_kind(raw_kind) if raw_kind else None
+    if raw_kind and kind is None:
+        errors.append(row_error(row.number, "kind", "bad_kind", value=raw_kind))
+    return kind
+
+
+def _target_value(row: Row, table: Table, errors: list[RowError]) -> Decimal | None:
+    raw_target = row.get("target")
+    target = _target(raw_target)
+    if raw_target and target is None:
+        label = table.label("target")
+        errors.append(row_error(row.number, "target", "bad_number", label=label, value=raw_target))
+    return target
+
+
+def _link(row: Row, errors: list[RowError]) -> str | None:
+    link = row.get("link")
+    if link and not link.lower().startswith(("https://", "http://")):
+        errors.append(row_error(row.number, "link", "bad_link", value=link))
+    return link or None
+
+
+def _validate(
+    table: Table, people: _People, units: dict[str, OrgUnit]
+) -> tuple[list[_Item], list[RowError]]:
+    checker = _ItemChecker(table, people, units)
+    items, errors = validate_rows(table, COLUMNS, checker)
     # Parents may come after their children in the file, so these checks need every key.
-    parents = {item.key: item.parent for item in items}
     for item in items:
-        if item.parent is not None and item.parent not in first_row:
+        if item.parent is not None and item.parent not in checker.first_row:
             errors.append(row_error(item.row.number, "parent", "unknown_parent", value=item.parent))
-    cycles = find_cycles(parents)
+    cycles = find_cycles({item.key: item.parent for item in items})
     for item in items:
         if item.key in cycles:
-            cycle = cycles[item.key]
-            text = " → ".join([*cycle, cycle[0]])
+            text = cycle_text(cycles[item.key])
             errors.append(row_error(item.row.number, "parent", "parent_cycle", cycle=text))
     return items, errors
 
@@ -303,76 +312,92 @@ async def import_plan(
             item.key: item
             for item in await plan_store.items_of_plan(session, plan.id, include_inactive=True)
         }
-    ids: dict[str, int] = {key: item.id for key, item in existing.items()}
-    level = depths({item.key: item.parent for item in items})
-    by_level: dict[int, list[_Item]] = {}
-    for item in items:
-        by_level.setdefault(level[item.key], []).append(item)
-
-    created = updated = unchanged = reactivated = 0
-    for depth in sorted(by_level):
-        new_rows: list[dict[str, Any]] = []
-        for count, item in enumerate(by_level[depth], start=1):
-            values = dict(item.values)
-            if table.has("parent"):
-                values["parent_id"] = None if item.parent is None else ids[item.parent]
-            row = existing.get(item.key)
-            if row is None:
-                new_rows.append({"plan_id": plan.id, "key": item.key, "active": True, **values})
-                created += 1
-            else:
-                changes = {k: v for k, v in values.items() if getattr(row, k) != v}
-                for field, value in changes.items():
-                    setattr(row, field, value)
-                if not row.active:
-                    row.active = True
-                    reactivated += 1
-                elif changes:
-                    updated += 1
-                else:
-                    unchanged += 1
-            if count % CHUNK == 0:
-                await _flush(session, new_rows, ids)
-                if progress is not None:
-                    progress(CHUNK)
-        # The next level's parent ids come from this flush.
-        await _flush(session, new_rows, ids)
-        if progress is not None:
-            progress(len(by_level[depth]) % CHUNK)
-
-    in_file = {item.key for item in items}
-    deactivated = 0
-    for key, row in existing.items():
-        if row.active and key not in in_file:
-            row.active = False
-            deactivated += 1
+    counts = Counts()
+    writer = _ItemWriter(session, table, plan, existing, counts, progress)
+    for level in _by_level(items):
+        await writer.store_level(level)
+    _deactivate_absent(existing, items, counts)
     await session.flush()
 
-    summary = ImportSummary(
-        what="plan",
-        rows=len(table),
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
-        deactivated=deactivated,
-        reactivated=reactivated,
-        ignored_columns=table.ignored_columns,
-    )
-    audit.record(
+    summary = counts.summary("plan", table)
+    await record_import(
         session,
+        summary,
+        table,
         actor=actor,
         action=AUDIT_ACTION,
         target_type="plan",
         target_id=plan.key,
-        details={
-            **summary.counts(),
-            "file": Path(table.source).name,
-            "changes": summary.changed,
-            "plan_created": plan_created,
-        },
+        plan_created=plan_created,
     )
-    await session.flush()
     return summary
+
+
+def _by_level(items: list[_Item]) -> list[list[_Item]]:
+    """The items grouped by depth in the tree, roots first, file order within a level."""
+    level = depths({item.key: item.parent for item in items})
+    by_level: dict[int, list[_Item]] = {}
+    for item in items:
+        by_level.setdefault(level[item.key], []).append(item)
+    return [by_level[depth] for depth in sorted(by_level)]
+
+
+class _ItemWriter:
+    """Creates and updates a plan's items, a tree level at a time, so every parent has an
+    id before its children are written."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        table: Table,
+        plan: Plan,
+        existing: dict[str, PlanItem],
+        counts: Counts,
+        progress: Progress | None,
+    ) -> None:
+        self.session = session
+        self.table = table
+        self.plan = plan
+        self.existing = existing
+        self.counts = counts
+        self.progress = progress
+        self.ids: dict[str, int] = {key: item.id for key, item in existing.items()}
+
+    async def store_level(self, level: list[_Item]) -> None:
+        new_rows: list[dict[str, Any]] = []
+        for count, item in enumerate(level, start=1):
+            self._store(item, new_rows)
+            if count % CHUNK == 0:
+                await _flush(self.session, new_rows, self.ids)
+                self._advance(CHUNK)
+        # The next level's parent ids come from this flush.
+        await _flush(self.session, new_rows, self.ids)
+        self._advance(len(level) % CHUNK)
+
+    def _store(self, item: _Item, new_rows: list[dict[str, Any]]) -> None:
+        """Update the stored item, or queue a new row for the next bulk insert."""
+        values = dict(item.values)
+        if self.table.has("parent"):
+            values["parent_id"] = None if item.parent is None else self.ids[item.parent]
+        row = self.existing.get(item.key)
+        if row is None:
+            new_rows.append({"plan_id": self.plan.id, "key": item.key, "active": True, **values})
+            self.counts.created += 1
+        else:
+            self.counts.update(row, values)
+
+    def _advance(self, rows: int) -> None:
+        if self.progress is not None:
+            self.progress(rows)
+
+
+def _deactivate_absent(existing: dict[str, PlanItem], items: list[_Item], counts: Counts) -> None:
+    """Deactivate the stored items that are not in the file."""
+    in_file = {item.key for item in items}
+    for key, row in existing.items():
+        if row.active and key not in in_file:
+            row.active = False
+            counts.deactivated += 1
 
 
 async def _flush(

@@ -131,53 +131,8 @@ def parse_risk_scale(data: dict[str, Any]) -> RiskScaleSpec:
         check.add("key", "bad_key")
     name_sv = check.text(data, "name_sv", "", 200)
     name_en = check.text(data, "name_en", "", 200)
-
-    axes: dict[str, tuple[Level, ...]] = {}
-    for axis in AXES:
-        levels: list[Level] = []
-        for index, entry in enumerate(check.tables(data, axis)):
-            where = f"{axis}[{index + 1}]"
-            value = check.integer(entry, "value", where)
-            sv = check.text(entry, "sv", where, 100)
-            en = check.text(entry, "en", where, 100)
-            if value is not None:
-                levels.append(Level(value, sv, en))
-        values = sorted(level.value for level in levels)
-        if levels and values != list(range(1, len(levels) + 1)):
-            check.add(
-                axis,
-                "levels_not_consecutive",
-                steps=len(levels),
-                values=", ".join(map(str, values)),
-            )
-        axes[axis] = tuple(sorted(levels, key=lambda level: level.value))
-
-    bands: list[Band] = []
-    seen_keys: set[str] = set()
-    for index, entry in enumerate(check.tables(data, "bands")):
-        where = f"bands[{index + 1}]"
-        band_key = check.text(entry, "key", where, 32)
-        if band_key in seen_keys:
-            check.add(f"{where}.key", "duplicate_band")
-        seen_keys.add(band_key)
-        low = check.integer(entry, "min", where)
-        high = check.integer(entry, "max", where)
-        sv = check.text(entry, "sv", where, 100)
-        en = check.text(entry, "en", where, 100)
-        colour = check.text(entry, "colour", where, 7)
-        if colour and not _HEX.match(colour):
-            check.add(f"{where}.colour", "bad_colour")
-        card_colour = check.text(entry, "card_colour", where, 16)
-        if card_colour and card_colour not in CARD_COLOURS:
-            allowed = ", ".join(sorted(CARD_COLOURS))
-            check.add(f"{where}.card_colour", "bad_card_colour", allowed=allowed)
-        if low is not None and high is not None:
-            if low > high:
-                check.add(where, "band_inverted")
-            else:
-                bands.append(Band(band_key, low, high, sv, en, colour, card_colour))
-
-    likelihood, consequence = axes["likelihood"], axes["consequence"]
+    likelihood, consequence = (_axis_levels(check, data, axis) for axis in AXES)
+    bands = _bands(check, data)
     if likelihood and consequence and bands:
         _check_coverage(check, bands, len(likelihood) * len(consequence))
     if check.issues:
@@ -190,6 +145,63 @@ def parse_risk_scale(data: dict[str, Any]) -> RiskScaleSpec:
         consequence,
         tuple(sorted(bands, key=lambda band: band.min_score)),
     )
+
+
+def _axis_levels(check: _Checker, data: dict[str, Any], axis: str) -> tuple[Level, ...]:
+    """The steps of one axis, by value; the values must run 1, 2, ... without gaps."""
+    levels: list[Level] = []
+    for index, entry in enumerate(check.tables(data, axis)):
+        where = f"{axis}[{index + 1}]"
+        value = check.integer(entry, "value", where)
+        sv = check.text(entry, "sv", where, 100)
+        en = check.text(entry, "en", where, 100)
+        if value is not None:
+            levels.append(Level(value, sv, en))
+    values = sorted(level.value for level in levels)
+    if levels and values != list(range(1, len(levels) + 1)):
+        check.add(
+            axis,
+            "levels_not_consecutive",
+            steps=len(levels),
+            values=", ".join(map(str, values)),
+        )
+    return tuple(sorted(levels, key=lambda level: level.value))
+
+
+def _bands(check: _Checker, data: dict[str, Any]) -> list[Band]:
+    """The score bands in file order (coverage is checked separately)."""
+    bands: list[Band] = []
+    seen_keys: set[str] = set()
+    for index, entry in enumerate(check.tables(data, "bands")):
+        band = _band(check, entry, f"bands[{index + 1}]", seen_keys)
+        if band is not None:
+            bands.append(band)
+    return bands
+
+
+def _band(check: _Checker, entry: dict[str, Any], where: str, seen_keys: set[str]) -> Band | None:
+    """One ``[[bands]]`` table; None when its score range is missing or inverted."""
+    band_key = check.text(entry, "key", where, 32)
+    if band_key in seen_keys:
+        check.add(f"{where}.key", "duplicate_band")
+    seen_keys.add(band_key)
+    low = check.integer(entry, "min", where)
+    high = check.integer(entry, "max", where)
+    sv = check.text(entry, "sv", where, 100)
+    en = check.text(entry, "en", where, 100)
+    colour = check.text(entry, "colour", where, 7)
+    if colour and not _HEX.match(colour):
+        check.add(f"{where}.colour", "bad_colour")
+    card_colour = check.text(entry, "card_colour", where, 16)
+    if card_colour and card_colour not in CARD_COLOURS:
+        allowed = ", ".join(sorted(CARD_COLOURS))
+        check.add(f"{where}.card_colour", "bad_card_colour", allowed=allowed)
+    if low is None or high is None:
+        return None
+    if low > high:
+        check.add(where, "band_inverted")
+        return None
+    return Band(band_key, low, high, sv, en, colour, card_colour)
 
 
 def _check_coverage(check: _Checker, bands: list[Band], max_score: int) -> None:
