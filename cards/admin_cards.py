@@ -115,16 +115,34 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
     escalation and the questions asked; "Förhandsgranska" checks everything and shows who
     would be asked before anything is stored."""
     tx = texts.for_language(language)
-    values, errors = form.values, form.errors
+    body: list[Element] = [
+        *_form_heading(tx, form),
+        *_name_and_plan_inputs(tx, form),
+        *_scope_inputs(tx, form),
+        *_schedule_inputs(tx, form),
+        *_follow_up_inputs(tx, form),
+        *_question_toggles(tx, form),
+    ]
+    return layout.adaptive_card(body, _form_actions(tx, form))
+
+
+def _form_heading(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """The title (a new round or a copy of one), the error banner and the intro."""
     title = (
         tx.t("admin.form.copy_title", name=_plain(form.copy_of_name))
         if form.copy_of_name
         else tx.t("admin.form.title")
     )
     body: list[Element] = [layout.heading(title)]
-    if errors:
+    if form.errors:
         body.append(layout.banner(tx.t("admin.form.has_errors"), "attention"))
     body.append(layout.text_block(tx.t("admin.form.intro"), subtle=True, spacing="small"))
+    return body
+
+
+def _name_and_plan_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """The round's name and the plan it follows up, both required."""
+    values, errors = form.values, form.errors
     name_input = layout.text_input(
         NAME,
         label=tx.t("admin.form.name"),
@@ -134,7 +152,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
     )
     name_input["isRequired"] = True
     name_input["errorMessage"] = tx.t("admin.error.required")
-    body.append(name_input)
+    body: list[Element] = [name_input]
     _error_after(body, errors, NAME)
     body.append(
         layout.choice_set(
@@ -148,18 +166,40 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
         )
     )
     _error_after(body, errors, PLAN)
-    body.append(
-        {
-            "type": "Input.ChoiceSet",
-            "id": ORG_UNITS,
-            "label": tx.t("admin.form.org_units"),
-            "style": "compact",
-            "isMultiSelect": True,
-            "placeholder": tx.t("admin.form.org_units_placeholder"),
-            "choices": _choices(form.org_units),
-            **_value(values, ORG_UNITS),
-        }
-    )
+    return body
+
+
+def _multi_select(
+    values: Mapping[str, str],
+    input_id: str,
+    *,
+    label: str,
+    placeholder: str,
+    choices: Sequence[tuple[str, str]],
+) -> Element:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "isMultiSelect": True,
+        "placeholder": placeholder,
+        "choices": _choices(choices),
+        **_value(values, input_id),
+    }
+
+
+def _scope_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """Which org units and which item kinds the round asks about (empty = all)."""
+    body: list[Element] = [
+        _multi_select(
+            form.values,
+            ORG_UNITS,
+            label=tx.t("admin.form.org_units"),
+            placeholder=tx.t("admin.form.org_units_placeholder"),
+            choices=form.org_units,
+        )
+    ]
     if form.org_units_left_out:
         body.append(
             layout.small_note(
@@ -167,47 +207,54 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
                 spacing="none",
             )
         )
-    _error_after(body, errors, ORG_UNITS)
+    _error_after(body, form.errors, ORG_UNITS)
     body.append(
-        {
-            "type": "Input.ChoiceSet",
-            "id": KINDS,
-            "label": tx.t("admin.form.kinds"),
-            "style": "compact",
-            "isMultiSelect": True,
-            "placeholder": tx.t("admin.form.kinds_placeholder"),
-            "choices": _choices([(kind, tx.t(f"admin.kind.{kind}")) for kind in KIND_KEYS]),
-            **_value(values, KINDS),
-        }
+        _multi_select(
+            form.values,
+            KINDS,
+            label=tx.t("admin.form.kinds"),
+            placeholder=tx.t("admin.form.kinds_placeholder"),
+            choices=[(kind, tx.t(f"admin.kind.{kind}")) for kind in KIND_KEYS],
+        )
     )
-    _error_after(body, errors, KINDS)
+    _error_after(body, form.errors, KINDS)
+    return body
+
+
+def _required_input(
+    tx: texts.Texts, form: RoundFormView, input_type: str, input_id: str, label: str
+) -> list[Element]:
+    """A required date or time input, followed by its error if it has one."""
+    body: list[Element] = [
+        {
+            "type": input_type,
+            "id": input_id,
+            "label": label,
+            "isRequired": True,
+            "errorMessage": tx.t("admin.error.required"),
+            **_value(form.values, input_id),
+        }
+    ]
+    _error_after(body, form.errors, input_id)
+    return body
+
+
+def _schedule_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """Date and time (Swedish local time) for when the round opens and for its deadline."""
+    body: list[Element] = []
     for date_id, time_id, label in (
         (OPENS_DATE, OPENS_TIME, "admin.form.opens"),
         (DEADLINE_DATE, DEADLINE_TIME, "admin.form.deadline"),
     ):
-        body.append(
-            {
-                "type": "Input.Date",
-                "id": date_id,
-                "label": tx.t(label),
-                "isRequired": True,
-                "errorMessage": tx.t("admin.error.required"),
-                **_value(values, date_id),
-            }
-        )
-        _error_after(body, errors, date_id)
-        body.append(
-            {
-                "type": "Input.Time",
-                "id": time_id,
-                "label": tx.t("admin.form.time"),
-                "isRequired": True,
-                "errorMessage": tx.t("admin.error.required"),
-                **_value(values, time_id),
-            }
-        )
-        _error_after(body, errors, time_id)
-    body.append(
+        body.extend(_required_input(tx, form, "Input.Date", date_id, tx.t(label)))
+        body.extend(_required_input(tx, form, "Input.Time", time_id, tx.t("admin.form.time")))
+    return body
+
+
+def _follow_up_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """When reminders go out and after how long a missing answer is escalated."""
+    values, errors = form.values, form.errors
+    body: list[Element] = [
         layout.text_input(
             REMINDERS,
             label=tx.t("admin.form.reminders"),
@@ -215,7 +262,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
             placeholder=tx.t("admin.form.reminders_placeholder"),
             max_length=60,
         )
-    )
+    ]
     _error_after(body, errors, REMINDERS)
     body.append(
         layout.text_input(
@@ -227,7 +274,12 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
         )
     )
     _error_after(body, errors, ESCALATION)
-    body.append(layout.text_block(tx.t("admin.form.questions"), weight="bolder"))
+    return body
+
+
+def _question_toggles(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """One toggle per question the round asks; all on by default except risk."""
+    body: list[Element] = [layout.text_block(tx.t("admin.form.questions"), weight="bolder")]
     for toggle in QUESTION_TOGGLES:
         body.append(
             {
@@ -236,15 +288,20 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
                 "title": tx.t(f"admin.form.{toggle}"),
                 "valueOn": "true",
                 "valueOff": "false",
-                "value": values.get(toggle, "true" if toggle != "ask_risk" else "false"),
+                "value": form.values.get(toggle, "true" if toggle != "ask_risk" else "false"),
                 "spacing": "none",
             }
         )
-    _error_after(body, errors, "ask_value")
+    _error_after(body, form.errors, "ask_value")
+    return body
+
+
+def _form_actions(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """Preview (carrying the round copied from, if any) and back to all rounds."""
     hidden: dict[str, Any] = {}
     if form.copy_of_key:
         hidden["copy_of"] = form.copy_of_key
-    actions = [
+    return [
         layout.execute(
             tx.t("admin.action.preview"), verbs.ADMIN_PREVIEW_ROUND, hidden, style="positive"
         ),
@@ -255,7 +312,6 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
             associated_inputs="none",
         ),
     ]
-    return layout.adaptive_card(body, actions)
 
 
 @dataclass(frozen=True)
