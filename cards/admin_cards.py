@@ -356,6 +356,19 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
     body.append(
         layout.banner(tx.t("admin.preview.summary", owners=len(view.owners), items=items), "accent")
     )
+    body.extend(layout.fact_row(title, value) for title, value in _preview_facts(tx, view))
+    if view.kind_counts:
+        counts = ", ".join(
+            tx.t("admin.preview.kind_count", kind=tx.t(f"admin.kind.{kind}"), count=count)
+            for kind, count in view.kind_counts.items()
+        )
+        body.append(layout.small_note(counts))
+    body.append(_preview_owners(tx, view.owners))
+    return layout.adaptive_card(body, _preview_actions(tx, view.data))
+
+
+def _preview_facts(tx: texts.Texts, view: RoundPreviewView) -> list[tuple[str, str]]:
+    """The round's set-up as (title, value) pairs: plan, scope, dates, follow-up, questions."""
     unit_text = (
         ", ".join(_plain(u) for u in view.org_units)
         if view.org_units
@@ -384,30 +397,28 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
     ]
     if view.copy_of_name:
         facts.append((tx.t("admin.preview.copy_of"), _plain(view.copy_of_name)))
-    body.extend(layout.fact_row(title, value) for title, value in facts)
-    if view.kind_counts:
-        counts = ", ".join(
-            tx.t("admin.preview.kind_count", kind=tx.t(f"admin.kind.{kind}"), count=count)
-            for kind, count in view.kind_counts.items()
-        )
-        body.append(layout.small_note(counts))
-    owners: list[Element] = [
+    return facts
+
+
+def _preview_owners(tx: texts.Texts, owners: Sequence[OwnerLoad]) -> Element:
+    """The first owners with their item counts; the rest summed up in one line."""
+    rows: list[Element] = [
         layout.text_block(tx.t("admin.preview.owners"), weight="bolder"),
     ]
-    for owner in view.owners[:PREVIEW_OWNERS]:
+    for owner in owners[:PREVIEW_OWNERS]:
         label = _plain(owner.name)
         if not owner.active:
             label = tx.t("admin.preview.inactive", name=label)
-        owners.append(
+        rows.append(
             layout.fact_row(
                 label,
                 layout.text_block(items_text(tx, owner.items)),
                 wide_title=True,
             )
         )
-    hidden = view.owners[PREVIEW_OWNERS:]
+    hidden = owners[PREVIEW_OWNERS:]
     if hidden:
-        owners.append(
+        rows.append(
             layout.small_note(
                 tx.t(
                     "admin.preview.more_owners",
@@ -416,9 +427,13 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
                 )
             )
         )
-    body.append(layout.container(owners, separator=True, spacing="medium"))
-    data = dict(view.data)
-    actions = [
+    return layout.container(rows, separator=True, spacing="medium")
+
+
+def _preview_actions(tx: texts.Texts, form_data: Mapping[str, Any]) -> list[Element]:
+    """Open now, schedule, or back to the form; each carries the form's values."""
+    data = dict(form_data)
+    return [
         layout.execute(
             tx.t("admin.action.open_now"),
             verbs.ADMIN_CREATE_ROUND,
@@ -436,7 +451,6 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
             tx.t("admin.action.back"), verbs.ADMIN_ROUND_FORM, data, associated_inputs="none"
         ),
     ]
-    return layout.adaptive_card(body, actions)
 
 
 @dataclass(frozen=True)
