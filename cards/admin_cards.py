@@ -483,38 +483,41 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             wide_title=True,
         ),
         layout.small_note(tx.t("admin.list.key", key=_plain(rnd.key)), spacing="none"),
+        layout.text_block(_round_dates_text(tx, rnd, zone), spacing="none"),
+        *_round_progress(tx, rnd),
     ]
+    if rnd.id in view.errors:
+        items.append(layout.field_error(view.errors[rnd.id]))
+    items.append(layout.action_set(_round_actions(tx, rnd, zone)))
+    return layout.container(items, separator=True, spacing="medium")
+
+
+def _round_dates_text(tx: texts.Texts, rnd: RoundOverview, zone: str) -> str:
+    """When a closed round closed; otherwise when the round opens and its deadline."""
     if rnd.state == CLOSED and rnd.closed_at is not None:
-        when = tx.t("admin.list.closed_at", closed=tx.format_datetime(rnd.closed_at, zone))
-    else:
-        when = tx.t(
-            "admin.list.dates",
-            opens=tx.format_datetime(rnd.opens_at, zone),
-            deadline=tx.format_datetime(rnd.deadline_at, zone),
-        )
-    items.append(layout.text_block(when, spacing="none"))
+        return tx.t("admin.list.closed_at", closed=tx.format_datetime(rnd.closed_at, zone))
+    return tx.t(
+        "admin.list.dates",
+        opens=tx.format_datetime(rnd.opens_at, zone),
+        deadline=tx.format_datetime(rnd.deadline_at, zone),
+    )
+
+
+def _round_progress(tx: texts.Texts, rnd: RoundOverview) -> list[Element]:
+    """Answers so far (or who will be asked), cards sent, the first failures, a failed publish."""
     if rnd.state in (OPEN, CLOSED):
-        items.append(
-            layout.text_block(
-                tx.t(
-                    "admin.progress.answers",
-                    answered=rnd.answered,
-                    items=rnd.items,
-                    done=rnd.owners_done,
-                    owners=rnd.owners,
-                ),
-                spacing="none",
-            )
+        answers = tx.t(
+            "admin.progress.answers",
+            answered=rnd.answered,
+            items=rnd.items,
+            done=rnd.owners_done,
+            owners=rnd.owners,
         )
     else:
-        items.append(
-            layout.text_block(
-                tx.t("admin.preview.summary", owners=rnd.owners, items=rnd.items),
-                spacing="none",
-            )
-        )
+        answers = tx.t("admin.preview.summary", owners=rnd.owners, items=rnd.items)
+    lines: list[Element] = [layout.text_block(answers, spacing="none")]
     if rnd.fanout.get("total", 0):
-        items.append(
+        lines.append(
             layout.text_block(
                 tx.t(
                     "admin.progress.fanout",
@@ -527,7 +530,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             )
         )
     for failure in rnd.failed[:LIST_FAILURES]:
-        items.append(
+        lines.append(
             layout.small_note(
                 tx.t(
                     "admin.progress.failed_line",
@@ -539,14 +542,17 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             )
         )
     if rnd.publish_error and not rnd.intranet_url:
-        items.append(
+        lines.append(
             layout.small_note(
                 tx.t("admin.progress.publish_failed", error=_plain(rnd.publish_error[:120])),
                 spacing="none",
             )
         )
-    if rnd.id in view.errors:
-        items.append(layout.field_error(view.errors[rnd.id]))
+    return lines
+
+
+def _round_actions(tx: texts.Texts, rnd: RoundOverview, zone: str) -> list[Element]:
+    """What the admin can do with the round in its state; copying is always possible."""
     actions: list[Element] = []
     target = {"round_id": rnd.id}
     if rnd.intranet_url and rnd.intranet_url.startswith("https://"):
@@ -584,8 +590,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             tx.t("admin.action.copy"), verbs.ADMIN_COPY_ROUND, target, associated_inputs="none"
         )
     )
-    items.append(layout.action_set(actions))
-    return layout.container(items, separator=True, spacing="medium")
+    return actions
 
 
 def _extend_action(tx: texts.Texts, rnd: RoundOverview, zone: str) -> Element:
