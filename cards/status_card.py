@@ -61,11 +61,7 @@ def create_status_card(
 ) -> dict[str, Any]:
     tx = texts.for_language(view.language)
     closed = view.closed or not view.accepting
-    form = not closed and (
-        editing
-        or (feedback is not None and bool(feedback.errors or feedback.typed))
-        or any(item.current is None for item in view.items)
-    )
+    form = not closed and _shows_form(view, feedback, editing=editing)
     body: list[Element] = []
     body.extend(_banners(view, feedback, tx, form=form))
     body.extend(_header(view, tx, form=form))
@@ -91,7 +87,21 @@ def create_status_card(
     paging_actions = _paging_actions(view, tx)
     if paging_actions:
         body.append(layout.action_set(paging_actions, spacing="medium"))
+    return layout.adaptive_card(body, _answer_actions(view, tx, form=form))
 
+
+def _shows_form(view: StatusCardView, feedback: CardFeedback | None, *, editing: bool) -> bool:
+    """Inputs, not the recorded answers: when editing, after a rejected submit (so nothing
+    typed is lost), or while an item on the page is unanswered."""
+    return (
+        editing
+        or (feedback is not None and bool(feedback.errors or feedback.typed))
+        or any(item.current is None for item in view.items)
+    )
+
+
+def _answer_actions(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Element]:
+    """Submit (and Cancel when editing what is recorded) on the form; Edit on recorded answers."""
     actions: list[Element] = []
     if view.items and form:
         actions.append(
@@ -130,7 +140,7 @@ def create_status_card(
                 associated_inputs="none",
             )
         )
-    return layout.adaptive_card(body, actions)
+    return actions
 
 
 def status_card_page_size(
