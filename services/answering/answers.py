@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -204,13 +204,7 @@ def _validate_item(
     def raw(answer_field: str) -> str:
         return _text(inputs.get(input_id(answer_field, item_id))).strip()
 
-    status = raw("status") or None
-    allowed = {option.key for option in rnd.status_scale.options}
-    if rnd.ask_status and status is None:
-        errors[input_id("status", item_id)] = FieldError("error.status_missing")
-    elif status is not None and status not in allowed:
-        errors[input_id("status", item_id)] = FieldError("error.status_unknown")
-        status = None
+    status = _valid_status(rnd, item_id, raw("status") or None, errors)
 
     comment = raw("comment") or None
     if comment is not None and len(comment) > rnd.comment_max_length:
@@ -228,25 +222,42 @@ def _validate_item(
     likelihood = consequence = None
     if round_item.ask_risk and rnd.risk_scale is not None:
         scale = rnd.risk_scale
-        for axis, maximum in (
-            ("likelihood", scale.likelihood_max),
-            ("consequence", scale.consequence_max),
-        ):
-            text = raw(axis)
-            if not text:
-                errors[input_id(axis, item_id)] = FieldError(f"error.{axis}_missing")
-                continue
-            if not _is_number(text) or not 1 <= int(text) <= maximum:
-                errors[input_id(axis, item_id)] = FieldError(
-                    "error.risk_out_of_scale", {"max": maximum}
-                )
-                continue
-            if axis == "likelihood":
-                likelihood = int(text)
-            else:
-                consequence = int(text)
+        likelihood = _valid_risk_level(item_id, "likelihood", raw, scale.likelihood_max, errors)
+        consequence = _valid_risk_level(item_id, "consequence", raw, scale.consequence_max, errors)
         _one_error_for_missing_risk(errors, item_id)
     return ParsedAnswer(status, likelihood, consequence, comment, value)
+
+
+def _valid_status(
+    rnd: ReportingRound, item_id: int, status: str | None, errors: dict[str, FieldError]
+) -> str | None:
+    """The status key if it is on the round's scale; a missing status is an error only when
+    the round asks for one."""
+    allowed = {option.key for option in rnd.status_scale.options}
+    if rnd.ask_status and status is None:
+        errors[input_id("status", item_id)] = FieldError("error.status_missing")
+    elif status is not None and status not in allowed:
+        errors[input_id("status", item_id)] = FieldError("error.status_unknown")
+        return None
+    return status
+
+
+def _valid_risk_level(
+    item_id: int,
+    axis: str,
+    raw: Callable[[str], str],
+    maximum: int,
+    errors: dict[str, FieldError],
+) -> int | None:
+    """The chosen level on one risk axis (1 to ``maximum``), or None with its error noted."""
+    text = raw(axis)
+    if not text:
+        errors[input_id(axis, item_id)] = FieldError(f"error.{axis}_missing")
+        return None
+    if not _is_number(text) or not 1 <= int(text) <= maximum:
+        errors[input_id(axis, item_id)] = FieldError("error.risk_out_of_scale", {"max": maximum})
+        return None
+    return int(text)
 
 
 def _one_error_for_missing_risk(errors: dict[str, FieldError], item_id: int) -> None:
