@@ -495,18 +495,8 @@ async def check_spec(
             errors["org_units"] = FieldError(
                 "admin.error.unknown_org_units", {"keys": ", ".join(missing)}
             )
-    existing = await round_store.get_round_by_key(session, spec.key)
-    if existing is not None and (plan is None or not _same_round(existing, spec, plan)):
-        field_name = "key" if spec.key != round_key(spec.name) else "name"
-        errors[field_name] = FieldError("admin.error.name_taken", {"key": spec.key})
-        existing = None
-    previous = None
-    if spec.copy_of is not None:
-        previous = await round_store.get_round_by_key(session, spec.copy_of)
-        if previous is None:
-            errors["copy_of"] = FieldError("admin.error.unknown_round", {"key": spec.copy_of})
-        elif plan is not None and previous.plan_id != plan.id:
-            errors["copy_of"] = FieldError("admin.error.copy_other_plan", {"key": spec.copy_of})
+    existing = await _repeated_round(session, spec, plan, errors)
+    previous = await _copied_round(session, spec, plan, errors)
     if existing is None:
         # A repeated create of a round that already opened is fine; new ones must fit now.
         if spec.deadline_at <= now:
@@ -515,17 +505,52 @@ async def check_spec(
             errors.setdefault("opens", FieldError("admin.error.opens_passed"))
     preview = Preview(owners=(), kinds={})
     if plan is not None and "org_units" not in errors:
-        preview = await _preview_of(
-            session, *_preview_items(await rounds.items_in_scope(session, _draft_round(spec, plan)))
-        )
-        if not preview.owners:
-            errors.setdefault(
-                "org_units" if spec.org_units else "kinds", FieldError("admin.error.empty_scope")
-            )
+        preview = await _scope_preview(session, spec, plan, errors)
     if errors:
         raise RoundInvalid(errors)
     assert plan is not None
     return Checked(spec, plan, preview, existing, previous)
+
+
+async def _repeated_round(
+    session: AsyncSession, spec: RoundSpec, plan: Plan | None, errors: dict[str, FieldError]
+) -> ReportingRound | None:
+    """The round this spec's key names if creating it again is a repeat; a different round
+    with the key means the name (or key) is taken."""
+    existing = await round_store.get_round_by_key(session, spec.key)
+    if existing is not None and (plan is None or not _same_round(existing, spec, plan)):
+        field_name = "key" if spec.key != round_key(spec.name) else "name"
+        errors[field_name] = FieldError("admin.error.name_taken", {"key": spec.key})
+        return None
+    return existing
+
+
+async def _copied_round(
+    session: AsyncSession, spec: RoundSpec, plan: Plan | None, errors: dict[str, FieldError]
+) -> ReportingRound | None:
+    """The round this one copies, which must exist and follow up the same plan."""
+    if spec.copy_of is None:
+        return None
+    previous = await round_store.get_round_by_key(session, spec.copy_of)
+    if previous is None:
+        errors["copy_of"] = FieldError("admin.error.unknown_round", {"key": spec.copy_of})
+    elif plan is not None and previous.plan_id != plan.id:
+        errors["copy_of"] = FieldError("admin.error.copy_other_plan", {"key": spec.copy_of})
+    return previous
+
+
+async def _scope_preview(
+    session: AsyncSession, spec: RoundSpec, plan: Plan, errors: dict[str, FieldError]
+) -> Preview:
+    """Who the round would ask; nobody at all is an error on the scope."""
+    preview = await _preview_of(
+        session, *_preview_items(await rounds.items_in_scope(session, _draft_round(spec, plan)))
+    )
+    if not preview.owners:
+        errors.setdefault(
+            "org_units" if spec.org_units else "kinds", FieldError("admin.error.empty_scope")
+        )
+    return preview
 
 
 async def check_references(
