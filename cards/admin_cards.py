@@ -115,16 +115,34 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
     escalation and the questions asked; "Förhandsgranska" checks everything and shows who
     would be asked before anything is stored."""
     tx = texts.for_language(language)
-    values, errors = form.values, form.errors
+    body: list[Element] = [
+        *_form_heading(tx, form),
+        *_name_and_plan_inputs(tx, form),
+        *_scope_inputs(tx, form),
+        *_schedule_inputs(tx, form),
+        *_follow_up_inputs(tx, form),
+        *_question_toggles(tx, form),
+    ]
+    return layout.adaptive_card(body, _form_actions(tx, form))
+
+
+def _form_heading(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """The title (a new round or a copy of one), the error banner and the intro."""
     title = (
         tx.t("admin.form.copy_title", name=_plain(form.copy_of_name))
         if form.copy_of_name
         else tx.t("admin.form.title")
     )
     body: list[Element] = [layout.heading(title)]
-    if errors:
+    if form.errors:
         body.append(layout.banner(tx.t("admin.form.has_errors"), "attention"))
     body.append(layout.text_block(tx.t("admin.form.intro"), subtle=True, spacing="small"))
+    return body
+
+
+def _name_and_plan_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """The round's name and the plan it follows up, both required."""
+    values, errors = form.values, form.errors
     name_input = layout.text_input(
         NAME,
         label=tx.t("admin.form.name"),
@@ -134,7 +152,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
     )
     name_input["isRequired"] = True
     name_input["errorMessage"] = tx.t("admin.error.required")
-    body.append(name_input)
+    body: list[Element] = [name_input]
     _error_after(body, errors, NAME)
     body.append(
         layout.choice_set(
@@ -148,18 +166,40 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
         )
     )
     _error_after(body, errors, PLAN)
-    body.append(
-        {
-            "type": "Input.ChoiceSet",
-            "id": ORG_UNITS,
-            "label": tx.t("admin.form.org_units"),
-            "style": "compact",
-            "isMultiSelect": True,
-            "placeholder": tx.t("admin.form.org_units_placeholder"),
-            "choices": _choices(form.org_units),
-            **_value(values, ORG_UNITS),
-        }
-    )
+    return body
+
+
+def _multi_select(
+    values: Mapping[str, str],
+    input_id: str,
+    *,
+    label: str,
+    placeholder: str,
+    choices: Sequence[tuple[str, str]],
+) -> Element:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "isMultiSelect": True,
+        "placeholder": placeholder,
+        "choices": _choices(choices),
+        **_value(values, input_id),
+    }
+
+
+def _scope_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """Which org units and which item kinds the round asks about (empty = all)."""
+    body: list[Element] = [
+        _multi_select(
+            form.values,
+            ORG_UNITS,
+            label=tx.t("admin.form.org_units"),
+            placeholder=tx.t("admin.form.org_units_placeholder"),
+            choices=form.org_units,
+        )
+    ]
     if form.org_units_left_out:
         body.append(
             layout.small_note(
@@ -167,47 +207,54 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
                 spacing="none",
             )
         )
-    _error_after(body, errors, ORG_UNITS)
+    _error_after(body, form.errors, ORG_UNITS)
     body.append(
-        {
-            "type": "Input.ChoiceSet",
-            "id": KINDS,
-            "label": tx.t("admin.form.kinds"),
-            "style": "compact",
-            "isMultiSelect": True,
-            "placeholder": tx.t("admin.form.kinds_placeholder"),
-            "choices": _choices([(kind, tx.t(f"admin.kind.{kind}")) for kind in KIND_KEYS]),
-            **_value(values, KINDS),
-        }
+        _multi_select(
+            form.values,
+            KINDS,
+            label=tx.t("admin.form.kinds"),
+            placeholder=tx.t("admin.form.kinds_placeholder"),
+            choices=[(kind, tx.t(f"admin.kind.{kind}")) for kind in KIND_KEYS],
+        )
     )
-    _error_after(body, errors, KINDS)
+    _error_after(body, form.errors, KINDS)
+    return body
+
+
+def _required_input(
+    tx: texts.Texts, form: RoundFormView, input_type: str, input_id: str, label: str
+) -> list[Element]:
+    """A required date or time input, followed by its error if it has one."""
+    body: list[Element] = [
+        {
+            "type": input_type,
+            "id": input_id,
+            "label": label,
+            "isRequired": True,
+            "errorMessage": tx.t("admin.error.required"),
+            **_value(form.values, input_id),
+        }
+    ]
+    _error_after(body, form.errors, input_id)
+    return body
+
+
+def _schedule_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """Date and time (Swedish local time) for when the round opens and for its deadline."""
+    body: list[Element] = []
     for date_id, time_id, label in (
         (OPENS_DATE, OPENS_TIME, "admin.form.opens"),
         (DEADLINE_DATE, DEADLINE_TIME, "admin.form.deadline"),
     ):
-        body.append(
-            {
-                "type": "Input.Date",
-                "id": date_id,
-                "label": tx.t(label),
-                "isRequired": True,
-                "errorMessage": tx.t("admin.error.required"),
-                **_value(values, date_id),
-            }
-        )
-        _error_after(body, errors, date_id)
-        body.append(
-            {
-                "type": "Input.Time",
-                "id": time_id,
-                "label": tx.t("admin.form.time"),
-                "isRequired": True,
-                "errorMessage": tx.t("admin.error.required"),
-                **_value(values, time_id),
-            }
-        )
-        _error_after(body, errors, time_id)
-    body.append(
+        body.extend(_required_input(tx, form, "Input.Date", date_id, tx.t(label)))
+        body.extend(_required_input(tx, form, "Input.Time", time_id, tx.t("admin.form.time")))
+    return body
+
+
+def _follow_up_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """When reminders go out and after how long a missing answer is escalated."""
+    values, errors = form.values, form.errors
+    body: list[Element] = [
         layout.text_input(
             REMINDERS,
             label=tx.t("admin.form.reminders"),
@@ -215,7 +262,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
             placeholder=tx.t("admin.form.reminders_placeholder"),
             max_length=60,
         )
-    )
+    ]
     _error_after(body, errors, REMINDERS)
     body.append(
         layout.text_input(
@@ -227,7 +274,12 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
         )
     )
     _error_after(body, errors, ESCALATION)
-    body.append(layout.text_block(tx.t("admin.form.questions"), weight="bolder"))
+    return body
+
+
+def _question_toggles(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """One toggle per question the round asks; all on by default except risk."""
+    body: list[Element] = [layout.text_block(tx.t("admin.form.questions"), weight="bolder")]
     for toggle in QUESTION_TOGGLES:
         body.append(
             {
@@ -236,15 +288,20 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
                 "title": tx.t(f"admin.form.{toggle}"),
                 "valueOn": "true",
                 "valueOff": "false",
-                "value": values.get(toggle, "true" if toggle != "ask_risk" else "false"),
+                "value": form.values.get(toggle, "true" if toggle != "ask_risk" else "false"),
                 "spacing": "none",
             }
         )
-    _error_after(body, errors, "ask_value")
+    _error_after(body, form.errors, "ask_value")
+    return body
+
+
+def _form_actions(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """Preview (carrying the round copied from, if any) and back to all rounds."""
     hidden: dict[str, Any] = {}
     if form.copy_of_key:
         hidden["copy_of"] = form.copy_of_key
-    actions = [
+    return [
         layout.execute(
             tx.t("admin.action.preview"), verbs.ADMIN_PREVIEW_ROUND, hidden, style="positive"
         ),
@@ -255,7 +312,6 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
             associated_inputs="none",
         ),
     ]
-    return layout.adaptive_card(body, actions)
 
 
 @dataclass(frozen=True)
@@ -312,6 +368,19 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
     ]
     items = sum(owner.items for owner in view.owners)
     body.append(layout.banner(asked_text(tx, len(view.owners), items), "accent"))
+    body.extend(layout.fact_row(title, value) for title, value in _preview_facts(tx, view))
+    if view.kind_counts:
+        counts = ", ".join(
+            tx.t("admin.preview.kind_count", kind=tx.t(f"admin.kind.{kind}"), count=count)
+            for kind, count in view.kind_counts.items()
+        )
+        body.append(layout.small_note(counts))
+    body.append(_preview_owners(tx, view.owners))
+    return layout.adaptive_card(body, _preview_actions(tx, view.data))
+
+
+def _preview_facts(tx: texts.Texts, view: RoundPreviewView) -> list[tuple[str, str]]:
+    """The round's set-up as (title, value) pairs: plan, scope, dates, follow-up, questions."""
     unit_text = (
         ", ".join(_plain(u) for u in view.org_units)
         if view.org_units
@@ -340,30 +409,28 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
     ]
     if view.copy_of_name:
         facts.append((tx.t("admin.preview.copy_of"), _plain(view.copy_of_name)))
-    body.extend(layout.fact_row(title, value) for title, value in facts)
-    if view.kind_counts:
-        counts = ", ".join(
-            tx.t("admin.preview.kind_count", kind=tx.t(f"admin.kind.{kind}"), count=count)
-            for kind, count in view.kind_counts.items()
-        )
-        body.append(layout.small_note(counts))
-    owners: list[Element] = [
+    return facts
+
+
+def _preview_owners(tx: texts.Texts, owners: Sequence[OwnerLoad]) -> Element:
+    """The first owners with their item counts; the rest summed up in one line."""
+    rows: list[Element] = [
         layout.text_block(tx.t("admin.preview.owners"), weight="bolder"),
     ]
-    for owner in view.owners[:PREVIEW_OWNERS]:
+    for owner in owners[:PREVIEW_OWNERS]:
         label = _plain(owner.name)
         if not owner.active:
             label = tx.t("admin.preview.inactive", name=label)
-        owners.append(
+        rows.append(
             layout.fact_row(
                 label,
                 layout.text_block(items_text(tx, owner.items)),
                 wide_title=True,
             )
         )
-    hidden = view.owners[PREVIEW_OWNERS:]
+    hidden = owners[PREVIEW_OWNERS:]
     if hidden:
-        owners.append(
+        rows.append(
             layout.small_note(
                 tx.n(
                     "admin.preview.more_owners",
@@ -372,9 +439,13 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
                 )
             )
         )
-    body.append(layout.container(owners, separator=True, spacing="medium"))
-    data = dict(view.data)
-    actions = [
+    return layout.container(rows, separator=True, spacing="medium")
+
+
+def _preview_actions(tx: texts.Texts, form_data: Mapping[str, Any]) -> list[Element]:
+    """Open now, schedule, or back to the form; each carries the form's values."""
+    data = dict(form_data)
+    return [
         layout.execute(
             tx.t("admin.action.open_now"),
             verbs.ADMIN_CREATE_ROUND,
@@ -392,7 +463,6 @@ def create_round_preview_card(language: str | None, view: RoundPreviewView) -> d
             tx.t("admin.action.back"), verbs.ADMIN_ROUND_FORM, data, associated_inputs="none"
         ),
     ]
-    return layout.adaptive_card(body, actions)
 
 
 @dataclass(frozen=True)
@@ -425,38 +495,41 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             wide_title=True,
         ),
         layout.small_note(tx.t("admin.list.key", key=_plain(rnd.key)), spacing="none"),
+        layout.text_block(_round_dates_text(tx, rnd, zone), spacing="none"),
+        *_round_progress(tx, rnd),
     ]
+    if rnd.id in view.errors:
+        items.append(layout.field_error(view.errors[rnd.id]))
+    items.append(layout.action_set(_round_actions(tx, rnd, zone)))
+    return layout.container(items, separator=True, spacing="medium")
+
+
+def _round_dates_text(tx: texts.Texts, rnd: RoundOverview, zone: str) -> str:
+    """When a closed round closed; otherwise when the round opens and its deadline."""
     if rnd.state == CLOSED and rnd.closed_at is not None:
-        when = tx.t("admin.list.closed_at", closed=tx.format_datetime(rnd.closed_at, zone))
-    else:
-        when = tx.t(
-            "admin.list.dates",
-            opens=tx.format_datetime(rnd.opens_at, zone),
-            deadline=tx.format_datetime(rnd.deadline_at, zone),
-        )
-    items.append(layout.text_block(when, spacing="none"))
+        return tx.t("admin.list.closed_at", closed=tx.format_datetime(rnd.closed_at, zone))
+    return tx.t(
+        "admin.list.dates",
+        opens=tx.format_datetime(rnd.opens_at, zone),
+        deadline=tx.format_datetime(rnd.deadline_at, zone),
+    )
+
+
+def _round_progress(tx: texts.Texts, rnd: RoundOverview) -> list[Element]:
+    """Answers so far (or who will be asked), cards sent, the first failures, a failed publish."""
     if rnd.state in (OPEN, CLOSED):
-        items.append(
-            layout.text_block(
-                answers_text(
-                    tx,
-                    answered=rnd.answered,
-                    items=rnd.items,
-                    done=rnd.owners_done,
-                    owners=rnd.owners,
-                ),
-                spacing="none",
-            )
+        answers = answers_text(
+            tx,
+            answered=rnd.answered,
+            items=rnd.items,
+            done=rnd.owners_done,
+            owners=rnd.owners,
         )
     else:
-        items.append(
-            layout.text_block(
-                asked_text(tx, rnd.owners, rnd.items),
-                spacing="none",
-            )
-        )
+        answers = asked_text(tx, rnd.owners, rnd.items)
+    lines: list[Element] = [layout.text_block(answers, spacing="none")]
     if rnd.fanout.get("total", 0):
-        items.append(
+        lines.append(
             layout.text_block(
                 tx.t(
                     "admin.progress.fanout",
@@ -469,7 +542,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             )
         )
     for failure in rnd.failed[:LIST_FAILURES]:
-        items.append(
+        lines.append(
             layout.small_note(
                 tx.t(
                     "admin.progress.failed_line",
@@ -481,14 +554,17 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             )
         )
     if rnd.publish_error and not rnd.intranet_url:
-        items.append(
+        lines.append(
             layout.small_note(
                 tx.t("admin.progress.publish_failed", error=_plain(rnd.publish_error[:120])),
                 spacing="none",
             )
         )
-    if rnd.id in view.errors:
-        items.append(layout.field_error(view.errors[rnd.id]))
+    return lines
+
+
+def _round_actions(tx: texts.Texts, rnd: RoundOverview, zone: str) -> list[Element]:
+    """What the admin can do with the round in its state; copying is always possible."""
     actions: list[Element] = []
     target = {"round_id": rnd.id}
     if rnd.intranet_url and rnd.intranet_url.startswith("https://"):
@@ -526,8 +602,7 @@ def _round_section(tx: texts.Texts, rnd: RoundOverview, view: RoundListView) -> 
             tx.t("admin.action.copy"), verbs.ADMIN_COPY_ROUND, target, associated_inputs="none"
         )
     )
-    items.append(layout.action_set(actions))
-    return layout.container(items, separator=True, spacing="medium")
+    return actions
 
 
 def _extend_action(tx: texts.Texts, rnd: RoundOverview, zone: str) -> Element:

@@ -30,6 +30,8 @@ from cards.views import (
     CardFeedback,
     ItemQuestion,
     RecordedAnswer,
+    RiskLevelChoice,
+    RiskScaleView,
     StatusCardView,
     input_id,
 )
@@ -59,11 +61,7 @@ def create_status_card(
 ) -> dict[str, Any]:
     tx = texts.for_language(view.language)
     closed = view.closed or not view.accepting
-    form = not closed and (
-        editing
-        or (feedback is not None and bool(feedback.errors or feedback.typed))
-        or any(item.current is None for item in view.items)
-    )
+    form = not closed and _shows_form(view, feedback, editing=editing)
     body: list[Element] = []
     body.extend(_banners(view, feedback, tx, form=form))
     body.extend(_header(view, tx, form=form))
@@ -89,7 +87,21 @@ def create_status_card(
     paging_actions = _paging_actions(view, tx)
     if paging_actions:
         body.append(layout.action_set(paging_actions, spacing="medium"))
+    return layout.adaptive_card(body, _answer_actions(view, tx, form=form))
 
+
+def _shows_form(view: StatusCardView, feedback: CardFeedback | None, *, editing: bool) -> bool:
+    """Inputs, not the recorded answers: when editing, after a rejected submit (so nothing
+    typed is lost), or while an item on the page is unanswered."""
+    return (
+        editing
+        or (feedback is not None and bool(feedback.errors or feedback.typed))
+        or any(item.current is None for item in view.items)
+    )
+
+
+def _answer_actions(view: StatusCardView, tx: texts.Texts, *, form: bool) -> list[Element]:
+    """Submit (and Cancel when editing what is recorded) on the form; Edit on recorded answers."""
     actions: list[Element] = []
     if view.items and form:
         actions.append(
@@ -128,7 +140,7 @@ def create_status_card(
                 associated_inputs="none",
             )
         )
-    return layout.adaptive_card(body, actions)
+    return actions
 
 
 def status_card_page_size(
@@ -362,126 +374,155 @@ def _with_error(element: Element, feedback: CardFeedback, key: str) -> list[Elem
 def _item_form(
     view: StatusCardView, item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts
 ) -> Element:
-    current = item.current
     elements = _item_heading(item)
     elements.append(_previous_line(item, tx))
-    if current is not None:
-        elements.append(_recorded_by(current, view, tx))
-
-    status_id = input_id("status", item.item_id)
-    typed_status = _typed(feedback, status_id, TYPED_OTHER_MAX)
-    elements.extend(
-        _with_error(
-            layout.choice_set(
-                status_id,
-                label=tx.t("card.label.status"),
-                choices=[(choice.key, plain(choice.label)) for choice in view.statuses],
-                value=typed_status if typed_status is not None else _key(current),
-                placeholder=tx.t("card.placeholder.status"),
-                required=True,
-                error_message=tx.t("error.status_missing"),
-            ),
-            feedback,
-            status_id,
-        )
-    )
-
+    if item.current is not None:
+        elements.append(_recorded_by(item.current, view, tx))
+    elements.extend(_status_input(view, item, feedback, tx))
     if item.ask_risk and view.risk_scale is not None:
-        # Both axes missing gives one message for the pair, under the pair, not twice.
-        pair_error = feedback.errors.get(input_id("likelihood", item.item_id))
-        if pair_error != feedback.errors.get(input_id("consequence", item.item_id)):
-            pair_error = None
-        axis_feedback = feedback if pair_error is None else CardFeedback(typed=feedback.typed)
-        cells: list[list[Element]] = []
-        for axis, levels, stored in (
-            ("likelihood", view.risk_scale.likelihood, current and current.likelihood),
-            ("consequence", view.risk_scale.consequence, current and current.consequence),
-        ):
-            key = input_id(axis, item.item_id)
-            typed_level = _typed(feedback, key, TYPED_OTHER_MAX)
-            cells.append(
-                _with_error(
-                    layout.choice_set(
-                        key,
-                        label=tx.t(f"card.label.{axis}"),
-                        choices=[
-                            (
-                                str(level.value),
-                                tx.t(
-                                    "card.risk_level", value=level.value, label=plain(level.label)
-                                ),
-                            )
-                            for level in levels
-                        ],
-                        value=typed_level
-                        if typed_level is not None
-                        else (None if not stored else str(stored)),
-                        placeholder=tx.t(f"card.placeholder.{axis}"),
-                        # The server asks for both axes too; Teams checks before sending.
-                        required=True,
-                        error_message=tx.t(f"error.{axis}_required"),
-                    ),
-                    axis_feedback,
-                    key,
-                )
-            )
-        elements.append(layout.columns(*cells))
-        if pair_error is not None:
-            elements.append(layout.field_error(escape_markdown(pair_error)))
-
+        elements.extend(_risk_inputs(view.risk_scale, item, feedback, tx))
     if view.ask_comment:
-        key = input_id("comment", item.item_id)
-        typed_comment = _typed(feedback, key, view.comment_max_length + TYPED_COMMENT_EXTRA)
-        elements.extend(
-            _with_error(
-                layout.text_input(
-                    key,
-                    label=tx.t("card.label.comment"),
-                    value=typed_comment
-                    if typed_comment is not None
-                    else (current.comment if current else None),
-                    placeholder=tx.t("card.placeholder.comment", max=view.comment_max_length),
-                    multiline=True,
-                    max_length=view.comment_max_length,
-                ),
-                feedback,
-                key,
-            )
-        )
-
+        elements.extend(_comment_input(view, item, feedback, tx))
     if item.ask_value:
-        key = input_id("value", item.item_id)
-        if item.target is not None:
-            elements.append(
-                layout.small_note(
-                    tx.t("card.target", target=_with_unit(item.target, item.unit, tx))
-                )
-            )
-        typed_value = _typed(feedback, key, TYPED_OTHER_MAX)
-        stored_value = (
-            None
-            if current is None or current.value is None
-            else tx.format_number(current.value, grouping=False)
-        )
-        elements.extend(
-            _with_error(
-                layout.text_input(
-                    key,
-                    label=tx.t("card.label.value_unit", unit=plain(item.unit))
-                    if item.unit
-                    else tx.t("card.label.value"),
-                    value=typed_value if typed_value is not None else stored_value,
-                    placeholder=tx.t("card.placeholder.value"),
-                ),
-                feedback,
-                key,
-            )
-        )
-
+        elements.extend(_value_input(item, feedback, tx))
     link = _link_action(item, tx)
     if link is not None:
         elements.append(layout.action_set([link]))
     return layout.container(elements, separator=True, spacing="large")
+
+
+def _status_input(
+    view: StatusCardView, item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts
+) -> list[Element]:
+    """The required status choice: what was typed, else what is recorded."""
+    status_id = input_id("status", item.item_id)
+    typed_status = _typed(feedback, status_id, TYPED_OTHER_MAX)
+    return _with_error(
+        layout.choice_set(
+            status_id,
+            label=tx.t("card.label.status"),
+            choices=[(choice.key, plain(choice.label)) for choice in view.statuses],
+            value=typed_status if typed_status is not None else _key(item.current),
+            placeholder=tx.t("card.placeholder.status"),
+            required=True,
+            error_message=tx.t("error.status_missing"),
+        ),
+        feedback,
+        status_id,
+    )
+
+
+def _risk_inputs(
+    scale: RiskScaleView, item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts
+) -> list[Element]:
+    """Likelihood and consequence side by side, with one error under the pair when both
+    are missing for the same reason."""
+    # Both axes missing gives one message for the pair, under the pair, not twice; the
+    # axes then keep what was typed but not their errors.
+    pair_error = feedback.errors.get(input_id("likelihood", item.item_id))
+    if pair_error != feedback.errors.get(input_id("consequence", item.item_id)):
+        pair_error = None
+    axis_feedback = feedback if pair_error is None else CardFeedback(typed=feedback.typed)
+    current = item.current
+    cells = [
+        _risk_axis_input(item, axis, levels, stored, axis_feedback, tx)
+        for axis, levels, stored in (
+            ("likelihood", scale.likelihood, None if current is None else current.likelihood),
+            ("consequence", scale.consequence, None if current is None else current.consequence),
+        )
+    ]
+    elements: list[Element] = [layout.columns(*cells)]
+    if pair_error is not None:
+        elements.append(layout.field_error(escape_markdown(pair_error)))
+    return elements
+
+
+def _risk_axis_input(
+    item: ItemQuestion,
+    axis: str,
+    levels: Sequence[RiskLevelChoice],
+    stored: int | None,
+    feedback: CardFeedback,
+    tx: texts.Texts,
+) -> list[Element]:
+    """One risk axis (likelihood or consequence) as a required choice of the scale's levels."""
+    key = input_id(axis, item.item_id)
+    typed_level = _typed(feedback, key, TYPED_OTHER_MAX)
+    return _with_error(
+        layout.choice_set(
+            key,
+            label=tx.t(f"card.label.{axis}"),
+            choices=[
+                (
+                    str(level.value),
+                    tx.t("card.risk_level", value=level.value, label=plain(level.label)),
+                )
+                for level in levels
+            ],
+            value=typed_level if typed_level is not None else (None if not stored else str(stored)),
+            placeholder=tx.t(f"card.placeholder.{axis}"),
+            # The server asks for both axes too; Teams checks before sending.
+            required=True,
+            error_message=tx.t(f"error.{axis}_required"),
+        ),
+        feedback,
+        key,
+    )
+
+
+def _comment_input(
+    view: StatusCardView, item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts
+) -> list[Element]:
+    """The comment box: what was typed (cut a little past the limit), else what is recorded."""
+    key = input_id("comment", item.item_id)
+    typed_comment = _typed(feedback, key, view.comment_max_length + TYPED_COMMENT_EXTRA)
+    current = item.current
+    return _with_error(
+        layout.text_input(
+            key,
+            label=tx.t("card.label.comment"),
+            value=typed_comment
+            if typed_comment is not None
+            else (current.comment if current else None),
+            placeholder=tx.t("card.placeholder.comment", max=view.comment_max_length),
+            multiline=True,
+            max_length=view.comment_max_length,
+        ),
+        feedback,
+        key,
+    )
+
+
+def _value_input(item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts) -> list[Element]:
+    """The item's target, if it has one, then the value box labelled with the unit."""
+    key = input_id("value", item.item_id)
+    elements: list[Element] = []
+    if item.target is not None:
+        elements.append(
+            layout.small_note(tx.t("card.target", target=_with_unit(item.target, item.unit, tx)))
+        )
+    typed_value = _typed(feedback, key, TYPED_OTHER_MAX)
+    current = item.current
+    stored_value = (
+        None
+        if current is None or current.value is None
+        else tx.format_number(current.value, grouping=False)
+    )
+    elements.extend(
+        _with_error(
+            layout.text_input(
+                key,
+                label=tx.t("card.label.value_unit", unit=plain(item.unit))
+                if item.unit
+                else tx.t("card.label.value"),
+                value=typed_value if typed_value is not None else stored_value,
+                placeholder=tx.t("card.placeholder.value"),
+            ),
+            feedback,
+            key,
+        )
+    )
+    return elements
 
 
 def _key(answer: RecordedAnswer | None) -> str | None:

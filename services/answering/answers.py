@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -33,6 +33,7 @@ from storage.models import (
     Person,
     PlanItem,
     ReportingRound,
+    ReportRequest,
     Response,
     ResponseSource,
     RoundItem,
@@ -187,13 +188,7 @@ def _validate_item(
     def raw(answer_field: str) -> str:
         return _text(inputs.get(input_id(answer_field, item_id))).strip()
 
-    status = raw("status") or None
-    allowed = {option.key for option in rnd.status_scale.options}
-    if rnd.ask_status and status is None:
-        errors[input_id("status", item_id)] = FieldError("error.status_missing")
-    elif status is not None and status not in allowed:
-        errors[input_id("status", item_id)] = FieldError("error.status_unknown")
-        status = None
+    status = _valid_status(rnd, item_id, raw("status") or None, errors)
 
     comment = raw("comment") or None
     if comment is not None and len(comment) > rnd.comment_max_length:
@@ -211,25 +206,42 @@ def _validate_item(
     likelihood = consequence = None
     if round_item.ask_risk and rnd.risk_scale is not None:
         scale = rnd.risk_scale
-        for axis, maximum in (
-            ("likelihood", scale.likelihood_max),
-            ("consequence", scale.consequence_max),
-        ):
-            text = raw(axis)
-            if not text:
-                errors[input_id(axis, item_id)] = FieldError(f"error.{axis}_missing")
-                continue
-            if not _is_number(text) or not 1 <= int(text) <= maximum:
-                errors[input_id(axis, item_id)] = FieldError(
-                    "error.risk_out_of_scale", {"max": maximum}
-                )
-                continue
-            if axis == "likelihood":
-                likelihood = int(text)
-            else:
-                consequence = int(text)
+        likelihood = _valid_risk_level(item_id, "likelihood", raw, scale.likelihood_max, errors)
+        consequence = _valid_risk_level(item_id, "consequence", raw, scale.consequence_max, errors)
         _one_error_for_missing_risk(errors, item_id)
     return ParsedAnswer(status, likelihood, consequence, comment, value)
+
+
+def _valid_status(
+    rnd: ReportingRound, item_id: int, status: str | None, errors: dict[str, FieldError]
+) -> str | None:
+    """The status key if it is on the round's scale; a missing status is an error only when
+    the round asks for one."""
+    allowed = {option.key for option in rnd.status_scale.options}
+    if rnd.ask_status and status is None:
+        errors[input_id("status", item_id)] = FieldError("error.status_missing")
+    elif status is not None and status not in allowed:
+        errors[input_id("status", item_id)] = FieldError("error.status_unknown")
+        return None
+    return status
+
+
+def _valid_risk_level(
+    item_id: int,
+    axis: str,
+    raw: Callable[[str], str],
+    maximum: int,
+    errors: dict[str, FieldError],
+) -> int | None:
+    """The chosen level on one risk axis (1 to ``maximum``), or None with its error noted."""
+    text = raw(axis)
+    if not text:
+        errors[input_id(axis, item_id)] = FieldError(f"error.{axis}_missing")
+        return None
+    if not _is_number(text) or not 1 <= int(text) <= maximum:
+        errors[input_id(axis, item_id)] = FieldError("error.risk_out_of_scale", {"max": maximum})
+        return None
+    return int(text)
 
 
 def _one_error_for_missing_risk(errors: dict[str, FieldError], item_id: int) -> None:
@@ -273,83 +285,165 @@ async def submit(
     source: ResponseSource = ResponseSource.TEAMS_CARD,
     submission_key: str | None = None,
 ) -> SubmitResult:
+    """Check a status submission by the rules above, in order; store it only if all pass."""
     typed = _typed_values(submission.inputs)
+    try:
+        rnd, request = await _open_round_and_request(session, submission)
+        await _stop_if_already_recorded(session, rnd, actor, submission_key)
+        item_ids = _item_ids(submission.inputs)
+        rows = await _items_actor_may_answer(session, actor, rnd, request, item_ids)
+        parsed = _valid_answers(rnd, rows, submission.inputs)
+        current = await response_store.current_answers(session, rnd.id, item_ids)
+        changed = {
+            item_id: answer
+            for item_id, answer in parsed.items()
+            if not answer.same_as(current.get(item_id))
+        }
+        await _stop_on_conflict(session, changed, current, submission.expected_revisions)
+    except _Stop as stop:
+        return stop.result(typed)
+    if not changed:
+        return SubmitResult(Outcome.UNCHANGED, typed=typed)
+
+    recording = _Recording(rnd.id, request.id, actor.id, now, source, submission_key)
+    recorded = [
+        response_store.append(session, recording.revision(item_id, answer, current.get(item_id)))
+        for item_id, answer in changed.items()
+    ]
+    # The unique (round, item, revision) constraint turns a concurrent double submit into an
+    # IntegrityError here; the caller retries in a new transaction and then sees UNCHANGED.
+    await session.flush()
+    return SubmitResult(Outcome.RECORDED, typed=typed, recorded=recorded)
+
+
+class _Stop(Exception):
+    """A check ended the submit before anything was stored, with this outcome."""
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        *,
+        refusal: str | None = None,
+        errors: dict[str, FieldError] | None = None,
+        conflict: ConflictInfo | None = None,
+    ) -> None:
+        super().__init__(outcome.value)
+        self.outcome = outcome
+        self.refusal = refusal
+        self.errors = errors if errors is not None else {}
+        self.conflict = conflict
+
+    def result(self, typed: dict[str, str]) -> SubmitResult:
+        return SubmitResult(
+            self.outcome,
+            errors=self.errors,
+            typed=typed,
+            conflict=self.conflict,
+            refusal=self.refusal,
+        )
+
+
+async def _open_round_and_request(
+    session: AsyncSession, submission: Submission
+) -> tuple[ReportingRound, ReportRequest]:
+    """The round and the request the card was sent for; the round must be open."""
     rnd = await round_store.get_round(session, submission.round_id)
     request = await round_store.get_request(session, submission.request_id)
     if rnd is None or request is None or request.round_id != rnd.id:
-        return SubmitResult(Outcome.NOT_FOUND, typed=typed, refusal="refusal.unknown_request")
+        raise _Stop(Outcome.NOT_FOUND, refusal="refusal.unknown_request")
     if rnd.state == RoundState.CLOSED:
-        return SubmitResult(Outcome.CLOSED, typed=typed, refusal="refusal.round_closed")
+        raise _Stop(Outcome.CLOSED, refusal="refusal.round_closed")
     if rnd.state != RoundState.OPEN:
-        return SubmitResult(Outcome.CLOSED, typed=typed, refusal="refusal.round_not_open")
+        raise _Stop(Outcome.CLOSED, refusal="refusal.round_not_open")
+    return rnd, request
 
+
+async def _stop_if_already_recorded(
+    session: AsyncSession, rnd: ReportingRound, actor: Person, submission_key: str | None
+) -> None:
     if submission_key is not None and await response_store.recorded_by_submission(
         session, rnd.id, submission_key, actor.id
     ):
         # Teams redelivers an invoke it saw no answer to with the same activity id: that
         # submit is already stored, even if someone has answered the same item since.
-        return SubmitResult(Outcome.UNCHANGED, typed=typed)
+        raise _Stop(Outcome.UNCHANGED)
 
-    item_ids = _item_ids(submission.inputs)
+
+async def _items_actor_may_answer(
+    session: AsyncSession,
+    actor: Person,
+    rnd: ReportingRound,
+    request: ReportRequest,
+    item_ids: list[int],
+) -> list[tuple[RoundItem, PlanItem]]:
+    """The submitted items, each in this request and answerable by the actor (owner or
+    delegate); anything else refuses the whole submit."""
     if not item_ids:
-        return SubmitResult(Outcome.INVALID, typed=typed, refusal="error.nothing_submitted")
+        raise _Stop(Outcome.INVALID, refusal="error.nothing_submitted")
     rows = await round_store.round_items_by_ids(session, rnd.id, item_ids)
     if len(rows) != len(item_ids) or any(ri.owner_id != request.person_id for ri, _ in rows):
-        return SubmitResult(Outcome.REFUSED, typed=typed, refusal="refusal.not_your_item")
+        raise _Stop(Outcome.REFUSED, refusal="refusal.not_your_item")
     if not all(may_answer(actor, request.person_id, item) for _, item in rows):
-        return SubmitResult(Outcome.REFUSED, typed=typed, refusal="refusal.not_your_item")
+        raise _Stop(Outcome.REFUSED, refusal="refusal.not_your_item")
+    return rows
 
+
+def _valid_answers(
+    rnd: ReportingRound, rows: list[tuple[RoundItem, PlanItem]], inputs: Mapping[str, Any]
+) -> dict[int, ParsedAnswer]:
+    """Every item's answer, parsed; any field error anywhere stops the submit with all of them."""
     errors: dict[str, FieldError] = {}
-    parsed = {ri.item_id: _validate_item(rnd, ri, submission.inputs, errors) for ri, _ in rows}
+    parsed = {ri.item_id: _validate_item(rnd, ri, inputs, errors) for ri, _ in rows}
     if errors:
-        return SubmitResult(Outcome.INVALID, errors=errors, typed=typed)
+        raise _Stop(Outcome.INVALID, errors=errors)
+    return parsed
 
-    current = await response_store.current_answers(session, rnd.id, item_ids)
-    changed = {
-        item_id: answer
-        for item_id, answer in parsed.items()
-        if not answer.same_as(current.get(item_id))
-    }
+
+async def _stop_on_conflict(
+    session: AsyncSession,
+    changed: Mapping[int, ParsedAnswer],
+    current: Mapping[int, Response],
+    expected_revisions: Mapping[int, int],
+) -> None:
+    """Someone else answered a changed item since the card was rendered: name who and when."""
     for item_id in changed:
         existing = current.get(item_id)
-        expected = submission.expected_revisions.get(item_id, 0)
+        expected = expected_revisions.get(item_id, 0)
         if existing is not None and existing.revision != expected:
             names = await response_store.answerer_names(session, [existing.answered_by_id])
-            return SubmitResult(
+            raise _Stop(
                 Outcome.CONFLICT,
-                typed=typed,
                 conflict=ConflictInfo(
                     item_id, names.get(existing.answered_by_id, "?"), existing.answered_at
                 ),
                 refusal="refusal.conflict",
             )
-    if not changed:
-        return SubmitResult(Outcome.UNCHANGED, typed=typed)
 
-    recorded = []
-    for item_id, answer in changed.items():
-        existing = current.get(item_id)
-        recorded.append(
-            response_store.append(
-                session,
-                Response(
-                    round_id=rnd.id,
-                    item_id=item_id,
-                    request_id=request.id,
-                    revision=(existing.revision if existing else 0) + 1,
-                    status_key=answer.status_key,
-                    likelihood=answer.likelihood,
-                    consequence=answer.consequence,
-                    comment=answer.comment,
-                    value=answer.value,
-                    answered_by_id=actor.id,
-                    answered_at=now,
-                    source=source,
-                    submission_key=submission_key,
-                ),
-            )
+
+@dataclass(frozen=True)
+class _Recording:
+    """Where the new revisions of one submit go, and who gave them, when and how."""
+
+    round_id: int
+    request_id: int
+    answered_by_id: int
+    answered_at: datetime
+    source: ResponseSource
+    submission_key: str | None
+
+    def revision(self, item_id: int, answer: ParsedAnswer, existing: Response | None) -> Response:
+        return Response(
+            round_id=self.round_id,
+            item_id=item_id,
+            request_id=self.request_id,
+            revision=(existing.revision if existing else 0) + 1,
+            status_key=answer.status_key,
+            likelihood=answer.likelihood,
+            consequence=answer.consequence,
+            comment=answer.comment,
+            value=answer.value,
+            answered_by_id=self.answered_by_id,
+            answered_at=self.answered_at,
+            source=self.source,
+            submission_key=self.submission_key,
         )
-    # The unique (round, item, revision) constraint turns a concurrent double submit into an
-    # IntegrityError here; the caller retries in a new transaction and then sees UNCHANGED.
-    await session.flush()
-    return SubmitResult(Outcome.RECORDED, typed=typed, recorded=recorded)

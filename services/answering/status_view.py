@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from storage.models import (
     ReportRequest,
     Response,
     RiskScale,
+    RoundItem,
     RoundState,
     RoundSummary,
     StatusScale,
@@ -146,7 +147,49 @@ async def build_status_view(
     if viewer.id != person.id:
         rows = [row for row in rows if answers.may_answer(viewer, person.id, row[1])]
     items = [item for _, item in rows]
-    item_ids = [item.id for item in items]
+    known = await _known_answers(session, rnd, [item.id for item in items])
+    paths = await item_paths(session, items)
+    risk = rnd.risk_scale if rnd.ask_risk else None
+    questions = _questions(rows, paths, rnd, known, owner=person, language=language)
+    closed = rnd.state == RoundState.CLOSED
+    view = StatusCardView(
+        round_id=rnd.id,
+        round_name=rnd.name,
+        request_id=request.id,
+        person_name=viewer.display_name,
+        deadline=rnd.deadline_at,
+        time_zone=viewer.time_zone,
+        language=language,
+        closed=closed,
+        statuses=tuple(
+            StatusChoice(o.key, o.label_en if language == "en" else o.label_sv, o.card_colour)
+            for o in rnd.status_scale.options
+        ),
+        risk_scale=None if risk is None else _risk_view(risk, language),
+        ask_comment=rnd.ask_comment,
+        comment_max_length=rnd.comment_max_length,
+        items=questions,
+        total_items=len(questions),
+        past_deadline=now > rnd.deadline_at,
+        accepting=rnd.state == RoundState.OPEN,
+        on_behalf_of=None if viewer.id == person.id else person.display_name,
+        intranet_url=await _summary_url(session, rnd) if closed else None,
+    )
+    return _one_page(view, questions, page, page_size)
+
+
+@dataclass(frozen=True)
+class _KnownAnswers:
+    """The items' current answers in this round and in the previous one, and who gave them."""
+
+    current: dict[int, Response]
+    previous: dict[int, Response]
+    names: dict[int, str]
+
+
+async def _known_answers(
+    session: AsyncSession, rnd: ReportingRound, item_ids: list[int]
+) -> _KnownAnswers:
     current = await response_store.current_answers(session, rnd.id, item_ids)
     previous: dict[int, Response] = {}
     if rnd.previous_round_id is not None:
@@ -154,11 +197,22 @@ async def build_status_view(
     names = await response_store.answerer_names(
         session, [r.answered_by_id for r in (*current.values(), *previous.values())]
     )
-    paths = await item_paths(session, items)
+    return _KnownAnswers(current, previous, names)
+
+
+def _questions(
+    rows: Sequence[tuple[RoundItem, PlanItem]],
+    paths: dict[int, tuple[str, ...]],
+    rnd: ReportingRound,
+    known: _KnownAnswers,
+    *,
+    owner: Person,
+    language: Language,
+) -> tuple[ItemQuestion, ...]:
+    """One question per item, with its answer in the previous round and in this one."""
     statuses = rnd.status_scale
     risk = rnd.risk_scale if rnd.ask_risk else None
-
-    questions = tuple(
+    return tuple(
         ItemQuestion(
             item_id=item.id,
             item_key=item.key,
@@ -172,57 +226,44 @@ async def build_status_view(
             link_url=item.link_url,
             link_title=item.link_title,
             previous_round=(
-                _recorded(previous[item.id], statuses, rnd.risk_scale, names, language)
-                if item.id in previous
+                _recorded(known.previous[item.id], statuses, rnd.risk_scale, known.names, language)
+                if item.id in known.previous
                 else None
             ),
             current=(
                 _recorded(
-                    current[item.id],
+                    known.current[item.id],
                     statuses,
                     rnd.risk_scale,
-                    names,
+                    known.names,
                     language,
-                    owner=person,
+                    owner=owner,
                     deadline=rnd.deadline_at,
                 )
-                if item.id in current
+                if item.id in known.current
                 else None
             ),
         )
         for round_item, item in rows
     )
-    closed = rnd.state == RoundState.CLOSED
-    intranet_url = None
-    if closed:
-        intranet_url = (
-            await session.execute(
-                select(RoundSummary.intranet_page_url).where(RoundSummary.round_id == rnd.id)
-            )
-        ).scalar_one_or_none()
-    view = StatusCardView(
-        round_id=rnd.id,
-        round_name=rnd.name,
-        request_id=request.id,
-        person_name=viewer.display_name,
-        deadline=rnd.deadline_at,
-        time_zone=viewer.time_zone,
-        language=language,
-        closed=closed,
-        statuses=tuple(
-            StatusChoice(o.key, o.label_en if language == "en" else o.label_sv, o.card_colour)
-            for o in statuses.options
-        ),
-        risk_scale=None if risk is None else _risk_view(risk, language),
-        ask_comment=rnd.ask_comment,
-        comment_max_length=rnd.comment_max_length,
-        items=questions,
-        total_items=len(questions),
-        past_deadline=now > rnd.deadline_at,
-        accepting=rnd.state == RoundState.OPEN,
-        on_behalf_of=None if viewer.id == person.id else person.display_name,
-        intranet_url=intranet_url,
-    )
+
+
+async def _summary_url(session: AsyncSession, rnd: ReportingRound) -> str | None:
+    """Where the round's summary is published on the intranet, if it is."""
+    return (
+        await session.execute(
+            select(RoundSummary.intranet_page_url).where(RoundSummary.round_id == rnd.id)
+        )
+    ).scalar_one_or_none()
+
+
+def _one_page(
+    view: StatusCardView,
+    questions: tuple[ItemQuestion, ...],
+    page: int,
+    page_size: int | PageSizer,
+) -> StatusCardView:
+    """The view cut to the asked page (kept within the pages there are)."""
     size = page_size if isinstance(page_size, int) else page_size(view, questions)
     size = max(1, size)
     page_count = max(1, -(-len(questions) // size))

@@ -180,45 +180,77 @@ async def enqueue_due_reminders(
         # nothing of this round can be due.
         if now < rnd.deadline_at - timedelta(hours=offsets[0], days=4):
             continue
-        rows = (
-            await session.execute(
-                select(ReportRequest, Person)
-                .join(Person, Person.id == ReportRequest.person_id)
-                .where(ReportRequest.round_id == rnd.id, ReportRequest.sent_at.is_not(None))
-            )
-        ).all()
-        progress = await owner_progress(session, rnd.id)
-        written_keys = await outbox.keys_of_round(session, rnd.id, OutboxKind.REMINDER)
-        for request, person in rows:
-            owner = progress.get(person.id)
-            if owner is None or not owner.unanswered or not person.active:
-                continue
-            if request.last_reminder_at is not None and now - request.last_reminder_at < MIN_GAP:
-                continue
-            due: tuple[int, datetime] | None = None
-            for offset in offsets:
-                if rnd.deadline_at - timedelta(hours=offset) <= (request.sent_at or rnd.opens_at):
-                    continue  # the card itself went out after this reminder's moment
-                moment = reminder_moment(rnd.deadline_at, offset, person.time_zone, hours)
-                if moment <= now:
-                    due = (offset, moment)
-            if due is None:
-                continue
-            offset, _moment = due
-            key = reminder_key(request.id, offset, rnd.deadline_at)
-            if key in written_keys:
-                continue
-            written += await outbox.enqueue(
-                session,
-                kind=OutboxKind.REMINDER,
-                dedupe_key=key,
-                tenant_id=None,
-                person_id=person.id,
-                round_id=rnd.id,
-                request_id=request.id,
-                payload={"offset_hours": offset, "deadline": rnd.deadline_at.isoformat()},
-                now=now,
-                # A scheduler that was down over a weekend must not catch up on Saturday.
-                not_before=next_working_moment(now, person.time_zone, hours),
-            )
+        written += await _enqueue_round_reminders(session, rnd, offsets, now, hours)
     return written
+
+
+async def _enqueue_round_reminders(
+    session: AsyncSession,
+    rnd: ReportingRound,
+    offsets: Sequence[int],
+    now: datetime,
+    hours: WorkingHours,
+) -> int:
+    """The due reminders of one open round, one per owner still missing answers."""
+    written = 0
+    rows = (
+        await session.execute(
+            select(ReportRequest, Person)
+            .join(Person, Person.id == ReportRequest.person_id)
+            .where(ReportRequest.round_id == rnd.id, ReportRequest.sent_at.is_not(None))
+        )
+    ).all()
+    progress = await owner_progress(session, rnd.id)
+    written_keys = await outbox.keys_of_round(session, rnd.id, OutboxKind.REMINDER)
+    for request, person in rows:
+        if not _wants_reminder(progress.get(person.id), request, person, now):
+            continue
+        offset = _due_offset(rnd, request, person, offsets, now, hours)
+        if offset is None:
+            continue
+        key = reminder_key(request.id, offset, rnd.deadline_at)
+        if key in written_keys:
+            continue
+        written += await outbox.enqueue(
+            session,
+            kind=OutboxKind.REMINDER,
+            dedupe_key=key,
+            tenant_id=None,
+            person_id=person.id,
+            round_id=rnd.id,
+            request_id=request.id,
+            payload={"offset_hours": offset, "deadline": rnd.deadline_at.isoformat()},
+            now=now,
+            # A scheduler that was down over a weekend must not catch up on Saturday.
+            not_before=next_working_moment(now, person.time_zone, hours),
+        )
+    return written
+
+
+def _wants_reminder(
+    owner: OwnerProgress | None, request: ReportRequest, person: Person, now: datetime
+) -> bool:
+    """An active owner with unanswered items, not reminded within ``MIN_GAP``."""
+    if owner is None or not owner.unanswered or not person.active:
+        return False
+    return request.last_reminder_at is None or now - request.last_reminder_at >= MIN_GAP
+
+
+def _due_offset(
+    rnd: ReportingRound,
+    request: ReportRequest,
+    person: Person,
+    offsets: Sequence[int],
+    now: datetime,
+    hours: WorkingHours,
+) -> int | None:
+    """The latest offset whose reminder moment has come, if any; offsets whose moment was
+    before the card went out do not count."""
+    due: int | None = None
+    for offset in offsets:
+        if rnd.deadline_at - timedelta(hours=offset) <= (request.sent_at or rnd.opens_at):
+            continue  # the card itself went out after this reminder's moment
+        moment = reminder_moment(rnd.deadline_at, offset, person.time_zone, hours)
+        if moment <= now:
+            due = offset
+    return due

@@ -247,70 +247,18 @@ def _flag(value: Any, default: bool) -> bool:
 def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME_ZONE) -> RoundSpec:
     """Check the shape of every field at once; raises RoundInvalid with all problems."""
     errors: dict[str, FieldError] = {}
-    name = _text(values.get("name"))
-    if name is None:
-        errors["name"] = FieldError("admin.error.required")
-    elif len(name) > NAME_MAX:
-        errors["name"] = FieldError("admin.error.too_long", {"max": NAME_MAX})
-    key = _text(values.get("key"))
-    if key is not None and not _KEY.match(key):
-        errors["key"] = FieldError("admin.error.bad_key", {"value": key})
-    elif key is None and name is not None and not round_key(name):
-        errors["name"] = FieldError("admin.error.name_without_letters")
+    name, key = _parse_name_and_key(values, errors)
     plan = _text(values.get("plan"))
     if plan is None:
         errors["plan"] = FieldError("admin.error.required")
     period = _text(values.get("period"))
     if period is not None and len(period) > 64:
         errors["period"] = FieldError("admin.error.too_long", {"max": 64})
-    # Kinds as the plan files write them, Swedish or English ("mål", "indikator", "goal").
-    kind_names = _names(values.get("kinds"))
-    unknown_kinds = [k for k in kind_names if parse_kind(k) is None]
-    kinds = [str(parse_kind(k)) for k in kind_names if parse_kind(k) is not None]
-    if unknown_kinds:
-        errors["kinds"] = FieldError(
-            "admin.error.unknown_kinds",
-            {"kinds": ", ".join(unknown_kinds), "known": ", ".join(KIND_NAMES)},
-        )
-    moments: dict[str, datetime] = {}
-    for name_of in ("opens", "deadline"):
-        raw = values.get(name_of)
-        if raw is None or raw == "":
-            errors[name_of] = FieldError("admin.error.required")
-            continue
-        try:
-            moments[name_of] = parse_moment(raw, time_zone)
-        except (ValueError, TypeError):
-            errors[name_of] = FieldError("admin.error.bad_datetime", {"value": str(raw)[:40]})
-    if len(moments) == 2 and moments["deadline"] <= moments["opens"]:
-        errors["deadline"] = FieldError("admin.error.deadline_before_open")
-    reminders: tuple[int, ...] = DEFAULT_REMINDER_HOURS
-    if values.get("reminders") not in (None, ""):
-        try:
-            reminders = parse_durations(values["reminders"])
-            if any(h == 0 or h > DURATION_MAX_HOURS for h in reminders):
-                raise ValueError("out of range")
-        except ValueError:
-            errors["reminders"] = FieldError(
-                "admin.error.bad_durations", {"value": str(values["reminders"])[:40]}
-            )
-    escalation = DEFAULT_ESCALATION_HOURS
-    if values.get("escalation") not in (None, ""):
-        try:
-            parsed = parse_durations(values["escalation"])
-            if len(parsed) != 1 or parsed[0] > DURATION_MAX_HOURS:
-                raise ValueError("one value")
-            escalation = parsed[0]
-        except ValueError:
-            errors["escalation"] = FieldError(
-                "admin.error.bad_duration", {"value": str(values["escalation"])[:40]}
-            )
-    flags: dict[str, bool] = {}
-    for flag, default in zip(QUESTION_FIELDS, (True, False, True, True), strict=True):
-        try:
-            flags[flag] = _flag(values.get(flag), default)
-        except ValueError:
-            errors[flag] = FieldError("admin.error.not_yes_no", {"value": str(values[flag])[:20]})
+    kinds = _parse_kinds(values, errors)
+    moments = _parse_moments(values, time_zone, errors)
+    reminders = _parse_reminders(values, errors)
+    escalation = _parse_escalation(values, errors)
+    flags = _parse_questions(values, errors)
     if not errors and not any(flags.values()):
         errors["ask_status"] = FieldError("admin.error.no_questions")
     if errors:
@@ -330,6 +278,97 @@ def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME
         copy_of=_text(values.get("copy_of")),
         **flags,
     )
+
+
+def _parse_name_and_key(
+    values: Mapping[str, Any], errors: dict[str, FieldError]
+) -> tuple[str | None, str | None]:
+    """The round's name (required) and its key, given or else made from the name."""
+    name = _text(values.get("name"))
+    if name is None:
+        errors["name"] = FieldError("admin.error.required")
+    elif len(name) > NAME_MAX:
+        errors["name"] = FieldError("admin.error.too_long", {"max": NAME_MAX})
+    key = _text(values.get("key"))
+    if key is not None and not _KEY.match(key):
+        errors["key"] = FieldError("admin.error.bad_key", {"value": key})
+    elif key is None and name is not None and not round_key(name):
+        errors["name"] = FieldError("admin.error.name_without_letters")
+    return name, key
+
+
+def _parse_kinds(values: Mapping[str, Any], errors: dict[str, FieldError]) -> list[str]:
+    """Kinds as the plan files write them, Swedish or English ("mål", "indikator", "goal")."""
+    kind_names = _names(values.get("kinds"))
+    unknown_kinds = [k for k in kind_names if parse_kind(k) is None]
+    kinds = [str(parse_kind(k)) for k in kind_names if parse_kind(k) is not None]
+    if unknown_kinds:
+        errors["kinds"] = FieldError(
+            "admin.error.unknown_kinds",
+            {"kinds": ", ".join(unknown_kinds), "known": ", ".join(KIND_NAMES)},
+        )
+    return kinds
+
+
+def _parse_moments(
+    values: Mapping[str, Any], time_zone: str, errors: dict[str, FieldError]
+) -> dict[str, datetime]:
+    """The open time and the deadline (both required, the deadline after the opening)."""
+    moments: dict[str, datetime] = {}
+    for name_of in ("opens", "deadline"):
+        raw = values.get(name_of)
+        if raw is None or raw == "":
+            errors[name_of] = FieldError("admin.error.required")
+            continue
+        try:
+            moments[name_of] = parse_moment(raw, time_zone)
+        except (ValueError, TypeError):
+            errors[name_of] = FieldError("admin.error.bad_datetime", {"value": str(raw)[:40]})
+    if len(moments) == 2 and moments["deadline"] <= moments["opens"]:
+        errors["deadline"] = FieldError("admin.error.deadline_before_open")
+    return moments
+
+
+def _parse_reminders(values: Mapping[str, Any], errors: dict[str, FieldError]) -> tuple[int, ...]:
+    """Hours before the deadline that reminders go out; the defaults when left empty."""
+    reminders: tuple[int, ...] = DEFAULT_REMINDER_HOURS
+    if values.get("reminders") not in (None, ""):
+        try:
+            reminders = parse_durations(values["reminders"])
+            if any(h == 0 or h > DURATION_MAX_HOURS for h in reminders):
+                raise ValueError("out of range")
+        except ValueError:
+            errors["reminders"] = FieldError(
+                "admin.error.bad_durations", {"value": str(values["reminders"])[:40]}
+            )
+    return reminders
+
+
+def _parse_escalation(values: Mapping[str, Any], errors: dict[str, FieldError]) -> int:
+    """Hours after the deadline that a missing answer is escalated; the default when empty."""
+    escalation = DEFAULT_ESCALATION_HOURS
+    if values.get("escalation") not in (None, ""):
+        try:
+            parsed = parse_durations(values["escalation"])
+            if len(parsed) != 1 or parsed[0] > DURATION_MAX_HOURS:
+                raise ValueError("one value")
+            escalation = parsed[0]
+        except ValueError:
+            errors["escalation"] = FieldError(
+                "admin.error.bad_duration", {"value": str(values["escalation"])[:40]}
+            )
+    return escalation
+
+
+def _parse_questions(values: Mapping[str, Any], errors: dict[str, FieldError]) -> dict[str, bool]:
+    """Which questions the round asks, as yes/no flags (risk is off unless asked for)."""
+    flags: dict[str, bool] = {}
+    for flag, default in zip(QUESTION_FIELDS, (True, False, True, True), strict=True):
+        try:
+            flags[flag] = _flag(values.get(flag), default)
+        except ValueError:
+            errors[flag] = FieldError("admin.error.not_yes_no", {"value": str(values[flag])[:20]})
+    return flags
 
 
 # ---------------------------------------------------------------------------------------------
@@ -456,18 +495,8 @@ async def check_spec(
             errors["org_units"] = FieldError(
                 "admin.error.unknown_org_units", {"keys": ", ".join(missing)}
             )
-    existing = await round_store.get_round_by_key(session, spec.key)
-    if existing is not None and (plan is None or not _same_round(existing, spec, plan)):
-        field_name = "key" if spec.key != round_key(spec.name) else "name"
-        errors[field_name] = FieldError("admin.error.name_taken", {"key": spec.key})
-        existing = None
-    previous = None
-    if spec.copy_of is not None:
-        previous = await round_store.get_round_by_key(session, spec.copy_of)
-        if previous is None:
-            errors["copy_of"] = FieldError("admin.error.unknown_round", {"key": spec.copy_of})
-        elif plan is not None and previous.plan_id != plan.id:
-            errors["copy_of"] = FieldError("admin.error.copy_other_plan", {"key": spec.copy_of})
+    existing = await _repeated_round(session, spec, plan, errors)
+    previous = await _copied_round(session, spec, plan, errors)
     if existing is None:
         # A repeated create of a round that already opened is fine; new ones must fit now.
         if spec.deadline_at <= now:
@@ -476,17 +505,52 @@ async def check_spec(
             errors.setdefault("opens", FieldError("admin.error.opens_passed"))
     preview = Preview(owners=(), kinds={})
     if plan is not None and "org_units" not in errors:
-        preview = await _preview_of(
-            session, *_preview_items(await rounds.items_in_scope(session, _draft_round(spec, plan)))
-        )
-        if not preview.owners:
-            errors.setdefault(
-                "org_units" if spec.org_units else "kinds", FieldError("admin.error.empty_scope")
-            )
+        preview = await _scope_preview(session, spec, plan, errors)
     if errors:
         raise RoundInvalid(errors)
     assert plan is not None
     return Checked(spec, plan, preview, existing, previous)
+
+
+async def _repeated_round(
+    session: AsyncSession, spec: RoundSpec, plan: Plan | None, errors: dict[str, FieldError]
+) -> ReportingRound | None:
+    """The round this spec's key names if creating it again is a repeat; a different round
+    with the key means the name (or key) is taken."""
+    existing = await round_store.get_round_by_key(session, spec.key)
+    if existing is not None and (plan is None or not _same_round(existing, spec, plan)):
+        field_name = "key" if spec.key != round_key(spec.name) else "name"
+        errors[field_name] = FieldError("admin.error.name_taken", {"key": spec.key})
+        return None
+    return existing
+
+
+async def _copied_round(
+    session: AsyncSession, spec: RoundSpec, plan: Plan | None, errors: dict[str, FieldError]
+) -> ReportingRound | None:
+    """The round this one copies, which must exist and follow up the same plan."""
+    if spec.copy_of is None:
+        return None
+    previous = await round_store.get_round_by_key(session, spec.copy_of)
+    if previous is None:
+        errors["copy_of"] = FieldError("admin.error.unknown_round", {"key": spec.copy_of})
+    elif plan is not None and previous.plan_id != plan.id:
+        errors["copy_of"] = FieldError("admin.error.copy_other_plan", {"key": spec.copy_of})
+    return previous
+
+
+async def _scope_preview(
+    session: AsyncSession, spec: RoundSpec, plan: Plan, errors: dict[str, FieldError]
+) -> Preview:
+    """Who the round would ask; nobody at all is an error on the scope."""
+    preview = await _preview_of(
+        session, *_preview_items(await rounds.items_in_scope(session, _draft_round(spec, plan)))
+    )
+    if not preview.owners:
+        errors.setdefault(
+            "org_units" if spec.org_units else "kinds", FieldError("admin.error.empty_scope")
+        )
+    return preview
 
 
 async def check_references(

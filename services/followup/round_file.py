@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -177,38 +177,39 @@ def load_round_file(path: Path) -> RoundFile:
     data, lines = _read(path)
     if not isinstance(data, Mapping):
         raise RoundFileInvalid(path, [FileError(None, None, FieldError("admin.file.not_a_table"))])
-    errors: list[FileError] = []
-    values: dict[str, Any] = {}
-    value_lines: dict[str, int] = {}
+    fields = _read_fields(data, lines)
+    start = _read_start(fields)
+    errors = fields.errors
+    round_file = RoundFile(path, fields.values, start, fields.lines)
+    try:
+        parse_round_values(fields.values)
+    except RoundInvalid as invalid:
+        errors.extend(round_file.invalid(invalid).errors)
+    if errors:
+        errors.sort(key=lambda e: (e.line is None, e.line or 0))
+        raise RoundFileInvalid(path, errors)
+    return round_file
+
+
+@dataclass
+class _FileFields:
+    """What a round file sets, gathered key by key: the values by round field, the line
+    each is written on, and every key that is not a round field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    errors: list[FileError] = field(default_factory=list)
+
+
+def _read_fields(data: Mapping[Any, Any], lines: Mapping[str, int]) -> _FileFields:
+    fields = _FileFields()
     for raw_key, value in data.items():
         key = str(raw_key)
         if key == "questions":
-            if not isinstance(value, Mapping):
-                errors.append(
-                    FileError(key, lines.get(key), FieldError("admin.file.questions_table"))
-                )
-                continue
-            for sub_key, flag in value.items():
-                target = QUESTIONS.get(str(sub_key))
-                where = lines.get(f"questions.{sub_key}", lines.get(key))
-                if target is None:
-                    errors.append(
-                        FileError(
-                            f"questions.{sub_key}",
-                            where,
-                            FieldError(
-                                "admin.file.unknown_field",
-                                {"known": ", ".join(QUESTIONS)},
-                            ),
-                        )
-                    )
-                    continue
-                values[target] = flag
-                if where is not None:
-                    value_lines[target] = where
+            _read_questions(fields, value, lines)
             continue
         if key not in FIELDS:
-            errors.append(
+            fields.errors.append(
                 FileError(
                     key,
                     lines.get(key),
@@ -216,30 +217,49 @@ def load_round_file(path: Path) -> RoundFile:
                 )
             )
             continue
-        values[key] = value
+        fields.values[key] = value
         if key in lines:
-            value_lines[key] = lines[key]
-    start_value = str(values.pop("start", "schedule")).strip().lower()
-    start: Start = "schedule"
-    if start_value in START_VALUES:
-        start = next(s for s in START_VALUES if s == start_value)
-    else:
-        errors.append(
-            FileError(
-                "start",
-                value_lines.get("start"),
-                FieldError(
-                    "admin.file.bad_start",
-                    {"value": start_value, "known": ", ".join(START_VALUES)},
-                ),
-            )
+            fields.lines[key] = lines[key]
+    return fields
+
+
+def _read_questions(fields: _FileFields, table: Any, lines: Mapping[str, int]) -> None:
+    """The [questions] table: one yes/no per question, named as in ``QUESTIONS``."""
+    if not isinstance(table, Mapping):
+        fields.errors.append(
+            FileError("questions", lines.get("questions"), FieldError("admin.file.questions_table"))
         )
-    round_file = RoundFile(path, values, start, value_lines)
-    try:
-        parse_round_values(values)
-    except RoundInvalid as invalid:
-        errors.extend(round_file.invalid(invalid).errors)
-    if errors:
-        errors.sort(key=lambda e: (e.line is None, e.line or 0))
-        raise RoundFileInvalid(path, errors)
-    return round_file
+        return
+    for sub_key, flag in table.items():
+        target = QUESTIONS.get(str(sub_key))
+        where = lines.get(f"questions.{sub_key}", lines.get("questions"))
+        if target is None:
+            fields.errors.append(
+                FileError(
+                    f"questions.{sub_key}",
+                    where,
+                    FieldError("admin.file.unknown_field", {"known": ", ".join(QUESTIONS)}),
+                )
+            )
+            continue
+        fields.values[target] = flag
+        if where is not None:
+            fields.lines[target] = where
+
+
+def _read_start(fields: _FileFields) -> Start:
+    """Take ``start`` out of the values: draft, schedule (the default) or now."""
+    start_value = str(fields.values.pop("start", "schedule")).strip().lower()
+    if start_value in START_VALUES:
+        return next(s for s in START_VALUES if s == start_value)
+    fields.errors.append(
+        FileError(
+            "start",
+            fields.lines.get("start"),
+            FieldError(
+                "admin.file.bad_start",
+                {"value": start_value, "known": ", ".join(START_VALUES)},
+            ),
+        )
+    )
+    return "schedule"
