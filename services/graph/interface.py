@@ -1,7 +1,7 @@
 """Everything Lägesbot needs from Microsoft Graph, as one small interface.
 
 The only implementation is ``services.graph.client.MsGraph`` (msgraph-sdk over HTTP); tests run
-it against a local server that speaks the Graph REST contract (``tests/fakes/graph.py``).
+it against a local server that speaks the Graph REST contract (``demo/graph_standin.py``).
 """
 
 from __future__ import annotations
