@@ -375,3 +375,24 @@ async def test_messages_to_one_chat_are_spaced_to_its_own_limit(
         "Meddelande 1",
         "Meddelande 2",
     ]
+
+
+async def test_a_post_that_outlasts_its_lease_is_not_posted_again_by_the_same_sender(
+    session: AsyncSession, teams: Teams
+) -> None:
+    """A starved process can see its own job's lease run out while the post is still under
+    way; the job is then claimable again, but this sender must not post it a second time."""
+    s = await open_round(session, state=RoundState.SCHEDULED)
+    known = await remember_chat(session, s.owner, teams.service_url)
+    other = await remember_chat(session, s.other, teams.service_url)
+    await rounds.open_round(session, s.round, now=NOW, actor="admin")
+    await session.commit()
+    teams.connector.latency_seconds = 0.6  # each answer comes back after the lease ran out
+
+    stats = await teams.sender(lease_seconds=0.2, timeout_seconds=2).run_until_idle(
+        timeout_seconds=30
+    )
+
+    assert stats.sent == 2
+    assert len(teams.connector.messages_to(known)) == 1
+    assert len(teams.connector.messages_to(other)) == 1
