@@ -222,9 +222,9 @@ class Sender:
     pacer: SendPacer | None = None
     stats: SenderStats = field(default_factory=SenderStats)
     _started_http: set[int] = field(default_factory=set)
-    # Jobs whose delivery runs in this process right now. A job whose post outlasts its
-    # lease becomes claimable again, by this process too; it must not be posted twice here.
-    _delivering: set[int] = field(default_factory=set)
+    # Jobs this process is delivering now, and when it last took or renewed each lease. A
+    # job whose post outlasts its lease becomes claimable again, by this process too; it
+    # must not be posted twice here.
     _lease_taken: dict[int, float] = field(default_factory=dict)
     _rendering: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
     _started_at: datetime | None = None
@@ -275,9 +275,10 @@ class Sender:
                     except Exception:  # the store may be briefly away; try again later
                         log.exception("claiming outbox jobs failed")
                 for job_id in claimed:
-                    if job_id in self._delivering:
-                        continue  # still being posted here; its task stores the outcome
-                    self._delivering.add(job_id)
+                    if job_id in self._lease_taken:
+                        # Its post outlasted the lease and the job came back claimable; it
+                        # is still being posted here, and that task stores the outcome.
+                        continue
                     self._lease_taken[job_id] = time.monotonic()
                     tasks.add(asyncio.create_task(self.deliver(job_id)))
                 if not tasks:
@@ -383,7 +384,6 @@ class Sender:
             return
         finally:
             self._lease_taken.pop(job_id, None)
-            self._delivering.discard(job_id)
         # Only a delivery that ran to its end forgets the job: one cut off (cancelled, or
         # its outcome not stored) may have been posted, so shutdown must not requeue it.
         self._started_http.discard(job_id)
