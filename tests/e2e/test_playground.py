@@ -274,7 +274,8 @@ async def test_newcomer_answers_the_status_card_and_sees_it_refresh(
 
     # The same message turned into the recorded answers: no new card was posted.
     refreshed = steps["refreshed"]
-    assert steps["cardsAfterSubmit"] == 1
+    assert steps["cardsBeforeSubmit"] >= 1
+    assert steps["cardsAfterSubmit"] == steps["cardsBeforeSubmit"]
     assert refreshed.startswith(status_title)
     assert recorded in refreshed
     assert tx.t("card.submit") not in refreshed
