@@ -919,7 +919,8 @@ class CertificateTokenEndpoint(EntraTokenEndpoint):
         certificate = x509.load_pem_x509_certificate(self.certificate_pem)
         digest = certificate.fingerprint(hashes.SHA256())
         expected = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-        if header.get("x5t#S256") != expected:
+        # msal pads the base64url value, RFC 7515 does not: both are accepted.
+        if str(header.get("x5t#S256", "")).rstrip("=") != expected:
             return "x5t#S256 does not match the registered certificate"
         return None
 
