@@ -126,7 +126,8 @@ class EntraTokenEndpoint:
             "jti": uuid.uuid4().hex,
             "credential": credential,
         }
-        token = jwt.encode(claims, f"entra-standin-{self.client_secret}", algorithm="HS256")
+        key = f"entra-standin:{self.tenant_id}:{self.client_id}:{self.client_secret}"
+        token = jwt.encode(claims, key, algorithm="HS256")
         self.issued.append({"scope": scope, "token": token})
         return token
 

@@ -59,6 +59,7 @@ from aiohttp.test_utils import TestServer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from multidict import CIMultiDict
 
 from demo import entra_standin as entra
 from demo.entra_standin import EntraTokenEndpoint
@@ -181,7 +182,8 @@ class LoggedRequest:
     path: str
     query: dict[str, str]
     body: bytes
-    headers: dict[str, str]
+    # Case-insensitive, as HTTP header names are.
+    headers: CIMultiDict[str]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -447,7 +449,7 @@ class GraphFake:
                 request.path,
                 {k: v for k, v in request.query.items()},
                 body,
-                dict(request.headers),
+                CIMultiDict(request.headers),
             )
         )
         authorization = request.headers.get("Authorization", "")
