@@ -97,8 +97,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     "installedApps.add": _APP_INSTALL,
     "installedApps.read": (
-        "TeamsAppInstallation.ReadSelfForUser.All",
         "TeamsAppInstallation.ReadForUser.All",
+        "TeamsAppInstallation.ReadWriteSelectedForUser.All",
         *_APP_INSTALL,
     ),
     "pages.list": ("Sites.Read.All", "Sites.ReadWrite.All"),
