@@ -287,3 +287,18 @@ async def test_a_certificate_instead_of_a_secret_gets_a_token(tmp_path: Path) ->
             await legacy.token(f"{fake.base_url}/.default")
     finally:
         await running.close()
+
+
+async def test_with_sites_selected_only_documents_on_granted_sites_get_a_title(
+    graph: GraphSetup,
+) -> None:
+    graph.running.token_endpoint.roles = ["Sites.Selected"]
+    graph.fake.grant_site(SITE_ID, "read")
+    granted = "https://region-exempel.sharepoint.com/sites/intranat/Delade dokument/Plan.docx"
+    elsewhere = "https://region-exempel.sharepoint.com/sites/ekonomi/Budget.xlsx"
+    graph.fake.share(granted, name="Plan.docx")
+    graph.fake.share(elsewhere, name="Budget.xlsx")
+
+    assert await graph.client.title_for_url(granted) == "Plan"
+    assert await graph.client.title_for_url(elsewhere) is None  # Graph: 403
+    assert await graph.client.title_for_url(granted + "x") is None  # Graph: 404
