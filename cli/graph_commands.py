@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue.texts import Texts, for_language
 from services.delivery.leaver_notices import notify_admins_of_leavers
 from services.graph.client import MsGraph
-from services.graph.interface import Graph, GraphError
+from services.graph.interface import Graph, GraphError, PagePermissionMissing
 from services.graph.link_titles import refresh_link_titles
 from services.graph.people_sync import PeopleSyncReport, SyncNotConfigured, SyncScope, sync_people
 from services.platform.config import Settings
@@ -206,4 +206,14 @@ def publish(
         return
     if error:
         _fail(tx, "intranet.failed", error=error)
+    if page_url is None:
+        # Graph refused only the page (403): the files are in the library.
+        typer.echo(
+            tx.t(
+                "permission.published_without_page",
+                export_url=export_url,
+                permission=PagePermissionMissing.permission,
+            )
+        )
+        return
     typer.echo(tx.t("intranet.published", page_url=page_url, export_url=export_url))

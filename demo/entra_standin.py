@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography import x509
@@ -62,6 +63,9 @@ class EntraTokenEndpoint:
     client_secret: str
     base_url: str = ""
     issued: list[dict[str, str]] = field(default_factory=list)
+    # The application permissions consented for the app: the ``roles`` claim of the tokens
+    # issued from now on (Graph checks them per call, see ``demo.graph_standin``).
+    roles: list[str] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -99,8 +103,7 @@ class EntraTokenEndpoint:
                 },
                 status=401,
             )
-        token = f"entra-{uuid.uuid4().hex}"
-        self.issued.append({"scope": str(form.get("scope", "")), "token": token})
+        token = self.issue(str(form.get("scope", "")), "secret")
         return web.json_response(
             {
                 "token_type": "Bearer",
@@ -109,6 +112,31 @@ class EntraTokenEndpoint:
                 "access_token": token,
             }
         )
+
+    def issue(self, scope: str, credential: str) -> str:
+        """An access token as Entra ID shapes one for client credentials: a JWT whose
+        ``roles`` are the consented application permissions (signed with a key only this
+        endpoint knows; the fakes find it in ``issued`` rather than verifying it)."""
+        claims = {
+            "aud": scope.removesuffix("/.default"),
+            "iss": f"{self.base_url}/{self.tenant_id}/v2.0",
+            "tid": self.tenant_id,
+            "appid": self.client_id,
+            "roles": list(self.roles),
+            "jti": uuid.uuid4().hex,
+            "credential": credential,
+        }
+        key = f"entra-standin:{self.tenant_id}:{self.client_id}:{self.client_secret}"
+        token = jwt.encode(claims, key, algorithm="HS256")
+        self.issued.append({"scope": scope, "token": token})
+        return token
+
+    def roles_of(self, token: str) -> list[str] | None:
+        """The ``roles`` claim of a token this endpoint issued; None for any other token."""
+        if not any(issued["token"] == token for issued in self.issued):
+            return None
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return [str(role) for role in claims.get("roles", [])]
 
 
 async def start(endpoint: EntraTokenEndpoint, directory: Path) -> tuple[TestServer, Path]:

@@ -1,19 +1,33 @@
 """A local Microsoft Graph (v1.0) for the demo and the tests, speaking the REST contract of the
 endpoints Lägesbot uses:
 
-- ``GET /users/delta`` (also ``delta()``): full read, then only changes, ``@odata.nextLink``
-  paging, ``@odata.deltaLink``, ``@removed`` for deleted users, ``manager@delta``; a delta
-  token can be expired (410 Gone).
-- ``GET /groups/{id}/transitiveMembers/microsoft.graph.user`` (also ``graph.user``), paged.
+- ``GET /users/delta`` (also ``delta()``) in its default mode: full read, then only changes,
+  every selected property of a changed user present (null when cleared), ``@odata.nextLink``
+  paging, ``@odata.deltaLink``, ``@removed`` with reason ``changed`` (deleted, restorable) or
+  ``deleted`` (deleted for good), ``manager@delta``; a delta token can be expired (410 Gone).
+- ``GET /groups/{id}/transitiveMembers/microsoft.graph.user`` (also ``graph.user``), paged,
+  ``$top`` at most 999. The cast is an advanced query: its next links answer 400
+  ``Request_UnsupportedQuery`` without ``ConsistencyLevel: eventual``, and ``$count=true``
+  needs that header too.
 - ``GET /users/{id}`` with ``$expand=manager``.
 - ``POST /users/{id}/teamwork/installedApps`` (201 with no body, 409 when installed),
-  ``GET .../installedApps?$filter=teamsApp/id eq '...'``, ``GET .../installedApps/{id}/chat``.
+  ``GET .../installedApps?$filter=teamsApp/id eq '...'`` (``teamsApp`` only with
+  ``$expand=teamsApp``), ``GET .../installedApps/{id}/chat``.
 - ``GET/POST /sites/{site}/pages``, ``PATCH .../pages/{id}/microsoft.graph.sitePage``,
-  ``POST .../pages/{id}/microsoft.graph.sitePage/publish``.
-- ``PUT /sites/{site}/drive/root:/{path}:/content``.
-- ``GET /shares/{u!token}/driveItem``.
+  ``POST .../pages/{id}/microsoft.graph.sitePage/publish``. Bodies are checked against the
+  documented properties (create: ``PAGE_CREATE_PROPERTIES``, update:
+  ``PAGE_UPDATE_PROPERTIES``; anything else is 400), every web part needs an ``id`` and a
+  standard web part a supported ``webPartType``.
+- ``PUT /sites/{site}/drive/root:/{path}:/content``, ``GET /sites/{site}/drive/items/{id}``
+  (``sharepointIds`` only when selected).
+- ``GET /shares/{u!token}/driveItem`` (404 unknown, 403 not readable by the app).
 
-Every call needs a bearer token; with a token endpoint attached, only tokens it issued pass.
+Permissions: every call needs a bearer token; with a token endpoint attached, only tokens it
+issued pass, and their ``roles`` claim (``EntraTokenEndpoint.roles``, set per test) must hold
+one of the application permissions Microsoft documents for the call (``PERMISSIONS``), else
+403 as Graph answers. ``Sites.Selected`` works only for drive items on a site granted with
+``grant_site`` - never for pages, as documented.
+
 Faults are scripted with ``fail_next`` (e.g. 429 with Retry-After, 503), and every request is
 logged in ``requests`` for assertions.
 
@@ -43,12 +57,104 @@ import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from multidict import CIMultiDict
 
 from demo import entra_standin as entra
 from demo.entra_standin import EntraTokenEndpoint
 
 USER_TYPE = "#microsoft.graph.user"
+MAX_PAGE_SIZE = 999
+# The roles of the request's token; None when no token endpoint is attached (all permitted).
+ROLES = web.RequestKey[list[str] | None]("roles")
+
+# Application permissions Microsoft documents per call (v1.0 reference, "Permissions"); a
+# token with none of them is refused with 403. ``Sites.Selected`` is handled per site apart.
+_DIRECTORY = (
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+_APP_INSTALL = (
+    "TeamsAppInstallation.ReadWriteSelfForUser.All",
+    "TeamsAppInstallation.ReadWriteForUser.All",
+    "TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All",
+    "TeamsAppInstallation.ReadWriteAndConsentForUser.All",
+)
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "users.delta": _DIRECTORY,
+    "users.get": _DIRECTORY,
+    "groups.transitiveMembers": (
+        "GroupMember.ReadBasic.All",
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.ReadBasic.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "Directory.Read.All",
+    ),
+    "installedApps.add": _APP_INSTALL,
+    "installedApps.read": (
+        "TeamsAppInstallation.ReadForUser.All",
+        "TeamsAppInstallation.ReadWriteSelectedForUser.All",
+        *_APP_INSTALL,
+    ),
+    "pages.list": ("Sites.Read.All", "Sites.ReadWrite.All"),
+    "pages.create": ("Sites.ReadWrite.All",),
+    "pages.update": ("Sites.ReadWrite.All",),
+    "pages.publish": ("Files.ReadWrite.All", "Sites.ReadWrite.All"),
+    # Drive items also accept Sites.Selected on a granted site (see _permitted).
+    "driveItem.write": ("Files.ReadWrite.All", "Sites.ReadWrite.All"),
+    "driveItem.read": (
+        "Files.Read.All",
+        "Files.ReadWrite.All",
+        "Sites.Read.All",
+        "Sites.ReadWrite.All",
+    ),
+}
+# The permissions the product documents (README, section "Microsoft Graph"): what the demo's
+# token endpoint grants unless a test says otherwise.
+GRAPH_ROLES = (
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "TeamsAppInstallation.ReadWriteSelfForUser.All",
+    "Sites.ReadWrite.All",
+)
+PAGE_UPDATE_PROPERTIES = frozenset(
+    {
+        "@odata.type",
+        "title",
+        "description",
+        "thumbnailWebUrl",
+        "showComments",
+        "showRecommendedPages",
+        "promotionKind",
+        "titleArea",
+        "canvasLayout",
+    }
+)
+PAGE_CREATE_PROPERTIES = PAGE_UPDATE_PROPERTIES | {"name", "pageLayout"}
+IMAGE_WEB_PART = "d1d91016-032f-456d-98a4-721247c305e8"
+SUPPORTED_WEB_PARTS = frozenset(
+    {
+        "e377ea37-9047-43b9-8cdb-a761be2f8e09",
+        "0f087d7f-520e-42b7-89c0-496aaf979d58",
+        "df8e44e7-edd5-46d5-90da-aca1539313b8",
+        "2161a1c6-db61-4731-b97c-3cdb303f7cbb",
+        "b7dd04e1-19ce-4b24-9132-b60a1c2b910d",
+        IMAGE_WEB_PART,
+        "af8be689-990e-492a-81f7-ba3e4cd3ed9c",
+        "6410b3b6-d440-4663-8744-378976dc041e",
+        "e84a8ca2-f63c-4fb9-bc0b-d8eef5ccb22b",
+        "7f718435-ee4d-431c-bdbf-9c4ff326f46e",
+        "c70391ea-0b10-4ee9-b2b4-006d3fcad0cd",
+        "8654b779-4886-46d4-8ffb-b5ed960ee986",
+        "544dd15b-cf3c-441b-96da-004d5a8cea1d",
+        "cbe7b0a9-3504-44dd-a3a3-0e5cacd07788",
+    }
+)
 ALL_USER_PROPERTIES = (
     "id",
     "userPrincipalName",
@@ -76,7 +182,8 @@ class LoggedRequest:
     path: str
     query: dict[str, str]
     body: bytes
-    headers: dict[str, str]
+    # Case-insensitive, as HTTP header names are.
+    headers: CIMultiDict[str]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -93,24 +200,49 @@ class Page:
     published: bool = False
     versions: int = 1
 
+    def web_parts(self) -> list[dict[str, Any]]:
+        return _web_parts(self.body)
+
     def text(self) -> str:
         """All HTML of the page's text web parts, in order."""
-        parts: list[str] = []
-        for section in self.body.get("canvasLayout", {}).get("horizontalSections", []):
-            for column in section.get("columns", []):
-                for part in column.get("webparts", []):
-                    if part.get("@odata.type") == "#microsoft.graph.textWebPart":
-                        parts.append(str(part.get("innerHtml", "")))
-        return "\n".join(parts)
+        return "\n".join(
+            str(part.get("innerHtml", ""))
+            for part in self.web_parts()
+            if part.get("@odata.type") == "#microsoft.graph.textWebPart"
+        )
 
     def image_sources(self) -> list[str]:
         found: list[str] = []
-        for section in self.body.get("canvasLayout", {}).get("horizontalSections", []):
-            for column in section.get("columns", []):
-                for part in column.get("webparts", []):
-                    content = (part.get("data") or {}).get("serverProcessedContent") or {}
-                    found.extend(pair["value"] for pair in content.get("imageSources", []))
+        for part in self.web_parts():
+            content = (part.get("data") or {}).get("serverProcessedContent") or {}
+            found.extend(pair["value"] for pair in content.get("imageSources", []))
         return found
+
+
+def _web_parts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        part
+        for section in (body.get("canvasLayout") or {}).get("horizontalSections", [])
+        for column in section.get("columns", [])
+        for part in column.get("webparts", [])
+    ]
+
+
+def page_body_problem(body: dict[str, Any], allowed: frozenset[str]) -> str | None:
+    """Why Graph would refuse this sitePage body with 400, or None."""
+    if body.get("@odata.type") != "#microsoft.graph.sitePage":
+        return "The @odata.type #microsoft.graph.sitePage is required."
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        return f"Property '{unknown[0]}' is not supported in this request."
+    for part in _web_parts(body):
+        if not part.get("id"):
+            return "Every web part needs an id."
+        if part.get("@odata.type") == "#microsoft.graph.textWebPart":
+            continue
+        if part.get("webPartType") not in SUPPORTED_WEB_PARTS or "data" not in part:
+            return f"Web part type '{part.get('webPartType')}' is not supported."
+    return None
 
 
 @dataclass
@@ -121,6 +253,23 @@ class StoredFile:
     content_type: str
     web_url: str
     versions: int = 1
+    site_id: str = ""
+
+    @property
+    def server_relative_url(self) -> str:
+        return urlsplit(self.web_url).path
+
+    def sharepoint_ids(self, site_url: str) -> dict[str, str]:
+        """The ids SharePoint knows the file by (``sharepointIds``), derived from the site
+        id (``host,site-collection-id,web-id``)."""
+        _, site_collection, web = [*self.site_id.split(","), "", ""][:3]
+        return {
+            "siteId": site_collection,
+            "webId": web,
+            "listId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{site_url}/Delade dokument")),
+            "listItemUniqueId": self.id,
+            "siteUrl": site_url,
+        }
 
 
 def graph_error(status: int, code: str, message: str) -> web.Response:
@@ -147,6 +296,10 @@ class GraphFake:
     managers: dict[str, str] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
+    # Deleted for good (not restorable): delta says reason "deleted", else "changed".
+    purged: set[str] = field(default_factory=set)
+    # Sites.Selected grants: site id -> "read" or "write".
+    site_grants: dict[str, str] = field(default_factory=dict)
     catalog_apps: set[str] = field(default_factory=set)
     installations: dict[tuple[str, str], str] = field(default_factory=dict)
     sites: dict[str, str] = field(default_factory=dict)
@@ -159,7 +312,9 @@ class GraphFake:
     _changes: list[tuple[int, str]] = field(default_factory=list)
     _seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _cursor: int = 0
-    _skip: dict[str, tuple[list[dict[str, Any]], int, str | None]] = field(default_factory=dict)
+    _skip: dict[str, tuple[list[dict[str, Any]], int, str | None, int]] = field(
+        default_factory=dict
+    )
 
     # --- directory set-up ---------------------------------------------------------------
 
@@ -205,8 +360,10 @@ class GraphFake:
         self.users[object_id].update(properties)
         self._changed(object_id)
 
-    def delete_user(self, object_id: str) -> None:
+    def delete_user(self, object_id: str, *, permanently: bool = False) -> None:
         self.deleted.add(object_id)
+        if permanently:
+            self.purged.add(object_id)
         for members in self.groups.values():
             if object_id in members:
                 members.remove(object_id)
@@ -218,9 +375,18 @@ class GraphFake:
     def add_site(self, site_id: str, web_url: str) -> None:
         self.sites[site_id] = web_url.rstrip("/")
 
-    def share(self, url: str, *, name: str, title: str | None = None) -> None:
-        """Make ``url`` resolvable through ``/shares``: a document (name) or page (title)."""
-        self.shared[url] = {"name": name, "title": title}
+    def grant_site(self, site_id: str, role: str = "write") -> None:
+        """What an admin's ``POST /sites/{id}/permissions`` does for a Sites.Selected app."""
+        self.site_grants[site_id] = role
+
+    def share(
+        self, url: str, *, name: str, title: str | None = None, site_id: str | None = None
+    ) -> None:
+        """Make ``url`` resolvable through ``/shares``: a document (name) or page (title), on
+        ``site_id`` (by default the site whose address it starts with)."""
+        if site_id is None:
+            site_id = next((s for s, web in self.sites.items() if url.startswith(web + "/")), "")
+        self.shared[url] = {"name": name, "title": title, "site_id": site_id}
 
     def fail_next(
         self,
@@ -244,6 +410,29 @@ class GraphFake:
     def page_named(self, name: str) -> Page | None:
         return next((p for p in self.pages.values() if p.name == name), None)
 
+    def page_image_files(self, page: Page) -> list[StoredFile]:
+        """The library files the page's image web parts show, as SharePoint resolves them:
+        by the server-relative URL and the ``customMetadata`` ids of the file."""
+        found: list[StoredFile] = []
+        for part in page.web_parts():
+            if part.get("webPartType") != IMAGE_WEB_PART:
+                continue
+            content = (part.get("data") or {}).get("serverProcessedContent") or {}
+            sources = {p.get("key"): p.get("value") for p in content.get("imageSources", [])}
+            metadata = {p.get("key"): p.get("value") for p in content.get("customMetadata", [])}
+            ids = metadata.get("imageSource") or {}
+            for stored in self.files.values():
+                expected = stored.sharepoint_ids(self.sites.get(stored.site_id, ""))
+                if (
+                    sources.get("imageSource") == stored.server_relative_url
+                    and ids.get("uniqueid") == expected["listItemUniqueId"]
+                    and ids.get("siteid") == expected["siteId"]
+                    and ids.get("webid") == expected["webId"]
+                    and ids.get("listid") == expected["listId"]
+                ):
+                    found.append(stored)
+        return found
+
     # --- HTTP ---------------------------------------------------------------------------
 
     def app(self) -> web.Application:
@@ -260,16 +449,20 @@ class GraphFake:
                 request.path,
                 {k: v for k, v in request.query.items()},
                 body,
-                dict(request.headers),
+                CIMultiDict(request.headers),
             )
         )
         authorization = request.headers.get("Authorization", "")
         token = authorization.removeprefix("Bearer ").strip()
         valid = bool(token) and authorization.startswith("Bearer ")
+        roles: list[str] | None = None
         if valid and self.token_endpoint is not None:
-            valid = any(issued["token"] == token for issued in self.token_endpoint.issued)
+            roles = self.token_endpoint.roles_of(token)
+            valid = roles is not None
         if not valid:
             return graph_error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        # None: no token endpoint attached, every call is permitted.
+        request[ROLES] = roles
         for fault in self.faults:
             if fault.remaining > 0 and re.search(fault.path_pattern, request.path):
                 if fault.method is not None and fault.method != request.method:
@@ -286,23 +479,44 @@ class GraphFake:
         return f"{self.base_url}/v1.0/{path}?{urlencode(query)}"
 
     def _collection(
-        self, items: list[dict[str, Any]], path: str, request: web.Request, delta: str | None
+        self,
+        items: list[dict[str, Any]],
+        path: str,
+        request: web.Request,
+        delta: str | None,
+        *,
+        count: bool = False,
     ) -> web.Response:
         """First page of ``items``; the rest is served through ``$skiptoken``."""
         top = int(request.query.get("$top", self.page_size))
+        if not 1 <= top <= MAX_PAGE_SIZE:
+            return graph_error(
+                400,
+                "Request_BadRequest",
+                f"Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive.",
+            )
         size = min(top, self.page_size)
-        return self._page(items, 0, size, path, delta)
+        return self._page(items, 0, size, path, delta, count=len(items) if count else None)
 
     def _page(
-        self, items: list[dict[str, Any]], start: int, size: int, path: str, delta: str | None
+        self,
+        items: list[dict[str, Any]],
+        start: int,
+        size: int,
+        path: str,
+        delta: str | None,
+        *,
+        count: int | None = None,
     ) -> web.Response:
         body: dict[str, Any] = {
             "@odata.context": f"{self.base_url}/v1.0/$metadata#{path.split('/')[0]}",
             "value": items[start : start + size],
         }
+        if count is not None:
+            body["@odata.count"] = count
         if start + size < len(items):
             token = uuid.uuid4().hex
-            self._skip[token] = (items, start + size, delta)
+            self._skip[token] = (items, start + size, delta, size)
             body["@odata.nextLink"] = self._link(path, **{"$skiptoken": token})
         elif delta is not None:
             body["@odata.deltaLink"] = self._link(path, **{"$deltatoken": delta})
@@ -312,44 +526,93 @@ class GraphFake:
         keys = [k for k in (select or ALL_USER_PROPERTIES) if k != "manager"]
         return {"@odata.type": USER_TYPE, **{k: user.get(k) for k in keys if k in user}}
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        path = request.match_info["tail"]
-        method = request.method
-        routes: list[tuple[str, str, Any]] = [
-            ("GET", r"users/(microsoft\.graph\.|graph\.)?delta(\(\))?", self._users_delta),
+    def _permitted(
+        self, request: web.Request, call: str, *, site: str | None = None, access: str = ""
+    ) -> bool:
+        """Whether the token's roles allow ``call`` (a key of PERMISSIONS); with ``access``
+        ("read"/"write") Sites.Selected also works on a site granted at least that."""
+        roles = request.get(ROLES)
+        if roles is None or set(roles) & set(PERMISSIONS[call]):
+            return True
+        if access and site is not None and "Sites.Selected" in roles:
+            granted = self.site_grants.get(site)
+            return granted == "write" or (granted == "read" and access == "read")
+        return False
+
+    @staticmethod
+    def _denied(call: str) -> web.Response:
+        if call.startswith(("users.", "groups.")):
+            return graph_error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            )
+        return graph_error(
+            403, "accessDenied", "Either scp or roles claim need to be present in the token."
+        )
+
+    def _routes(self) -> list[tuple[str, str, Any, str, str]]:
+        """(method, path pattern, handler, permission key, Sites.Selected access)."""
+        page = r"sites/(?P<site>[^/]+)/pages/(?P<page>[^/]+)/(microsoft\.graph|graph)\.sitePage"
+        installed = r"users/(?P<user>[^/]+)/teamwork/installedApps"
+        return [
+            (
+                "GET",
+                r"users/(microsoft\.graph\.|graph\.)?delta(\(\))?",
+                self._users_delta,
+                "users.delta",
+                "",
+            ),
             (
                 "GET",
                 r"groups/(?P<group>[^/]+)/(transitiveMembers|members)/(microsoft\.graph|graph)\.user",
                 self._members,
+                "groups.transitiveMembers",
+                "",
             ),
-            ("POST", r"users/(?P<user>[^/]+)/teamwork/installedApps", self._install),
-            ("GET", r"users/(?P<user>[^/]+)/teamwork/installedApps", self._installed_apps),
+            ("POST", installed, self._install, "installedApps.add", ""),
+            ("GET", installed, self._installed_apps, "installedApps.read", ""),
             (
                 "GET",
-                r"users/(?P<user>[^/]+)/teamwork/installedApps/(?P<installation>[^/]+)/chat",
+                installed + r"/(?P<installation>[^/]+)/chat",
                 self._chat,
+                "installedApps.read",
+                "",
             ),
-            ("GET", r"users/(?P<user>[^/]+)", self._user),
-            ("GET", r"sites/(?P<site>[^/]+)/pages", self._list_pages),
-            ("POST", r"sites/(?P<site>[^/]+)/pages", self._create_page),
+            ("GET", r"users/(?P<user>[^/]+)", self._user, "users.get", ""),
+            ("GET", r"sites/(?P<site>[^/]+)/pages", self._list_pages, "pages.list", ""),
+            ("POST", r"sites/(?P<site>[^/]+)/pages", self._create_page, "pages.create", ""),
+            ("PATCH", page, self._update_page, "pages.update", ""),
+            ("POST", page + "/publish", self._publish_page, "pages.publish", ""),
             (
-                "PATCH",
-                r"sites/(?P<site>[^/]+)/pages/(?P<page>[^/]+)/(microsoft\.graph|graph)\.sitePage",
-                self._update_page,
+                "PUT",
+                r"sites/(?P<site>[^/]+)/drive/root:/(?P<path>.+):/content",
+                self._upload,
+                "driveItem.write",
+                "write",
             ),
             (
-                "POST",
-                r"sites/(?P<site>[^/]+)/pages/(?P<page>[^/]+)/(microsoft\.graph|graph)\.sitePage/publish",
-                self._publish_page,
+                "GET",
+                r"sites/(?P<site>[^/]+)/drive/items/(?P<item>[^/]+)",
+                self._drive_item,
+                "driveItem.read",
+                "read",
             ),
-            ("PUT", r"sites/(?P<site>[^/]+)/drive/root:/(?P<path>.+):/content", self._upload),
-            ("GET", r"shares/(?P<token>[^/]+)/driveItem", self._shared_item),
+            # Checked in the handler: the site is that of the shared item.
+            ("GET", r"shares/(?P<token>[^/]+)/driveItem", self._shared_item, "", ""),
         ]
-        for route_method, pattern, handler in routes:
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["tail"]
+        for route_method, pattern, handler, call, access in self._routes():
             match = re.fullmatch(pattern, path)
-            if match and route_method == method:
-                response: web.StreamResponse = await handler(request, **match.groupdict())
-                return response
+            if match is None or route_method != request.method:
+                continue
+            site = match.groupdict().get("site")
+            if call and not self._permitted(request, call, site=site, access=access):
+                return self._denied(call)
+            response: web.StreamResponse = await handler(request, **match.groupdict())
+            return response
         return graph_error(400, "BadRequest", f"Resource not found for the segment '{path}'.")
 
     # --- users --------------------------------------------------------------------------
@@ -360,8 +623,8 @@ class GraphFake:
         if skip:
             if skip not in self._skip:
                 return graph_error(400, "Request_BadRequest", "Invalid skip token.")
-            remaining, start, delta = self._skip.pop(skip)
-            return self._page(remaining, start, self.page_size, path, delta)
+            remaining, start, delta, size = self._skip.pop(skip)
+            return self._page(remaining, start, size, path, delta)
         select_param = request.query.get("$select")
         select = select_param.split(",") if select_param else None
         want_manager = select is not None and "manager" in select
@@ -378,8 +641,9 @@ class GraphFake:
         items: list[dict[str, Any]] = []
         for object_id in changed:
             if object_id in self.deleted:
+                reason = "deleted" if object_id in self.purged else "changed"
                 items.append(
-                    {"@odata.type": USER_TYPE, "id": object_id, "@removed": {"reason": "changed"}}
+                    {"@odata.type": USER_TYPE, "id": object_id, "@removed": {"reason": reason}}
                 )
                 continue
             item = self._select(self.users[object_id], select)
@@ -405,10 +669,25 @@ class GraphFake:
 
     async def _members(self, request: web.Request, group: str) -> web.Response:
         path = f"groups/{group}/transitiveMembers/microsoft.graph.user"
+        # The cast is an advanced query (Entra ID "advanced query capabilities").
+        eventual = request.headers.get("ConsistencyLevel", "").lower() == "eventual"
+        count = request.query.get("$count", "").lower() == "true"
+        if count and not eventual:
+            return graph_error(
+                400, "Request_BadRequest", "$count requires the ConsistencyLevel header: eventual."
+            )
         skip = request.query.get("$skiptoken")
         if skip:
-            items, start, _ = self._skip.pop(skip)
-            return self._page(items, start, self.page_size, path, None)
+            if not eventual:
+                return graph_error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    "The specified OData cast requires the ConsistencyLevel header: eventual.",
+                )
+            if skip not in self._skip:
+                return graph_error(400, "Request_BadRequest", "Invalid skip token.")
+            items, start, _, size = self._skip.pop(skip)
+            return self._page(items, start, size, path, None)
         if group not in self.groups:
             return graph_error(404, "Request_ResourceNotFound", f"Resource '{group}' not found.")
         select_param = request.query.get("$select")
@@ -418,7 +697,7 @@ class GraphFake:
             for m in self.groups[group]
             if m in self.users and m not in self.deleted
         ]
-        return self._collection(items, path, request, None)
+        return self._collection(items, path, request, None, count=count)
 
     async def _user(self, request: web.Request, user: str) -> web.Response:
         if user not in self.users or user in self.deleted:
@@ -452,18 +731,20 @@ class GraphFake:
 
     async def _installed_apps(self, request: web.Request, user: str) -> web.Response:
         wanted = re.search(r"teamsApp/id eq '([^']+)'", request.query.get("$filter", ""))
-        value = [
-            {
-                "id": installation,
-                "teamsApp": {
+        # teamsApp is a navigation property: Graph sends it only when expanded.
+        expand = "teamsApp" in request.query.get("$expand", "").split(",")
+        value: list[dict[str, Any]] = []
+        for (owner, app_id), installation in self.installations.items():
+            if owner != user or (wanted is not None and wanted.group(1) != app_id):
+                continue
+            entry: dict[str, Any] = {"id": installation}
+            if expand:
+                entry["teamsApp"] = {
                     "id": app_id,
                     "externalId": self.bot_app_id,
                     "displayName": "Lägesbot",
-                },
-            }
-            for (owner, app_id), installation in self.installations.items()
-            if owner == user and (wanted is None or wanted.group(1) == app_id)
-        ]
+                }
+            value.append(entry)
         return web.json_response({"value": value})
 
     async def _chat(self, request: web.Request, user: str, installation: str) -> web.Response:
@@ -514,8 +795,11 @@ class GraphFake:
             return graph_error(404, "itemNotFound", "Site not found.")
         body = await request.json()
         name = str(body.get("name", ""))
-        if not name.endswith(".aspx") or body.get("@odata.type") != "#microsoft.graph.sitePage":
-            return graph_error(400, "invalidRequest", "A sitePage with a name is required.")
+        problem = page_body_problem(body, PAGE_CREATE_PROPERTIES)
+        if problem is None and not name.endswith(".aspx"):
+            problem = "A sitePage with a name is required."
+        if problem is not None:
+            return graph_error(400, "invalidRequest", problem)
         if any(p.name == name and p.site_id == site for p in self.pages.values()):
             return graph_error(409, "nameAlreadyExists", "A page with this name exists.")
         page = Page(
@@ -534,6 +818,9 @@ class GraphFake:
         if found is None or found.site_id != site:
             return graph_error(404, "itemNotFound", "Page not found.")
         body = await request.json()
+        problem = page_body_problem(body, PAGE_UPDATE_PROPERTIES)
+        if problem is not None:
+            return graph_error(400, "invalidRequest", problem)
         found.body = {**found.body, **body}
         found.title = str(body.get("title", found.title))
         found.published = False
@@ -556,7 +843,9 @@ class GraphFake:
         web_url = f"{self.sites[site]}/Delade dokument/{path}"
         content_type = request.headers.get("Content-Type", "application/octet-stream")
         if existing is None:
-            stored = StoredFile(str(uuid.uuid4()), path, content, content_type, web_url)
+            stored = StoredFile(
+                str(uuid.uuid4()), path, content, content_type, web_url, site_id=site
+            )
             self.files[key] = stored
             status = 201
         else:
@@ -576,6 +865,20 @@ class GraphFake:
             status=status,
         )
 
+    async def _drive_item(self, request: web.Request, site: str, item: str) -> web.Response:
+        stored = next((f for f in self.files.values() if f.site_id == site and f.id == item), None)
+        if stored is None:
+            return graph_error(404, "itemNotFound", "The resource could not be found.")
+        body: dict[str, Any] = {
+            "id": stored.id,
+            "name": stored.path.rsplit("/", 1)[-1],
+            "webUrl": quote(stored.web_url, safe=":/"),
+        }
+        # sharepointIds is returned only on $select.
+        if "sharepointIds" in request.query.get("$select", "").split(","):
+            body["sharepointIds"] = stored.sharepoint_ids(self.sites[site])
+        return web.json_response(body)
+
     async def _shared_item(self, request: web.Request, token: str) -> web.Response:
         if not token.startswith("u!"):
             return graph_error(400, "invalidRequest", "Invalid sharing token.")
@@ -584,6 +887,8 @@ class GraphFake:
         found = self.shared.get(url)
         if found is None:
             return graph_error(404, "itemNotFound", "The sharing link no longer exists.")
+        if not self._permitted(request, "driveItem.read", site=found["site_id"], access="read"):
+            return self._denied("driveItem.read")
         body: dict[str, Any] = {
             "id": str(uuid.uuid5(uuid.NAMESPACE_URL, url)),
             "name": found["name"],
@@ -607,6 +912,20 @@ class CertificateTokenEndpoint(EntraTokenEndpoint):
 
     certificate_pem: bytes = b""
 
+    def _assertion_problem(self, assertion: str) -> str | None:
+        """Entra ID's current rule: PS256, with the certificate's SHA-256 thumbprint in
+        ``x5t#S256`` (the SHA-1 ``x5t`` with RS256 is the deprecated path)."""
+        header = jwt.get_unverified_header(assertion)
+        if header.get("alg") != "PS256":
+            return f"the assertion must be signed with PS256, not {header.get('alg')}"
+        certificate = x509.load_pem_x509_certificate(self.certificate_pem)
+        digest = certificate.fingerprint(hashes.SHA256())
+        expected = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        # msal pads the base64url value, RFC 7515 does not: both are accepted.
+        if str(header.get("x5t#S256", "")).rstrip("=") != expected:
+            return "x5t#S256 does not match the registered certificate"
+        return None
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._metadata)
@@ -622,22 +941,21 @@ class CertificateTokenEndpoint(EntraTokenEndpoint):
         public_key = x509.load_pem_x509_certificate(self.certificate_pem).public_key()
         assert isinstance(public_key, RSAPublicKey)
         token_url = f"{self.base_url}/{request.match_info['tenant']}/oauth2/v2.0/token"
-        try:
-            claims = jwt.decode(
-                assertion,
-                public_key,
-                algorithms=["RS256", "PS256"],
-                audience=token_url,
-            )
-        except jwt.PyJWTError as exc:
+        problem = self._assertion_problem(assertion)
+        if problem is None:
+            try:
+                claims = jwt.decode(assertion, public_key, algorithms=["PS256"], audience=token_url)
+            except jwt.PyJWTError as exc:
+                problem = str(exc)
+            else:
+                if claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
+                    problem = "iss and sub must be the client id"
+        if problem is not None:
             return web.json_response(
-                {"error": "invalid_client", "error_description": f"AADSTS700027: {exc}"},
+                {"error": "invalid_client", "error_description": f"AADSTS700027: {problem}"},
                 status=401,
             )
-        if claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
-            return web.json_response({"error": "invalid_client"}, status=401)
-        token = f"entra-cert-{uuid.uuid4().hex}"
-        self.issued.append({"scope": str(form.get("scope", "")), "token": token})
+        token = self.issue(str(form.get("scope", "")), "certificate")
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
         )
@@ -685,6 +1003,7 @@ async def start(
         tenant_id="72f988bf-0000-4000-8000-000000000001",
         client_id="00000000-0000-4000-8000-00000000b07a",
         client_secret="graph-secret-not-real",
+        roles=list(GRAPH_ROLES),
     )
     token_server = TestServer(token_endpoint.app(), host="127.0.0.1")
     await token_server.start_server(ssl=context)

@@ -9,6 +9,9 @@
   also retries uploads: the body is in memory, so resending it is safe.
 - Paging: every collection call follows ``@odata.nextLink`` to the end; delta calls return
   the ``@odata.deltaLink`` for the next sync.
+- The contract of every call (method, path, query, body, permission, Microsoft's reference
+  page) is listed in ``docs/graph-contract.md``; the local Graph (``demo/graph_standin.py``)
+  refuses what Graph refuses.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import asyncio
 import base64
 import random
 import ssl
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 from kiota_abstractions.api_error import APIError
@@ -61,7 +65,9 @@ from services.graph.interface import (
     DirectoryUser,
     GraphError,
     PageImage,
+    PagePermissionMissing,
     PublishedPage,
+    SharePointIds,
     UploadedFile,
     UserChanges,
 )
@@ -81,6 +87,8 @@ USER_PROPERTIES = [
 ]
 ERROR_MAP: dict[str, Any] = {"XXX": ODataError}
 RETRY_STATUSES = frozenset({429, 503, 504})
+# Graph's largest page for directory collections.
+MAX_PAGE_SIZE = 999
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -204,6 +212,9 @@ def _manager_from_delta(user: User) -> str | None:
 
 
 def _directory_user(user: User, *, manager_id: str | None = None) -> DirectoryUser:
+    """The user as the sync sees it. Delta in its default mode (no ``Prefer:
+    return=minimal``) and ``/users/{id}`` send every selected property, so a null is a
+    cleared value; only a removed user comes with nothing but its id."""
     removed = "@removed" in user.additional_data
     return DirectoryUser(
         object_id=str(user.id),
@@ -216,6 +227,7 @@ def _directory_user(user: User, *, manager_id: str | None = None) -> DirectoryUs
         account_enabled=user.account_enabled,
         manager_id=manager_id,
         removed=removed,
+        complete=not removed,
     )
 
 
@@ -310,15 +322,24 @@ class MsGraph:
 
     async def group_member_ids(self, group_id: str) -> set[str]:
         members = self.sdk.groups.by_group_id(group_id).transitive_members.graph_user
-        query = members.GraphUserRequestBuilderGetQueryParameters(select=["id"], top=999)
+        query = members.GraphUserRequestBuilderGetQueryParameters(
+            select=["id"], top=MAX_PAGE_SIZE, count=True
+        )
+        # The OData cast (graph.user) is an advanced query: Graph answers its next links
+        # with 400 Request_UnsupportedQuery unless every request says ConsistencyLevel:
+        # eventual, so the header goes on the first request and each @odata.nextLink.
+        first: RequestConfiguration[Any] = RequestConfiguration(query_parameters=query)
+        first.headers.add("ConsistencyLevel", "eventual")
         ids: set[str] = set()
         try:
-            page = await members.get(RequestConfiguration(query_parameters=query))
+            page = await members.get(first)
             while page is not None:
                 ids.update(str(user.id) for user in page.value or [] if user.id)
                 if not page.odata_next_link:
                     break
-                page = await members.with_url(page.odata_next_link).get()
+                following: RequestConfiguration[Any] = RequestConfiguration()
+                following.headers.add("ConsistencyLevel", "eventual")
+                page = await members.with_url(page.odata_next_link).get(following)
         except APIError as exc:
             raise _graph_error(f"reading members of group {group_id}", exc) from exc
         return ids
@@ -403,27 +424,33 @@ class MsGraph:
         html_sections: list[str],
         image: PageImage | None = None,
     ) -> PublishedPage:
-        body = _site_page(name=name, title=title, html_sections=html_sections, image=image)
+        content = _page_content(name=name, title=title, html_sections=html_sections, image=image)
         pages = self.sdk.sites.by_site_id(site_id).pages
         try:
             page_id = await self._existing_page_id(site_id, name)
             if page_id is None:
-                created = await pages.post(body)
+                created = await pages.post(_site_page({**PAGE_CREATE_ONLY, "name": name}, content))
                 if created is None or not created.id:
                     raise GraphError("creating the intranet page: no page in the answer")
                 page_id = str(created.id)
                 web_url = created.web_url
             else:
                 # The SDK has no request builder for updating or publishing a page; both
-                # go through the same adapter (tokens, retries) as raw requests.
+                # go through the same adapter (tokens, retries) as raw requests. An update
+                # takes only the updatable properties: name and pageLayout are refused.
                 update = self._request(Method.PATCH, site_id, page_id)
-                update.set_content_from_parsable(self._adapter, "application/json", body)
+                update.set_content_from_parsable(
+                    self._adapter, "application/json", _site_page({}, content)
+                )
                 updated = await self._adapter.send_async(update, SitePage, ERROR_MAP)
                 web_url = updated.web_url if updated else None
             publish = self._request(Method.POST, site_id, page_id, "/publish")
             await self._adapter.send_no_response_content_async(publish, ERROR_MAP)
         except APIError as exc:
-            raise _graph_error("publishing the intranet page", exc) from exc
+            error = _graph_error("publishing the intranet page", exc)
+            if error.status == 403:
+                raise PagePermissionMissing(str(error), status=403, code=error.code) from exc
+            raise error from exc
         if not web_url:
             raise GraphError("publishing the intranet page: Graph gave no webUrl")
         return PublishedPage(page_id=page_id, web_url=web_url)
@@ -439,7 +466,13 @@ class MsGraph:
         return request
 
     async def upload_file(
-        self, site_id: str, path: str, content: bytes, content_type: str
+        self,
+        site_id: str,
+        path: str,
+        content: bytes,
+        content_type: str,
+        *,
+        sharepoint_ids: bool = False,
     ) -> UploadedFile:
         upload = RequestInformation(Method.PUT)
         upload.url = (
@@ -453,7 +486,34 @@ class MsGraph:
             raise _graph_error(f"uploading {path}", exc) from exc
         if item is None or not item.web_url or not item.id:
             raise GraphError(f"uploading {path}: Graph gave no webUrl")
-        return UploadedFile(item_id=str(item.id), web_url=item.web_url)
+        ids = await self._sharepoint_ids(site_id, str(item.id), path) if sharepoint_ids else None
+        return UploadedFile(
+            item_id=str(item.id),
+            web_url=item.web_url,
+            server_relative_url=unquote(urlsplit(item.web_url).path),
+            sharepoint_ids=ids,
+        )
+
+    async def _sharepoint_ids(self, site_id: str, item_id: str, path: str) -> SharePointIds:
+        """The ids SharePoint knows the file by; Graph returns them only on ``$select``."""
+        read = RequestInformation(Method.GET)
+        read.url = (
+            f"{self.graph_url}/sites/{quote(site_id, safe='')}/drive/items/"
+            f"{quote(item_id, safe='')}?$select=id,webUrl,sharepointIds"
+        )
+        try:
+            item = await self._adapter.send_async(read, DriveItem, ERROR_MAP)
+        except APIError as exc:
+            raise _graph_error(f"reading the ids of {path}", exc) from exc
+        ids = item.sharepoint_ids if item is not None else None
+        if ids is None or not (ids.site_id and ids.web_id and ids.list_id):
+            raise GraphError(f"reading the ids of {path}: Graph gave no sharepointIds")
+        return SharePointIds(
+            site_id=str(ids.site_id),
+            web_id=str(ids.web_id),
+            list_id=str(ids.list_id),
+            unique_id=str(ids.list_item_unique_id or ""),
+        )
 
     async def title_for_url(self, url: str) -> str | None:
         shared = self.sdk.shares.by_shared_drive_item_id(sharing_token(url)).drive_item
@@ -483,49 +543,77 @@ def _strip_extension(name: str) -> str:
 
 
 IMAGE_WEB_PART = "d1d91016-032f-456d-98a4-721247c305e8"
+# Set when a page is created; an update refuses them (sitepage-update lists what it takes).
+PAGE_CREATE_ONLY: dict[str, Any] = {"pageLayout": "article"}
 
 
-def _text_web_part(html: str) -> dict[str, Any]:
-    return {"@odata.type": "#microsoft.graph.textWebPart", "innerHtml": html}
+def _web_part_id(page_name: str, position: int) -> str:
+    """Graph wants an id on every web part; the same page gets the same ids each time it
+    is published, so an update replaces web parts rather than adding new ones."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"lagesbot:{page_name}#{position}"))
 
 
-def _image_web_part(image: PageImage) -> dict[str, Any]:
+def _text_web_part(html: str, part_id: str) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.textWebPart", "id": part_id, "innerHtml": html}
+
+
+def _image_web_part(image: PageImage, part_id: str) -> dict[str, Any]:
+    """The Image web part as documented (sitepage-create): the file by its server-relative
+    URL and the ids SharePoint knows it by, without which the image does not render."""
+    ids = image.file.sharepoint_ids
+    if ids is None:
+        raise GraphError("the page image has no sharepointIds")
+    id_properties = {
+        "siteid": ids.site_id,
+        "webid": ids.web_id,
+        "listid": ids.list_id,
+        "uniqueid": ids.unique_id,
+    }
     return {
         "@odata.type": "#microsoft.graph.standardWebPart",
+        "id": part_id,
         "webPartType": IMAGE_WEB_PART,
         "data": {
-            "dataVersion": "1.11",
+            "dataVersion": "1.9",
             "title": image.alt_text,
             "properties": {
                 "imageSourceType": 2,
                 "altText": image.alt_text,
                 "overlayText": "",
+                **id_properties,
                 "imgWidth": image.width,
                 "imgHeight": image.height,
                 "fixAspectRatio": True,
             },
             "serverProcessedContent": {
-                "imageSources": [{"key": "imageSource", "value": image.url}],
+                "imageSources": [{"key": "imageSource", "value": image.file.server_relative_url}],
+                "customMetadata": [
+                    {
+                        "key": "imageSource",
+                        "value": {
+                            **id_properties,
+                            "width": str(image.width),
+                            "height": str(image.height),
+                        },
+                    }
+                ],
             },
         },
     }
 
 
-def _site_page(
+def _page_content(
     *, name: str, title: str, html_sections: list[str], image: PageImage | None
-) -> SitePage:
-    """A one-column article page: one text web part per section, the image after the first.
-
-    The body is built as Graph's JSON and parsed into the SDK's model so that the web part
-    types (``@odata.type``) are serialised exactly as the pages API expects."""
-    sections: list[list[dict[str, Any]]] = [[_text_web_part(html)] for html in html_sections]
+) -> dict[str, Any]:
+    """A one-column article page: one text web part per section, the image after the first;
+    only properties an update accepts too."""
+    parts: list[dict[str, Any]] = [
+        _text_web_part(html, _web_part_id(name, index)) for index, html in enumerate(html_sections)
+    ]
     if image is not None:
-        sections.insert(min(1, len(sections)), [_image_web_part(image)])
-    payload = {
-        "@odata.type": "#microsoft.graph.sitePage",
-        "name": name,
+        parts.insert(min(1, len(parts)), _image_web_part(image, _web_part_id(name, -1)))
+    return {
         "title": title,
-        "pageLayout": "article",
         "showComments": False,
         "showRecommendedPages": False,
         "titleArea": {"enableGradientEffect": True, "layout": "plain", "showAuthor": False},
@@ -535,12 +623,18 @@ def _site_page(
                     "layout": "oneColumn",
                     "id": str(index + 1),
                     "emphasis": "none",
-                    "columns": [{"id": "1", "width": 12, "webparts": web_parts}],
+                    "columns": [{"id": "1", "width": 12, "webparts": [part]}],
                 }
-                for index, web_parts in enumerate(sections)
+                for index, part in enumerate(parts)
             ]
         },
     }
+
+
+def _site_page(extra: dict[str, Any], content: dict[str, Any]) -> SitePage:
+    """The body as Graph's JSON parsed into the SDK's model, so that the web part types
+    (``@odata.type``) are serialised exactly as the pages API expects."""
+    payload = {"@odata.type": "#microsoft.graph.sitePage", **extra, **content}
     page: SitePage = _parse(SitePage, payload)
     return page
 

@@ -24,10 +24,19 @@ class DeltaExpired(GraphError):
     """The stored delta link is too old (410 Gone / resync required): start a full sync."""
 
 
+class PagePermissionMissing(GraphError):
+    """Graph refused the site page (403): the app lacks ``permission``, which Microsoft
+    documents as the only application permission for creating and updating site pages (a
+    tenant that grants only ``Sites.Selected`` gets the files in the library, no page)."""
+
+    permission = "Sites.ReadWrite.All"
+
+
 @dataclass(frozen=True)
 class DirectoryUser:
-    """A user as Graph returned it. In a delta change, properties that did not change may be
-    missing; they are None here and mean "unknown", never "cleared"."""
+    """A user as Graph returned it. With ``complete`` (every selected property was sent:
+    ``/users/delta`` in its default mode, ``/users/{id}``) None means the property is empty
+    in Entra ID - cleared, if it had a value. Without it None means "not sent, unknown"."""
 
     object_id: str
     upn: str | None = None
@@ -41,6 +50,7 @@ class DirectoryUser:
     # Graph marked the user as removed from the collection (deleted or, for a delta on
     # group members, no longer a member).
     removed: bool = False
+    complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,19 +68,34 @@ class PublishedPage:
 
 
 @dataclass(frozen=True)
-class PageImage:
-    """An image already in the site's library, shown by the page's Image web part."""
+class SharePointIds:
+    """The ids SharePoint knows a library file by (driveItem ``sharepointIds``)."""
 
-    url: str
-    alt_text: str
-    width: int
-    height: int
+    site_id: str
+    web_id: str
+    list_id: str
+    unique_id: str
 
 
 @dataclass(frozen=True)
 class UploadedFile:
     item_id: str
     web_url: str
+    # The web address's path ("/sites/intranat/Delade dokument/..."), as web parts refer
+    # to files of the same tenant.
+    server_relative_url: str = ""
+    # Only when asked for (``upload_file(..., sharepoint_ids=True)``).
+    sharepoint_ids: SharePointIds | None = None
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """An image already in the site's library, shown by the page's Image web part."""
+
+    file: UploadedFile
+    alt_text: str
+    width: int
+    height: int
 
 
 class Graph(Protocol):
@@ -107,14 +132,22 @@ class Graph(Protocol):
         image: PageImage | None = None,
     ) -> PublishedPage:
         """Create (or update, when a page with ``name`` exists) a site page whose sections hold
-        the given HTML (the image, if any, after the first section), then publish it."""
+        the given HTML (the image, if any, after the first section), then publish it. Raises
+        PagePermissionMissing when Graph refuses the page with 403."""
         ...
 
     async def upload_file(
-        self, site_id: str, path: str, content: bytes, content_type: str
+        self,
+        site_id: str,
+        path: str,
+        content: bytes,
+        content_type: str,
+        *,
+        sharepoint_ids: bool = False,
     ) -> UploadedFile:
         """Put the file at ``path`` in the site's default document library (replacing any
-        earlier version; the library keeps the version history)."""
+        earlier version; the library keeps the version history); with ``sharepoint_ids``
+        also read the ids a web part needs to show it."""
         ...
 
     async def title_for_url(self, url: str) -> str | None:

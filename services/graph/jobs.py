@@ -9,7 +9,10 @@ configured:
   its own transaction. A failure is stored in ``publish_error`` and retried with backoff (5
   minutes, doubling to 6 hours); the attempts are kept in ``sync_state``. Once published, the
   owners' closed cards are updated again so they link to the page, and a close digest
-  already posted in a steering group's channel is replaced by one with the links.
+  already posted in a steering group's channel is replaced by one with the links. When Graph
+  refused only the page (403: the tenant granted ``Sites.Selected``, not the documented
+  ``Sites.ReadWrite.All``), the round counts as published with its files and the admins are
+  told once which permission to grant (``services.delivery.permission_notices``).
 - **people sync**: ``services.graph.people_sync.sync_people`` every ``LAGESBOT_PEOPLE_SYNC_HOURS``
   (default 24; 0 = off), when groups or departments to sync are configured. The time of the
   next run is kept in ``sync_state``, so a restart does not sync again; a failed run is retried
@@ -36,7 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.delivery import digest_posting, fanout
 from services.delivery.leaver_notices import notify_admins_of_leavers
-from services.graph.interface import Graph
+from services.delivery.permission_notices import notify_admins_of_missing_permission
+from services.graph.interface import Graph, PagePermissionMissing
 from services.graph.people_sync import (
     PeopleSyncReport,
     SyncNotConfigured,
@@ -336,6 +340,8 @@ class GraphJobs:
             if error is None:
                 if state_row is not None:
                     await session.delete(state_row)
+                if summary.intranet_page_url is None:
+                    await self._tell_admins_page_refused(session, rnd, summary, now)
                 await _show_published(session, rnd, now)
                 log.info("round %s published on the intranet", round_key)
                 return True
@@ -366,6 +372,26 @@ class GraphJobs:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             summary.publish_error = error
             return error
+
+    async def _tell_admins_page_refused(
+        self, session: AsyncSession, rnd: ReportingRound, summary: RoundSummary, now: datetime
+    ) -> None:
+        """Published without a page: Graph refused it for lack of permission."""
+        log.warning(
+            "round %s published without its intranet page: grant %s",
+            rnd.key,
+            PagePermissionMissing.permission,
+        )
+        await notify_admins_of_missing_permission(
+            session,
+            admins=self.settings.admins,
+            permission=PagePermissionMissing.permission,
+            site_id=self.settings.site_id,
+            rnd=rnd,
+            summary=summary,
+            now=now,
+            default_language=self.settings.language,
+        )
 
     # --- people sync ----------------------------------------------------------------------
 

@@ -159,6 +159,10 @@ class _Sync:
         if user.manager_id is not None:
             self.managers[user.object_id.lower()] = user.manager_id.lower()
         language = normalise_language(user.preferred_language) if user.preferred_language else None
+        if language is None and user.complete:
+            language = normalise_language(
+                self.default_language
+            )  # cleared in Entra ID: the region's language
         if person is None:
             await self._create(user, language)
         elif person.erased_at is None:
@@ -255,6 +259,8 @@ class _Sync:
         object_id = user.object_id.lower()
         if members is not None:
             return object_id in members
+        if user.department is None and user.complete:
+            return False  # the department was cleared: no longer in any synced department
         in_scope = self.scope.department_in_scope(user.department)
         if in_scope is None:
             known = await people_store.get_by_entra_id(self.session, object_id)
@@ -281,16 +287,17 @@ class _Sync:
 
 
 def _assign_sent_properties(person: Person, user: DirectoryUser, language: str | None) -> bool:
-    """Copy the profile properties Graph sent; True when one changed."""
+    """Copy the profile properties Graph sent; True when one changed. For a complete user
+    (every property sent) a None mail or job title was cleared in Entra ID and is cleared
+    here too; otherwise None means "not sent" and the stored value stays."""
     changed = False
-    for name, value in (
-        ("display_name", user.display_name),
-        ("email", user.mail),
-        ("job_title", user.job_title),
-        ("preferred_language", language),
+    for name, value, clearable in (
+        ("display_name", user.display_name, False),
+        ("email", user.mail, True),
+        ("job_title", user.job_title, True),
+        ("preferred_language", language, False),
     ):
-        # None means Graph did not send the property in this change, not that it is empty.
-        if value is not None:
+        if value is not None or (clearable and user.complete):
             changed |= _assign(person, name, value)
     return changed
 

@@ -3,7 +3,8 @@ Bot Connector (``bot/connections.py``, ``services.delivery``) and for Microsoft 
 kiota adapter in ``services.graph.client``).
 
 - Credential: a client secret, or a certificate (``certificate_credential`` reads one PEM file
-  holding the private key and the certificate).
+  holding the private key and the certificate; msal signs with PS256 and the certificate's
+  SHA-256 thumbprint).
 - Authority: configurable, without instance discovery, so tests and the demo can point it at a
   local token endpoint; outbound TLS trusts the configured CA bundle.
 - Reuse: a token is answered from memory until five minutes before it expires, then fetched
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 import msal
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 
 from services.platform.config import Settings
 
@@ -45,7 +46,9 @@ class TokenProvider(Protocol):
 
 def certificate_credential(path: str | Path) -> dict[str, str]:
     """msal's certificate credential from one PEM file holding the private key and the
-    certificate (the thumbprint Entra ID knows the certificate by is computed here)."""
+    certificate. No ``thumbprint``: given the public certificate, msal (1.35+) derives the
+    SHA-256 thumbprint itself and signs the assertion with PS256 (``x5t#S256``); passing a
+    thumbprint would select the deprecated SHA-1/RS256 path."""
     pem = Path(path).read_bytes()
     certificate = x509.load_pem_x509_certificate(pem)
     key = serialization.load_pem_private_key(pem, password=None)
@@ -56,7 +59,6 @@ def certificate_credential(path: str | Path) -> dict[str, str]:
     ).decode()
     return {
         "private_key": key_pem,
-        "thumbprint": certificate.fingerprint(hashes.SHA1()).hex(),
         "public_certificate": certificate.public_bytes(serialization.Encoding.PEM).decode(),
     }
 

@@ -12,6 +12,12 @@ What is published (all through Graph, to the configured site):
 Publishing again replaces the files (the library keeps their versions) and updates the same
 page. The web addresses are stored on ``RoundSummary``; a failure is stored in
 ``publish_error`` (and logged), so closing a round never fails because the intranet is down.
+
+Microsoft documents only ``Sites.ReadWrite.All`` for creating and updating site pages; a
+tenant that grants the app ``Sites.Selected`` alone gets the files but Graph refuses the page
+(403). That is not a failure to retry: the round counts as published without a page
+(``intranet_page_url`` stays empty, the audit log says ``round.page_not_permitted``) and the
+scheduler tells the admins once which permission to grant (``services.graph.jobs``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from services.graph.interface import (
     Graph,
     GraphError,
     PageImage,
+    PagePermissionMissing,
     PublishedPage,
     UploadedFile,
 )
@@ -288,8 +295,9 @@ async def publish_round(
     language: str = "sv",
     workbook: Workbook | None = None,
 ) -> RoundSummary:
-    """Publish the closed round's summary; returns its RoundSummary with the URLs, or with
-    ``publish_error`` set when Graph failed (the caller commits either way)."""
+    """Publish the closed round's summary; returns its RoundSummary with the URLs (without
+    the page's when Graph refused it for lack of permission), or with ``publish_error`` set
+    when Graph failed (the caller commits either way)."""
     rnd = await _closed_round(session, round_key)
     summary = await _summary_for(session, rnd, actor)
     tx = for_language(language)
@@ -301,13 +309,18 @@ async def publish_round(
             site_id, f"{folder}/{_slug(rnd.key)}.xlsx", content, XLSX_TYPE
         )
         image = await _upload_heat_map(session, graph, rnd, digest, tx, site_id, folder)
-        page = await graph.publish_page(
-            site_id,
-            name=f"lagesbot-{_slug(rnd.key)}.aspx",
-            title=tx.t("intranet.page_title", round=rnd.name),
-            html_sections=page_sections(digest, tx, export_url=export.web_url),
-            image=image,
-        )
+        page: PublishedPage | None = None
+        try:
+            page = await graph.publish_page(
+                site_id,
+                name=f"lagesbot-{_slug(rnd.key)}.aspx",
+                title=tx.t("intranet.page_title", round=rnd.name),
+                html_sections=page_sections(digest, tx, export_url=export.web_url),
+                image=image,
+            )
+        except PagePermissionMissing as refused:
+            log.warning("round %s published without a page: %s", rnd.key, refused)
+            _record_page_refused(session, rnd, actor=actor, refused=refused)
     except GraphError as exc:
         log.error("publishing round %s to the intranet failed: %s", rnd.key, exc)
         _record_failure(session, summary, rnd, actor=actor, error=str(exc))
@@ -343,18 +356,31 @@ def _record_failure(
     )
 
 
+def _record_page_refused(
+    session: AsyncSession, rnd: ReportingRound, *, actor: str, refused: PagePermissionMissing
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action="round.page_not_permitted",
+        target_type="round",
+        target_id=rnd.id,
+        details={"permission": refused.permission, "error": str(refused)[:500]},
+    )
+
+
 def _record_published(
     session: AsyncSession,
     summary: RoundSummary,
     rnd: ReportingRound,
     *,
     actor: str,
-    page: PublishedPage,
+    page: PublishedPage | None,
     export: UploadedFile,
     now: datetime,
 ) -> None:
     """Keep the page's and the export's addresses on the summary and in the audit log."""
-    summary.intranet_page_url = page.web_url
+    summary.intranet_page_url = page.web_url if page is not None else None
     summary.intranet_export_url = export.web_url
     summary.published_at = now
     summary.publish_error = None
@@ -364,7 +390,7 @@ def _record_published(
         action="round.published",
         target_type="round",
         target_id=rnd.id,
-        details={"page": page.web_url, "export": export.web_url},
+        details={"page": page.web_url if page else None, "export": export.web_url},
     )
 
 
@@ -391,5 +417,7 @@ async def _upload_heat_map(
         likelihood_label=tx.t("intranet.likelihood"),
         consequence_label=tx.t("intranet.consequence"),
     )
-    uploaded = await graph.upload_file(site_id, f"{folder}/riskkarta.png", png, "image/png")
-    return PageImage(url=uploaded.web_url, alt_text=title, width=width, height=height)
+    uploaded = await graph.upload_file(
+        site_id, f"{folder}/riskkarta.png", png, "image/png", sharepoint_ids=True
+    )
+    return PageImage(file=uploaded, alt_text=title, width=width, height=height)

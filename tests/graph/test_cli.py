@@ -92,6 +92,21 @@ async def test_publish_prints_the_intranet_addresses_and_stores_them(
     assert summary.intranet_export_url in result.output
 
 
+async def test_publish_says_which_permission_the_refused_page_needs(
+    graph: GraphSetup, session: AsyncSession, database_url: str
+) -> None:
+    graph.running.token_endpoint.roles = ["Sites.Selected"]
+    graph.fake.grant_site(SITE_ID, "write")
+    setup = await closed_round(session)
+
+    result = await run(graph, database_url, "publish", setup.round.key)
+
+    assert result.exit_code == 0, result.output
+    assert "Publicerat i biblioteket utan sida: https://" in result.output
+    assert "ge programbehörigheten Sites.ReadWrite.All" in result.output
+    assert graph.fake.pages == {}
+
+
 async def test_publish_refuses_an_open_round_clearly(graph: GraphSetup, database_url: str) -> None:
     result = await run(graph, database_url, "publish", "finns-inte")
     assert result.exit_code == 1

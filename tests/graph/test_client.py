@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import jwt
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -17,7 +18,7 @@ from services.graph.client import (
     token_scope,
 )
 from services.graph.interface import DeltaExpired, GraphError
-from services.platform.tokens import certificate_credential
+from services.platform.tokens import MsalTokenProvider, TokenError, certificate_credential
 from tests.graph.conftest import CATALOG_APP_ID, GROUP_ID, SITE_ID, GraphSetup
 
 
@@ -98,6 +99,52 @@ async def test_group_members_are_read_over_all_pages(graph: GraphSetup) -> None:
     graph.fake.add_group(GROUP_ID, ids[1:])
     assert await graph.client.group_member_ids(GROUP_ID) == set(ids[1:])
     assert len(graph.fake.requests_to("transitiveMembers")) == 2
+
+
+async def test_a_group_of_more_than_999_users_is_read_completely(graph: GraphSetup) -> None:
+    """The cast to graph.user is an advanced query: Graph refuses its next link without
+    ConsistencyLevel: eventual, so every page must carry the header."""
+    graph.fake.page_size = 999
+    ids = [f"{n:08d}-0000-4000-8000-000000000000" for n in range(1001)]
+    for n, object_id in enumerate(ids):
+        graph.fake.add_user(object_id, f"p{n}@region-exempel.se", f"P {n}")
+    graph.fake.add_group(GROUP_ID, ids)
+
+    assert await graph.client.group_member_ids(GROUP_ID) == set(ids)
+
+    first, following = graph.fake.requests_to("transitiveMembers")
+    assert first.query["$top"] == "999" and first.query["$count"] == "true"
+    assert "$skiptoken" in following.query
+    assert {first.headers["ConsistencyLevel"], following.headers["ConsistencyLevel"]} == {
+        "eventual"
+    }
+
+
+async def test_a_cleared_property_comes_back_as_empty_and_removals_as_removed(
+    graph: GraphSetup,
+) -> None:
+    ids = add_people(graph, 3)
+    graph.fake.update_user(ids[0], jobTitle="Enhetschef", department="HSF")
+    first = await graph.client.user_changes(None)
+    graph.fake.update_user(ids[0], jobTitle=None, department=None, mail=None)
+    graph.fake.delete_user(ids[1])
+    graph.fake.delete_user(ids[2], permanently=True)
+
+    second = await graph.client.user_changes(first.delta_link)
+
+    cleared, deleted, purged = second.users
+    assert cleared.complete and not cleared.removed
+    assert (cleared.job_title, cleared.department, cleared.mail) == (None, None, None)
+    assert cleared.display_name == "Person 0"
+    assert [(u.removed, u.complete) for u in (deleted, purged)] == [(True, False), (True, False)]
+
+
+async def test_without_the_documented_permission_graph_answers_403(graph: GraphSetup) -> None:
+    graph.running.token_endpoint.roles = ["GroupMember.Read.All"]
+    add_people(graph, 1)
+    with pytest.raises(GraphError) as refused:
+        await graph.client.user_changes(None)
+    assert refused.value.status == 403 and refused.value.code == "Authorization_RequestDenied"
 
 
 async def test_throttling_waits_as_long_as_retry_after_says_then_succeeds(
@@ -186,7 +233,9 @@ def test_a_certificate_file_becomes_msal_credentials(tmp_path: Path) -> None:
     (tmp_path / "app.pem").write_bytes(pem)
     credential = certificate_credential(tmp_path / "app.pem")
     certificate = x509.load_pem_x509_certificate((tmp_path / "entra-test-ca.pem").read_bytes())
-    assert credential["thumbprint"] == certificate.fingerprint(hashes.SHA1()).hex()
+    # No SHA-1 thumbprint: msal derives the SHA-256 one from the certificate (PS256).
+    assert "thumbprint" not in credential
+    assert x509.load_pem_x509_certificate(credential["public_certificate"].encode()) == certificate
     key = serialization.load_pem_private_key(credential["private_key"].encode(), None)
     assert key.public_key().public_numbers() == certificate.public_key().public_numbers()  # type: ignore[union-attr]
 
@@ -208,6 +257,7 @@ async def test_a_certificate_instead_of_a_secret_gets_a_token(tmp_path: Path) ->
         client_secret="not-used",
         certificate_pem=certificate_pem,
     )
+    endpoint.roles = ["User.Read.All"]
     fake = GraphFake()
     fake.add_user("u-1", "anna@region-exempel.se", "Anna")
     running = await graph_fake.start(tmp_path, graph=fake, token_endpoint=endpoint)
@@ -218,6 +268,37 @@ async def test_a_certificate_instead_of_a_secret_gets_a_token(tmp_path: Path) ->
         async with MsGraph.from_settings(settings) as client:
             changes = await client.user_changes(None)
         assert [u.object_id for u in changes.users] == ["u-1"]
-        assert endpoint.issued[0]["token"].startswith("entra-cert-")
+        claims = jwt.decode(endpoint.issued[0]["token"], options={"verify_signature": False})
+        assert claims["credential"] == "certificate"
+        # The deprecated path (SHA-1 thumbprint, RS256) is refused like Entra ID does.
+        sha1 = {
+            **certificate_credential(app_pem),
+            "thumbprint": x509.load_pem_x509_certificate(certificate_pem)
+            .fingerprint(hashes.SHA1())
+            .hex(),
+        }
+        legacy = MsalTokenProvider(
+            client_id=endpoint.client_id,
+            credential=sha1,
+            authority=endpoint.authority,
+            verify=str(running.ca_path),
+        )
+        with pytest.raises(TokenError, match="PS256"):
+            await legacy.token(f"{fake.base_url}/.default")
     finally:
         await running.close()
+
+
+async def test_with_sites_selected_only_documents_on_granted_sites_get_a_title(
+    graph: GraphSetup,
+) -> None:
+    graph.running.token_endpoint.roles = ["Sites.Selected"]
+    graph.fake.grant_site(SITE_ID, "read")
+    granted = "https://region-exempel.sharepoint.com/sites/intranat/Delade dokument/Plan.docx"
+    elsewhere = "https://region-exempel.sharepoint.com/sites/ekonomi/Budget.xlsx"
+    graph.fake.share(granted, name="Plan.docx")
+    graph.fake.share(elsewhere, name="Budget.xlsx")
+
+    assert await graph.client.title_for_url(granted) == "Plan"
+    assert await graph.client.title_for_url(elsewhere) is None  # Graph: 403
+    assert await graph.client.title_for_url(granted + "x") is None  # Graph: 404

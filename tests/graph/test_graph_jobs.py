@@ -37,6 +37,7 @@ from tests.digest.test_posting import deliver
 from tests.factories import NOW, RoundSetup, open_round
 from tests.graph.conftest import GROUP_ID, SITE_ID, GraphSetup, settings_for
 from tests.graph.test_people_sync import ANDERS, JOHAN, KARIN, directory
+from tests.rounds.builders import remember_chat
 
 CLOSED = NOW + timedelta(days=8)
 GROUP = SyncScope(group_ids=(GROUP_ID,))
@@ -371,3 +372,50 @@ async def test_two_instances_ticking_at_once_publish_a_round_once(
     assert page is not None and page.versions == 1
     assert len(graph.fake.requests_to("/pages$", "POST")) == 1
     assert {f.versions for f in graph.fake.files.values()} == {1}
+
+
+async def test_a_refused_page_still_publishes_the_files_and_tells_the_admins_once(
+    graph: GraphSetup, session: AsyncSession, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """A tenant that grants only Sites.Selected: Graph refuses the page (403), the rounds
+    count as published with their files, and each admin hears it once, not every round."""
+    graph.running.token_endpoint.roles = ["Sites.Selected"]
+    graph.fake.grant_site(SITE_ID, "write")
+    first = await close_posted_round(session)
+    admin = first.other
+    await remember_chat(session, admin, "https://smba.example/")
+    await session.commit()
+    admins = replace(PUBLISH, admins=(admin.upn,))
+
+    result = await tick(session_factory, graph, CLOSED + timedelta(seconds=30), admins)
+
+    assert result.published == 1 and result.errors == []
+    assert graph.fake.pages == {}
+    summary = await summary_of(session_factory, first)
+    assert summary.published_at is not None and summary.intranet_page_url is None
+    assert (SITE_ID, f"Lägesbot/{first.round.key}/{first.round.key}.xlsx") in graph.fake.files
+    (notice,) = await notices(session_factory)
+    assert notice.conversation_id == f"a:chat-{admin.entra_object_id}"
+    texts = " ".join(cardtools.texts(notice.payload["card"]))
+    assert "Sites.ReadWrite.All" in texts and first.round.name in texts
+    assert f"lagesbot publish {first.round.key}" in texts
+    assert [a["url"] for a in cardtools.actions(notice.payload["card"])] == [
+        summary.intranet_export_url
+    ]
+
+    # Published again while the permission is still missing (the round is marked
+    # unpublished, as for a second round): the files again, nobody is told again.
+    async with session_factory() as again, again.begin():
+        row = await again.get(RoundSummary, summary.id)
+        assert row is not None
+        row.published_at = None
+    later = await tick(session_factory, graph, CLOSED + timedelta(hours=1), admins)
+    assert later.published == 1 and graph.fake.pages == {}
+    assert {f.versions for f in graph.fake.files.values()} == {2}
+    assert len(await notices(session_factory)) == 1
+
+
+async def notices(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxJob]:
+    async with sessions() as session:
+        query = select(OutboxJob).where(OutboxJob.kind == OutboxKind.NOTICE)
+        return list((await session.execute(query.order_by(OutboxJob.id))).scalars())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -100,7 +101,13 @@ async def test_publishing_stores_the_urls_and_the_intranet_has_page_heat_map_and
     heat_map = graph.fake.files[(SITE_ID, f"Lägesbot/{key}/riskkarta.png")]
     image = Image.open(io.BytesIO(heat_map.content))
     assert image.format == "PNG" and image.width > 300
-    assert len(page.image_sources()) == 1 and page.image_sources()[0].endswith("riskkarta.png")
+    # The heat map web part refers to the uploaded PNG as SharePoint resolves images: by
+    # its server-relative URL and its sharepointIds.
+    assert graph.fake.page_image_files(page) == [heat_map]
+    assert page.image_sources() == [
+        "/sites/intranat/Delade dokument/Lägesbot/" + key + "/riskkarta.png"
+    ]
+    assert all(part.get("id") for part in page.web_parts())
 
     stored = (
         await session.execute(select(RoundSummary).where(RoundSummary.round_id == setup.round.id))
@@ -122,6 +129,61 @@ async def test_publishing_again_updates_the_same_page_and_replaces_the_files(
     assert page.versions == 2 and page.published
     assert second.intranet_page_url == first.intranet_page_url
     assert {f.versions for f in graph.fake.files.values()} == {2}
+    # The update carries only what sitepage-update accepts, and the same web part ids.
+    (update,) = graph.fake.requests_to("/microsoft.graph.sitePage$", "PATCH")
+    assert {"name", "pageLayout"}.isdisjoint(update.json())
+    assert update.json()["title"] == page.title
+    (create,) = graph.fake.requests_to("/pages$", "POST")
+    ids = [[part["id"] for part in _parts(r.json())] for r in (create, update)]
+    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0])
+    assert graph.fake.page_image_files(page) != []
+
+
+def _parts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        part
+        for section in body["canvasLayout"]["horizontalSections"]
+        for column in section["columns"]
+        for part in column["webparts"]
+    ]
+
+
+async def test_a_tenant_granting_only_sites_selected_gets_the_files_without_a_page(
+    graph: GraphSetup, session: AsyncSession
+) -> None:
+    """Microsoft documents Sites.ReadWrite.All as the only application permission for site
+    pages; Sites.Selected on the granted site is enough for the library files."""
+    graph.running.token_endpoint.roles = ["Sites.Selected"]
+    graph.fake.grant_site(SITE_ID, "write")
+    setup = await closed_round(session)
+    key = setup.round.key
+
+    summary = await publish(session, graph, key)
+
+    assert graph.fake.pages == {}
+    assert graph.fake.requests_to("/pages")[0].method == "GET"  # refused with 403
+    assert (SITE_ID, f"Lägesbot/{key}/{key}.xlsx") in graph.fake.files
+    assert (SITE_ID, f"Lägesbot/{key}/riskkarta.png") in graph.fake.files
+    assert summary.publish_error is None and summary.published_at == PUBLISHED
+    assert summary.intranet_page_url is None and summary.intranet_export_url is not None
+    refused = [
+        a
+        for a in (await session.execute(select(AuditEntry))).scalars()
+        if a.action == "round.page_not_permitted"
+    ]
+    assert [a.details["permission"] for a in refused] == ["Sites.ReadWrite.All"]
+
+
+async def test_sites_selected_without_a_grant_on_the_site_publishes_nothing(
+    graph: GraphSetup, session: AsyncSession
+) -> None:
+    graph.running.token_endpoint.roles = ["Sites.Selected"]
+    setup = await closed_round(session)
+
+    summary = await publish(session, graph, setup.round.key)
+
+    assert summary.publish_error is not None and "403" in summary.publish_error
+    assert summary.published_at is None and graph.fake.files == {}
 
 
 async def test_a_graph_failure_is_stored_on_the_round_not_raised(

@@ -281,3 +281,35 @@ async def test_a_upn_held_by_another_stored_person_is_reported_not_duplicated(
     assert report.skipped == [("maria.sundberg@region-exempel.se", "upn_taken")]
     assert await people_store.get_by_entra_id(session, MARIA) is None
     assert len(report.created) == 2
+
+
+async def test_a_property_cleared_in_entra_id_is_cleared_in_the_people_table(
+    graph: GraphSetup, session: AsyncSession
+) -> None:
+    """Delta in its default mode sends every selected property of a changed user: a null is
+    a cleared value, not a missing one."""
+    directory(graph)
+    await sync_people(session, graph.client, GROUP, now=NOW, default_language="sv")
+    graph.fake.update_user(ANDERS, jobTitle=None, mail=None, preferredLanguage=None)
+
+    report = await sync_people(session, graph.client, GROUP, now=LATER, default_language="sv")
+
+    assert report.updated == ["anders.holmberg@region-exempel.se"]
+    anders = await person(session, ANDERS)
+    assert (anders.job_title, anders.email, anders.preferred_language) == (None, None, "sv")
+    assert anders.display_name == "Anders Holmberg"
+
+
+async def test_a_person_whose_department_is_cleared_leaves_a_department_scope(
+    graph: GraphSetup, session: AsyncSession
+) -> None:
+    directory(graph)
+    scope = SyncScope(departments=("RS", "HSF"))
+    await sync_people(session, graph.client, scope, now=NOW)
+    graph.fake.update_user(MARIA, department=None)
+
+    report = await sync_people(session, graph.client, scope, now=LATER)
+
+    assert report.deactivated == ["maria.sundberg@region-exempel.se"]
+    assert not (await person(session, MARIA)).active
+    assert (await person(session, KARIN)).active
