@@ -1,0 +1,175 @@
+"""The bot's HTTP app with the BI feed, tokens from a local Entra ID (``tests.fakes.
+entra_issuer``), and a small follow-up in the store: a plan tree, two rounds, answers with
+revisions from the card and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import create_app
+from services.platform.config import Settings
+from storage.models import Response, ResponseSource, RoundState
+from tests.factories import NOW, TENANT_ID, RoundSetup, open_round
+from tests.fakes import entra_issuer
+from tests.fakes.entra_issuer import EntraIssuer
+
+APP_ID = "00000000-0000-4000-8000-0000000fee0d"
+READ_ROLE = "Lagesbot.Read.All"
+BI_GROUP = "5b7c0b34-0000-4000-8000-00000000b1b1"
+
+
+class _NoTokens:
+    async def token(self, scope: str) -> str:
+        raise AssertionError("the feed tests send nothing to Teams")
+
+
+@dataclass
+class FeedHarness:
+    url: str
+    issuer: EntraIssuer
+    http: aiohttp.ClientSession
+    settings: Settings
+
+    @property
+    def root(self) -> str:
+        return f"{self.url}/api/odata/"
+
+    def token(self, **overrides: Any) -> str:
+        options: dict[str, Any] = {
+            "tenant": TENANT_ID,
+            "audience": f"api://{APP_ID}",
+            "roles": (READ_ROLE,),
+        }
+        options.update(overrides)
+        return self.issuer.token(**options)
+
+    async def get(
+        self,
+        path: str,
+        *,
+        token: str | None = "default",
+        headers: dict[str, str] | None = None,
+        **params: str,
+    ) -> aiohttp.ClientResponse:
+        sent = dict(headers or {})
+        if token == "default":
+            token = self.token()
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        url = path if path.startswith("http") else self.root + path
+        response = await self.http.get(url, headers=sent, params=params or None)
+        await response.read()
+        return response
+
+    async def json(self, path: str, **params: str) -> dict[str, Any]:
+        response = await self.get(path, **params)
+        assert response.status == 200, await response.text()
+        body: dict[str, Any] = await response.json(content_type=None)
+        return body
+
+    async def all_pages(self, path: str, **params: str) -> tuple[list[dict[str, Any]], int]:
+        """Every row of the page chain, and how many pages it took."""
+        body = await self.json(path, **params)
+        rows, pages = list(body["value"]), 1
+        while "@odata.nextLink" in body:
+            link = body["@odata.nextLink"]
+            assert urlsplit(link).netloc == urlsplit(self.url).netloc
+            body = await self.json(link)
+            rows.extend(body["value"])
+            pages += 1
+        return rows, pages
+
+
+def feed_settings(database_url: str, issuer: EntraIssuer, **overrides: Any) -> Settings:
+    settings = Settings(
+        database_url=database_url,
+        app_id=APP_ID,
+        app_password="not-used",
+        app_tenant_id=TENANT_ID,
+        allowed_tenants=(TENANT_ID,),
+        openid_metadata_url=f"{issuer.base_url}/botframework-not-used",
+        feed_login_url=issuer.base_url,
+        feed_page_size=500,
+    )
+    return replace(settings, **overrides)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def issuer() -> AsyncIterator[EntraIssuer]:
+    issuer = EntraIssuer()
+    server = await entra_issuer.start(issuer)
+    yield issuer
+    await server.close()
+
+
+@asynccontextmanager
+async def serve(settings: Settings, issuer: EntraIssuer) -> AsyncIterator[FeedHarness]:
+    """The app on a free port with ``settings``, and a client for it."""
+    app = create_app(settings, token_provider=_NoTokens(), clock=lambda: NOW)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield FeedHarness(str(server.make_url("")).rstrip("/"), issuer, http, settings)
+    finally:
+        await server.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def feed(database_url: str, issuer: EntraIssuer) -> AsyncIterator[FeedHarness]:
+    async with serve(feed_settings(database_url, issuer), issuer) as harness:
+        yield harness
+
+
+@dataclass
+class FollowUp:
+    """What ``follow_up`` stored: the previous round (closed) and the open one."""
+
+    setup: RoundSetup
+    previous: RoundSetup
+    answers: list[Response]
+
+
+def _answer(setup: RoundSetup, item_id: int, revision: int, **values: Any) -> Response:
+    values.setdefault("answered_by_id", setup.owner.id)
+    values.setdefault("source", ResponseSource.TEAMS_CARD)
+    values.setdefault("answered_at", NOW - timedelta(hours=30 - revision))
+    return Response(
+        round_id=setup.round.id,
+        item_id=item_id,
+        request_id=setup.request.id,
+        revision=revision,
+        **values,
+    )
+
+
+async def follow_up(session: AsyncSession) -> FollowUp:
+    """Two plans' worth of rounds: a closed "previous" round with one answer, and the open
+    round: the goal answered twice (card, then an edit from the CLI), the indicator with a
+    value, the risk by its delegate, Cecilia's activity unanswered."""
+    previous = await open_round(session, state=RoundState.CLOSED)
+    setup = await open_round(session)
+    answers = [
+        _answer(previous, previous.goal.id, 1, status_key="on_track",
+                answered_at=NOW - timedelta(days=120)),
+        _answer(setup, setup.goal.id, 1, status_key="on_track", comment="Enligt plan."),
+        _answer(setup, setup.goal.id, 2, status_key="at_risk", comment="Försenat.",
+                source=ResponseSource.CLI, answered_at=NOW - timedelta(hours=1)),
+        _answer(setup, setup.indicator.id, 1, status_key="on_track", value=Decimal("72.5")),
+        _answer(setup, setup.risk.id, 1, status_key="deviation", likelihood=3, consequence=4,
+                answered_by_id=setup.delegate.id),
+    ]  # fmt: skip
+    session.add_all(answers)
+    await session.commit()
+    return FollowUp(setup, previous, answers)
