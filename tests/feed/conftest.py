@@ -19,7 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import create_app
 from services.platform.config import Settings
-from storage.models import Response, ResponseSource, RoundState
+from storage.models import (
+    ItemKind,
+    Plan,
+    PlanItem,
+    ReportingRound,
+    ReportRequest,
+    Response,
+    ResponseSource,
+    RoundItem,
+    RoundState,
+)
 from tests.factories import NOW, TENANT_ID, RoundSetup, open_round
 from tests.fakes import entra_issuer
 from tests.fakes.entra_issuer import EntraIssuer
@@ -134,42 +144,77 @@ async def feed(database_url: str, issuer: EntraIssuer) -> AsyncIterator[FeedHarn
 
 @dataclass
 class FollowUp:
-    """What ``follow_up`` stored: the previous round (closed) and the open one."""
+    """What ``follow_up`` stored: the open round and a closed round of another plan."""
 
     setup: RoundSetup
-    previous: RoundSetup
+    previous: ReportingRound
+    previous_item: PlanItem
     answers: list[Response]
 
 
-def _answer(setup: RoundSetup, item_id: int, revision: int, **values: Any) -> Response:
-    values.setdefault("answered_by_id", setup.owner.id)
+def _answer(
+    rnd: ReportingRound, request: ReportRequest, item_id: int, revision: int, **values: Any
+) -> Response:
+    values.setdefault("answered_by_id", request.person_id)
     values.setdefault("source", ResponseSource.TEAMS_CARD)
     values.setdefault("answered_at", NOW - timedelta(hours=30 - revision))
     return Response(
-        round_id=setup.round.id,
-        item_id=item_id,
-        request_id=setup.request.id,
-        revision=revision,
-        **values,
+        round_id=rnd.id, item_id=item_id, request_id=request.id, revision=revision, **values
     )
 
 
+async def _closed_round_of_another_plan(
+    session: AsyncSession, setup: RoundSetup
+) -> tuple[ReportingRound, PlanItem, ReportRequest]:
+    """Last year's plan: one goal, Cecilia's, asked in a closed round."""
+    plan = Plan(key="rs-2026", name="Regionstyrelsens verksamhetsplan 2026")
+    session.add(plan)
+    await session.flush()
+    goal = PlanItem(
+        plan_id=plan.id,
+        key="M1",
+        kind=ItemKind.GOAL,
+        title="Kortare väntetider i vården 2026",
+        owner_id=setup.other.id,
+        org_unit_id=setup.goal.org_unit_id,
+    )
+    session.add(goal)
+    rnd = ReportingRound(
+        key="t3-2025",
+        name="Tertial 3 2025",
+        plan_id=plan.id,
+        state=RoundState.CLOSED,
+        opens_at=NOW - timedelta(days=130),
+        deadline_at=NOW - timedelta(days=110),
+        closed_at=NOW - timedelta(days=100),
+        status_scale_id=setup.round.status_scale_id,
+    )
+    session.add(rnd)
+    await session.flush()
+    request = ReportRequest(round_id=rnd.id, person_id=setup.other.id)
+    session.add_all([request, RoundItem(round_id=rnd.id, item_id=goal.id, owner_id=setup.other.id)])
+    await session.flush()
+    return rnd, goal, request
+
+
 async def follow_up(session: AsyncSession) -> FollowUp:
-    """Two plans' worth of rounds: a closed "previous" round with one answer, and the open
-    round: the goal answered twice (card, then an edit from the CLI), the indicator with a
-    value, the risk by its delegate, Cecilia's activity unanswered."""
-    previous = await open_round(session, state=RoundState.CLOSED)
+    """The open round: the goal answered twice (card, then an edit from the CLI), the
+    indicator with a value, the risk by its delegate, Cecilia's activity unanswered; and
+    last year's closed round of another plan with Cecilia's one answer."""
     setup = await open_round(session)
+    previous, previous_goal, previous_request = await _closed_round_of_another_plan(session, setup)
+    rnd, request = setup.round, setup.request
     answers = [
-        _answer(previous, previous.goal.id, 1, status_key="on_track",
+        _answer(previous, previous_request, previous_goal.id, 1, status_key="on_track",
                 answered_at=NOW - timedelta(days=120)),
-        _answer(setup, setup.goal.id, 1, status_key="on_track", comment="Enligt plan."),
-        _answer(setup, setup.goal.id, 2, status_key="at_risk", comment="Försenat.",
+        _answer(rnd, request, setup.goal.id, 1, status_key="on_track", comment="Enligt plan."),
+        _answer(rnd, request, setup.goal.id, 2, status_key="at_risk", comment="Försenat.",
                 source=ResponseSource.CLI, answered_at=NOW - timedelta(hours=1)),
-        _answer(setup, setup.indicator.id, 1, status_key="on_track", value=Decimal("72.5")),
-        _answer(setup, setup.risk.id, 1, status_key="deviation", likelihood=3, consequence=4,
-                answered_by_id=setup.delegate.id),
+        _answer(rnd, request, setup.indicator.id, 1, status_key="on_track",
+                value=Decimal("72.5")),
+        _answer(rnd, request, setup.risk.id, 1, status_key="deviation", likelihood=3,
+                consequence=4, answered_by_id=setup.delegate.id),
     ]  # fmt: skip
     session.add_all(answers)
     await session.commit()
-    return FollowUp(setup, previous, answers)
+    return FollowUp(setup, previous, previous_goal, answers)
