@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, RowMapping, exists, select
+from sqlalchemy import ColumnElement, FromClause, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -245,11 +245,10 @@ async def read_page(
     where: ColumnElement[bool] | None,
     after: int | None,
     limit: int,
-) -> list[RowMapping]:
-    """Up to ``limit`` rows with a key above ``after``, in key order; the key is always
-    read (as ``id``), it is the next page's cursor."""
-    names = ["id", *(name for name in columns if name != "id")]
-    query = select(*(source.columns[name].label(name) for name in names)).select_from(
+) -> list[tuple[Any, ...]]:
+    """Up to ``limit`` rows with a key above ``after``, in key order, each a tuple of
+    ``columns`` in the order asked."""
+    query = select(*(source.columns[name].label(name) for name in columns)).select_from(
         source.origin
     )
     for condition in (source.condition, where):
@@ -258,4 +257,6 @@ async def read_page(
     if after is not None:
         query = query.where(source.key > after)
     query = query.order_by(source.key).limit(limit)
-    return list((await session.execute(query)).mappings())
+    # Core, not the ORM: these are plain rows, and a page is thousands of them.
+    connection = await session.connection()
+    return [tuple(row) for row in await connection.execute(query)]

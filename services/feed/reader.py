@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.feed.options import FeedQuery, filter_clause
@@ -37,35 +36,44 @@ class Page:
     next_top: int | None = None
 
 
-def _json_value(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
+    """What the JSON encoder cannot write itself (only these cells take this slower path)."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
         # Edm.Decimal as a JSON number (IEEE754Compatible=false); Numeric(18, 4) fits a float
         # for every figure a plan holds.
         return int(value) if value == value.to_integral_value() else float(value)
-    return value
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _columns(entity_set: EntitySet, selected: tuple[Property, ...]) -> list[str]:
-    """The store columns to read: the selected ones, and for each person's name selected
-    the person's id and erased mark."""
+    """The store columns to read: the selected ones first (in order), then the key (the
+    next page's cursor) and, for each person's name selected, the person's id and erased
+    mark."""
     columns = [prop.column for prop in selected]
+    extra = ["id"]
     for person in entity_set.type.person_names:
         if person.name in columns:
-            columns.extend(c for c in (person.person_id, person.erased) if c not in columns)
+            extra.extend((person.person_id, person.erased))
+    columns.extend(dict.fromkeys(c for c in extra if c not in columns))
     return columns
 
 
-def _row(entity_set: EntitySet, selected: tuple[Property, ...], row: RowMapping) -> dict[str, Any]:
-    names = {person.name: person for person in entity_set.type.person_names}
-    values: dict[str, Any] = {}
-    for prop in selected:
-        person = names.get(prop.column)
-        if person is not None and row[person.erased]:
-            values[prop.name] = pseudonym_name(row[person.person_id])
-        else:
-            values[prop.name] = _json_value(row[prop.column])
+def _values(
+    entity_set: EntitySet, selected: tuple[Property, ...], columns: list[str], rows: list[Any]
+) -> list[dict[str, Any]]:
+    names = [prop.name for prop in selected]
+    # zip stops at the selected names: the extra columns are read, not sent.
+    values = [dict(zip(names, row, strict=False)) for row in rows]
+    for person in entity_set.type.person_names:
+        if person.name not in columns[: len(names)]:
+            continue
+        name = names[columns.index(person.name)]
+        person_at, erased_at = columns.index(person.person_id), columns.index(person.erased)
+        for value, row in zip(values, rows, strict=True):
+            if row[erased_at]:
+                value[name] = pseudonym_name(row[person_at])
     return values
 
 
@@ -78,23 +86,19 @@ async def read_page(
     limit = page_size if query.top is None else min(page_size, query.top)
     if limit == 0:
         return Page([])
+    columns = _columns(entity_set, query.selected)
     # One row more than the page tells whether another page follows, so the last page is
     # never followed by an empty one.
     rows = await feed_queries.read_page(
-        session,
-        source,
-        _columns(entity_set, query.selected),
-        where=where,
-        after=query.after,
-        limit=limit + 1,
+        session, source, columns, where=where, after=query.after, limit=limit + 1
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    values = [_row(entity_set, query.selected, row) for row in rows]
+    values = _values(entity_set, query.selected, columns, rows)
     remaining = None if query.top is None else query.top - len(rows)
     if not more or remaining == 0:
         return Page(values)
-    return Page(values, next_after=int(rows[-1]["id"]), next_top=remaining)
+    return Page(values, next_after=int(rows[-1][columns.index("id")]), next_top=remaining)
 
 
 def next_link(base_url: str, entity_set: EntitySet, query: FeedQuery, page: Page) -> str | None:
@@ -120,7 +124,8 @@ def page_body(base_url: str, entity_set: EntitySet, query: FeedQuery, page: Page
     link = next_link(base_url, entity_set, query, page)
     if link is not None:
         body["@odata.nextLink"] = link
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    return text.encode()
 
 
 def error_body(code: str, message: str) -> Mapping[str, Any]:
