@@ -53,12 +53,12 @@ QUICK_ITEMS, QUICK_ROUNDS = 2000, 3
 
 @asynccontextmanager
 async def _region(
-    backend: str, spec: RegionSpec, keep: Path | None
+    backend: str, spec: RegionSpec, keep: Path | None, kept: bool
 ) -> AsyncIterator[tuple[str, float | None]]:
     """The generated region's database URL, and how long generating it took (None: kept)."""
     if backend == "sqlite" and keep is not None:
         url = f"sqlite+aiosqlite:///{keep}"
-        if keep.exists():
+        if kept:
             yield url, None
         else:
             yield url, (await generate_into(url, spec)).seconds
@@ -67,9 +67,7 @@ async def _region(
         yield url, (await generate_into(url, spec, migrate_first=False)).seconds
 
 
-async def _stream(
-    http: aiohttp.ClientSession, url: str, token: str, pid: int
-) -> dict[str, Any]:
+async def _stream(http: aiohttp.ClientSession, url: str, token: str, pid: int) -> dict[str, Any]:
     """Follows the page chain to the end; the server's RSS is read after every page."""
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     rows = pages = 0
@@ -104,11 +102,13 @@ async def _stream(
     }
 
 
-async def run(backend: str, spec: RegionSpec, page_size: int, keep: Path | None) -> dict[str, Any]:
+async def run(
+    backend: str, spec: RegionSpec, page_size: int, keep: Path | None, kept: bool = False
+) -> dict[str, Any]:
     issuer = EntraIssuer()
     issuer_server = await entra_issuer.start(issuer)
     try:
-        async with _region(backend, spec, keep) as (url, generate_s):
+        async with _region(backend, spec, keep, kept) as (url, generate_s):
             port = free_port()
             env = {
                 "DATABASE_URL": url,
@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     items, rounds = (QUICK_ITEMS, QUICK_ROUNDS) if args.quick else (args.items, args.rounds)
     spec = RegionSpec(items=items, rounds=rounds, goals=max(1, min(RegionSpec.goals, items // 20)))
-    row = asyncio.run(run(args.backend, spec, args.page_size, args.keep))
+    kept = args.keep is not None and args.keep.exists()
+    row = asyncio.run(run(args.backend, spec, args.page_size, args.keep, kept))
     title = f"AnswerHistory streamed: {spec.items} items, {spec.rounds} rounds"
     print_table(title, [row])
     bounds = {"rss_growth_bound_mb": RSS_GROWTH_BOUND_MB, "rss_peak_bound_mb": RSS_PEAK_BOUND_MB}

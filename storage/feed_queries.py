@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from storage.models import (
     OrgUnit,
@@ -26,14 +26,17 @@ from storage.models import (
     RoundItem,
 )
 
+# A mapped attribute (Plan.key) or an expression (likelihood * consequence).
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
+
 
 @dataclass(frozen=True)
 class RowSource:
     """One entity set's rows: ``columns`` by name over ``origin``, keyed by ``key``."""
 
     origin: FromClause
-    key: ColumnElement[int]
-    columns: Mapping[str, ColumnElement[Any]]
+    key: InstrumentedAttribute[int]
+    columns: Mapping[str, Column]
     condition: ColumnElement[bool] | None = None
 
 

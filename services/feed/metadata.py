@@ -59,7 +59,5 @@ def service_document(base_url: str) -> dict[str, Any]:
     """The sets, with URLs relative to ``base_url`` (the feed's root, ending in ``/``)."""
     return {
         "@odata.context": f"{base_url}$metadata",
-        "value": [
-            {"name": s.name, "kind": "EntitySet", "url": s.name} for s in ENTITY_SETS
-        ],
+        "value": [{"name": s.name, "kind": "EntitySet", "url": s.name} for s in ENTITY_SETS],
     }

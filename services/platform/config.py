@@ -41,7 +41,7 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
         return default
     number = int(value)
     if number < 1:
-        raise ValueError(f"{name}: expected 1 or more, got {value!r}")
+        raise ValueError(f"LAGESBOT_{name}: expected 1 or more, got {value!r}")
     return number
 
 
@@ -189,6 +189,6 @@ class Settings:
             feed_tenants=_csv(env.get("LAGESBOT_FEED_TENANTS")),
             feed_login_url=env.get("LAGESBOT_FEED_LOGIN_URL", defaults.feed_login_url).rstrip("/"),
             feed_page_size=_positive_int(
-                env.get("LAGESBOT_FEED_PAGE_SIZE"), defaults.feed_page_size, "LAGESBOT_FEED_PAGE_SIZE"
+                env.get("LAGESBOT_FEED_PAGE_SIZE"), defaults.feed_page_size, "FEED_PAGE_SIZE"
             ),
         )

@@ -4,7 +4,7 @@ revisions from the card and the CLI."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -67,10 +67,10 @@ class FeedHarness:
     async def get(
         self,
         path: str,
+        params: Mapping[str, str] | None = None,
         *,
         token: str | None = "default",
         headers: dict[str, str] | None = None,
-        **params: str,
     ) -> aiohttp.ClientResponse:
         sent = dict(headers or {})
         if token == "default":
@@ -78,12 +78,12 @@ class FeedHarness:
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         url = path if path.startswith("http") else self.root + path
-        response = await self.http.get(url, headers=sent, params=params or None)
+        response = await self.http.get(url, headers=sent, params=dict(params or {}) or None)
         await response.read()
         return response
 
     async def json(self, path: str, **params: str) -> dict[str, Any]:
-        response = await self.get(path, **params)
+        response = await self.get(path, params)
         assert response.status == 200, await response.text()
         body: dict[str, Any] = await response.json(content_type=None)
         return body

@@ -28,9 +28,11 @@ async def test_items_are_the_plan_tree_with_owner_unit_kind_and_target(
         (await feed.json("Items", **{"$filter": f"PlanId eq {setup.round.plan_id}"}))["value"]
     )
     assert len(items) == 5
-    strategy, goal, indicator = items[setup.strategy.id], items[setup.goal.id], items[
-        setup.indicator.id
-    ]
+    strategy, goal, indicator = (
+        items[setup.strategy.id],
+        items[setup.goal.id],
+        items[setup.indicator.id],
+    )
     assert strategy["ParentId"] is None and strategy["Kind"] == "strategy"
     assert goal["ParentId"] == setup.strategy.id and goal["Kind"] == "goal"
     assert indicator["ParentId"] == setup.goal.id
@@ -46,7 +48,7 @@ async def test_items_are_the_plan_tree_with_owner_unit_kind_and_target(
     assert rounds[setup.round.id]["State"] == "open"
     assert rounds[stored.previous.id]["State"] == "closed"
     assert rounds[setup.round.id]["DeadlineAt"] == setup.round.deadline_at.isoformat()
-    asked = (await feed.json("RoundItems", **{"$filter": f"RoundId eq {setup.round.id}"}))
+    asked = await feed.json("RoundItems", **{"$filter": f"RoundId eq {setup.round.id}"})
     assert len(asked["value"]) == 4
 
 
@@ -96,9 +98,7 @@ async def test_filters_on_round_plan_unit_and_changed_since(
     answers = {a.id: a for a in stored.answers}
     of_round = {i for i, a in answers.items() if a.round_id == setup.round.id}
     assert await ids("AnswerHistory", f"RoundId eq {setup.round.id}") == of_round
-    assert await ids("AnswerHistory", f"PlanId eq {previous.plan_id}") == (
-        set(answers) - of_round
-    )
+    assert await ids("AnswerHistory", f"PlanId eq {previous.plan_id}") == (set(answers) - of_round)
     unit = (await feed.json("Items", **{"$filter": f"Id eq {setup.goal.id}"}))["value"][0]
     unit_filter = f"OrgUnitKey eq '{unit['OrgUnitKey']}' and RoundId eq {setup.round.id}"
     assert await ids("AnswerHistory", unit_filter) == of_round
@@ -140,8 +140,9 @@ async def test_pages_follow_a_keyset_chain_to_the_end(
         assert [r["Id"] for r in rows] == sorted(a.id for a in stored.answers)
         assert pages == 3  # 2 + 2 + 1, and no empty page after the last
         first = await feed.json("AnswerHistory", **{"$select": "Id,Revision"})
-        assert "$skiptoken=" in first["@odata.nextLink"] and "$select=Id,Revision" in (
-            first["@odata.nextLink"]
+        assert (
+            "$skiptoken=" in first["@odata.nextLink"]
+            and "$select=Id,Revision" in (first["@odata.nextLink"])
         )
         # $top over pages: 3 rows in all, the second page says there is no more.
         rows, pages = await feed.all_pages("AnswerHistory", **{"$top": "3"})
@@ -174,9 +175,7 @@ async def test_erased_people_appear_only_by_their_pseudonym(
     assert "Upn" not in people[anna.id]  # no contact details in the feed at all
 
 
-async def test_bad_queries_are_told_what_is_wrong(
-    feed: FeedHarness, session: AsyncSession
-) -> None:
+async def test_bad_queries_are_told_what_is_wrong(feed: FeedHarness, session: AsyncSession) -> None:
     await follow_up(session)
     cases = {
         ("Answers", "$filter", "RoundKey eq"): (400, "$filter kunde inte tolkas"),
@@ -190,8 +189,8 @@ async def test_bad_queries_are_told_what_is_wrong(
         ("Secrets", "$top", "1"): (404, "ingen mängd som heter ”Secrets”"),
     }
     for (entity_set, option, value), (status, message) in cases.items():
-        response = await feed.get(entity_set, **{option: value})
+        response = await feed.get(entity_set, {option: value})
         assert response.status == status, (option, value)
         assert message in (await response.json(content_type=None))["error"]["message"]
-    ordered = await feed.get("Answers", **{"$orderby": "Id asc", "$format": "json"})
+    ordered = await feed.get("Answers", {"$orderby": "Id asc", "$format": "json"})
     assert ordered.status == 200
