@@ -3,7 +3,7 @@
 - ``$filter``: OData's expression language (``RoundKey eq 'T2-2026'``, ``AnsweredAt ge
   2026-09-01T00:00:00Z``, ``OrgUnitKey in ('HSN','RUN')``, ``contains(Title,'vård')``),
   parsed by ``odata-query`` and translated to SQL on the set's columns;
-- ``$select``: the properties to return (``Id`` always comes along: it is the row's key);
+- ``$select``: the properties to return, in that order;
 - ``$top``: at most this many rows in all, over as many pages as it takes;
 - ``$skiptoken``: the cursor the feed's own ``@odata.nextLink`` carries;
 - ``$orderby``: only the key order the pages are read in (``Id``/``Id asc``);
@@ -101,7 +101,7 @@ def parse_options(entity_set: EntitySet, options: Mapping[str, str]) -> FeedQuer
     skiptoken = options.get("$skiptoken")
     return FeedQuery(
         selected=_selected(entity_set.type, options.get("$select")),
-        filter=text.strip() or None if text is not None else None,
+        filter=(text or "").strip() or None,
         top=None if top is None else _non_negative("$top", top.strip()),
         after=None if skiptoken is None else _non_negative("$skiptoken", skiptoken.strip()),
         explicit_select=options.get("$select", "*").strip() not in {"", "*"},
