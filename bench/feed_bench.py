@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -159,6 +160,7 @@ async def run(
     finally:
         await issuer_server.close()
     measured.update(
+        load_avg_1m=os.getloadavg()[0],
         backend=backend,
         page_size=page_size,
         generate_s=generate_s,

@@ -148,3 +148,11 @@ async def test_without_an_allowed_tenant_every_request_is_refused(
         response = await feed.get("Plans")
         assert response.status == 401
         assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_in_anonymous_mode_the_feed_is_open_like_the_bot(
+    database_url: str, issuer: EntraIssuer
+) -> None:
+    settings = feed_settings(database_url, issuer, anonymous=True, app_id="")
+    async with serve(settings, issuer) as feed:
+        assert (await feed.get("Plans", token=None)).status == 200
