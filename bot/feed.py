@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.auth import AuthError
@@ -119,16 +120,16 @@ async def metadata_document(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _page_size(request: web.Request) -> int:
-    """The configured page size, or less when the client prefers (Prefer header)."""
-    size = request.app[FEED_SETTINGS].feed_page_size
+def _preferred_page_size(request: web.Request) -> int | None:
+    """The page size a client asks for (``Prefer: odata.maxpagesize=N``), if it is smaller
+    than the configured one."""
     for preference in request.headers.get("Prefer", "").split(","):
         preference = preference.strip()
         if preference.startswith(MAX_PAGE_PREFERENCE):
             wanted = preference[len(MAX_PAGE_PREFERENCE) :]
-            if wanted.isdigit() and int(wanted) > 0:
-                size = min(size, int(wanted))
-    return size
+            if wanted.isdigit() and 0 < int(wanted) < request.app[FEED_SETTINGS].feed_page_size:
+                return int(wanted)
+    return None
 
 
 async def entity_set_page(request: web.Request) -> web.StreamResponse:
@@ -137,9 +138,19 @@ async def entity_set_page(request: web.Request) -> web.StreamResponse:
         name = request.match_info["entity_set"][:80]
         raise FeedError(404, "NotFound", "feed.error.unknown_set", name=name)
     query = parse_options(wanted, request.query)
-    async with request.app[FEED_SESSIONS]() as session:
-        page = await reader.read_page(session, wanted, query, _page_size(request))
-    return _json(reader.page_body(base_url(request), wanted, query, page))
+    preferred = _preferred_page_size(request)
+    size = preferred or request.app[FEED_SETTINGS].feed_page_size
+    try:
+        async with request.app[FEED_SESSIONS]() as session:
+            page = await reader.read_page(session, wanted, query, size)
+    except DBAPIError as exc:
+        # The store is unreachable or overloaded: a BI refresh can retry later.
+        log.error("feed page failed: %s", exc)
+        raise FeedError(503, "ServiceUnavailable", "feed.error.unavailable") from exc
+    response = _json(reader.page_body(base_url(request), wanted, query, page))
+    if preferred is not None:
+        response.headers["Preference-Applied"] = f"{MAX_PAGE_PREFERENCE}{preferred}"
+    return response
 
 
 def install(app: web.Application, settings: Settings) -> None:

@@ -4,6 +4,7 @@ revision, filtered, selected and paged the way Power BI and a warehouse ask."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -150,6 +151,7 @@ async def test_pages_follow_a_keyset_chain_to_the_end(
         # A client asking for smaller pages gets them.
         smaller = await feed.get("AnswerHistory", headers={"Prefer": "odata.maxpagesize=1"})
         assert len((await smaller.json(content_type=None))["value"]) == 1
+        assert smaller.headers["Preference-Applied"] == "odata.maxpagesize=1"
         # Paging with a filter keeps the filter.
         goal = stored.setup.goal.id
         rows, pages = await feed.all_pages("AnswerHistory", **{"$filter": f"ItemId ne {goal}"})
@@ -194,3 +196,14 @@ async def test_bad_queries_are_told_what_is_wrong(feed: FeedHarness, session: As
         assert message in (await response.json(content_type=None))["error"]["message"]
     ordered = await feed.get("Answers", {"$orderby": "Id asc", "$format": "json"})
     assert ordered.status == 200
+
+
+async def test_an_unreachable_store_is_503_so_a_refresh_can_retry(
+    issuer: EntraIssuer, tmp_path: Path
+) -> None:
+    missing = f"sqlite+aiosqlite:///{tmp_path / 'no-such-folder' / 'lagesbot.sqlite3'}"
+    async with serve(feed_settings(missing, issuer), issuer) as feed:
+        response = await feed.get("Answers")
+        assert response.status == 503
+        body = await response.json(content_type=None)
+        assert body["error"]["code"] == "ServiceUnavailable"
