@@ -82,15 +82,17 @@ class FeedHarness:
         await response.read()
         return response
 
-    async def json(self, path: str, **params: str) -> dict[str, Any]:
+    async def json(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         response = await self.get(path, params)
         assert response.status == 200, await response.text()
         body: dict[str, Any] = await response.json(content_type=None)
         return body
 
-    async def all_pages(self, path: str, **params: str) -> tuple[list[dict[str, Any]], int]:
+    async def all_pages(
+        self, path: str, params: Mapping[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
         """Every row of the page chain, and how many pages it took."""
-        body = await self.json(path, **params)
+        body = await self.json(path, params)
         rows, pages = list(body["value"]), 1
         while "@odata.nextLink" in body:
             link = body["@odata.nextLink"]

@@ -26,7 +26,7 @@ async def test_items_are_the_plan_tree_with_owner_unit_kind_and_target(
     stored = await follow_up(session)
     setup = stored.setup
     items = by_id(
-        (await feed.json("Items", **{"$filter": f"PlanId eq {setup.round.plan_id}"}))["value"]
+        (await feed.json("Items", {"$filter": f"PlanId eq {setup.round.plan_id}"}))["value"]
     )
     assert len(items) == 5
     strategy, goal, indicator = (
@@ -49,7 +49,7 @@ async def test_items_are_the_plan_tree_with_owner_unit_kind_and_target(
     assert rounds[setup.round.id]["State"] == "open"
     assert rounds[stored.previous.id]["State"] == "closed"
     assert rounds[setup.round.id]["DeadlineAt"] == setup.round.deadline_at.isoformat()
-    asked = await feed.json("RoundItems", **{"$filter": f"RoundId eq {setup.round.id}"})
+    asked = await feed.json("RoundItems", {"$filter": f"RoundId eq {setup.round.id}"})
     assert len(asked["value"]) == 4
 
 
@@ -59,7 +59,7 @@ async def test_current_answers_and_the_history_with_revisions_and_sources(
     stored = await follow_up(session)
     setup = stored.setup
     in_round = {"$filter": f"RoundKey eq '{setup.round.key}'"}
-    current = (await feed.json("Answers", **in_round))["value"]
+    current = (await feed.json("Answers", in_round))["value"]
     assert {(a["ItemId"], a["Revision"], a["StatusKey"]) for a in current} == {
         (setup.goal.id, 2, "at_risk"),
         (setup.indicator.id, 1, "on_track"),
@@ -77,7 +77,7 @@ async def test_current_answers_and_the_history_with_revisions_and_sources(
     assert (risk["Likelihood"], risk["Consequence"], risk["RiskScore"]) == (3, 4, 12)
     assert risk["AnsweredByName"] == "Bo Ek"
 
-    history = (await feed.json("AnswerHistory", **in_round))["value"]
+    history = (await feed.json("AnswerHistory", in_round))["value"]
     goal_revisions = [(a["Revision"], a["Source"]) for a in history if a["ItemId"] == setup.goal.id]
     assert goal_revisions == [(1, "teams_card"), (2, "cli")]
     assert [a["Id"] for a in history] == sorted(a["Id"] for a in history)
@@ -94,13 +94,13 @@ async def test_filters_on_round_plan_unit_and_changed_since(
     # on the open round.
 
     async def ids(entity_set: str, text: str) -> set[int]:
-        return {r["Id"] for r in (await feed.json(entity_set, **{"$filter": text}))["value"]}
+        return {r["Id"] for r in (await feed.json(entity_set, {"$filter": text}))["value"]}
 
     answers = {a.id: a for a in stored.answers}
     of_round = {i for i, a in answers.items() if a.round_id == setup.round.id}
     assert await ids("AnswerHistory", f"RoundId eq {setup.round.id}") == of_round
     assert await ids("AnswerHistory", f"PlanId eq {previous.plan_id}") == (set(answers) - of_round)
-    unit = (await feed.json("Items", **{"$filter": f"Id eq {setup.goal.id}"}))["value"][0]
+    unit = (await feed.json("Items", {"$filter": f"Id eq {setup.goal.id}"}))["value"][0]
     unit_filter = f"OrgUnitKey eq '{unit['OrgUnitKey']}' and RoundId eq {setup.round.id}"
     assert await ids("AnswerHistory", unit_filter) == of_round
     assert await ids("AnswerHistory", "OrgUnitKey eq 'NO-SUCH-UNIT'") == set()
@@ -125,11 +125,11 @@ async def test_filters_on_round_plan_unit_and_changed_since(
 
 async def test_select_and_top(feed: FeedHarness, session: AsyncSession) -> None:
     await follow_up(session)
-    body = await feed.json("AnswerHistory", **{"$select": "RoundKey,StatusKey", "$top": "2"})
+    body = await feed.json("AnswerHistory", {"$select": "RoundKey,StatusKey", "$top": "2"})
     assert [set(row) for row in body["value"]] == [{"RoundKey", "StatusKey"}] * 2
     assert body["@odata.context"].endswith("$metadata#AnswerHistory(RoundKey,StatusKey)")
     assert "@odata.nextLink" not in body
-    assert (await feed.json("AnswerHistory", **{"$top": "0"}))["value"] == []
+    assert (await feed.json("AnswerHistory", {"$top": "0"}))["value"] == []
 
 
 async def test_pages_follow_a_keyset_chain_to_the_end(
@@ -140,13 +140,13 @@ async def test_pages_follow_a_keyset_chain_to_the_end(
         rows, pages = await feed.all_pages("AnswerHistory")
         assert [r["Id"] for r in rows] == sorted(a.id for a in stored.answers)
         assert pages == 3  # 2 + 2 + 1, and no empty page after the last
-        first = await feed.json("AnswerHistory", **{"$select": "Id,Revision"})
+        first = await feed.json("AnswerHistory", {"$select": "Id,Revision"})
         assert (
             "$skiptoken=" in first["@odata.nextLink"]
             and "$select=Id,Revision" in (first["@odata.nextLink"])
         )
         # $top over pages: 3 rows in all, the second page says there is no more.
-        rows, pages = await feed.all_pages("AnswerHistory", **{"$top": "3"})
+        rows, pages = await feed.all_pages("AnswerHistory", {"$top": "3"})
         assert (len(rows), pages) == (3, 2)
         # A client asking for smaller pages gets them.
         smaller = await feed.get("AnswerHistory", headers={"Prefer": "odata.maxpagesize=1"})
@@ -154,7 +154,7 @@ async def test_pages_follow_a_keyset_chain_to_the_end(
         assert smaller.headers["Preference-Applied"] == "odata.maxpagesize=1"
         # Paging with a filter keeps the filter.
         goal = stored.setup.goal.id
-        rows, pages = await feed.all_pages("AnswerHistory", **{"$filter": f"ItemId ne {goal}"})
+        rows, pages = await feed.all_pages("AnswerHistory", {"$filter": f"ItemId ne {goal}"})
         assert {r["ItemId"] for r in rows} == {a.item_id for a in stored.answers} - {goal}
 
 
@@ -175,6 +175,25 @@ async def test_erased_people_appear_only_by_their_pseudonym(
     people = by_id((await feed.json("People"))["value"])
     assert people[anna.id]["Erased"] is True and people[anna.id]["Name"] == pseudonym
     assert "Upn" not in people[anna.id]  # no contact details in the feed at all
+
+
+async def test_a_person_marked_erased_is_shown_by_pseudonym_even_if_a_name_was_left(
+    feed: FeedHarness, session: AsyncSession
+) -> None:
+    stored = await follow_up(session)
+    bo = await session.get(Person, stored.setup.delegate.id)
+    assert bo is not None
+    bo.erased_at = NOW  # as if an erasure had missed the name in the row itself
+    await session.commit()
+    risk = stored.setup.risk.id
+    answers = (await feed.json("Answers", {"$filter": f"ItemId eq {risk}"}))["value"]
+    assert answers[0]["AnsweredByName"] == pseudonym_name(bo.id)
+    selected = await feed.json(
+        "AnswerHistory", {"$filter": f"ItemId eq {risk}", "$select": "AnsweredByName"}
+    )
+    assert selected["value"] == [{"AnsweredByName": pseudonym_name(bo.id)}]
+    people = by_id((await feed.json("People"))["value"])
+    assert people[bo.id]["Name"] == pseudonym_name(bo.id)
 
 
 async def test_bad_queries_are_told_what_is_wrong(feed: FeedHarness, session: AsyncSession) -> None:
