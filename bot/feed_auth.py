@@ -72,7 +72,7 @@ class TenantKeys:
     def of(self, tenant: str) -> OpenIdKeySource:
         if tenant not in self._sources:
             url = f"{self._login_url}/{tenant}/v2.0/.well-known/openid-configuration"
-            self._sources[tenant] = OpenIdKeySource(url, self._http)
+            self._sources[tenant] = OpenIdKeySource(url, self._http, f"Entra ID ({tenant})")
         return self._sources[tenant]
 
 
