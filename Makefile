@@ -42,14 +42,15 @@ test: $(STAMP) $(NODE_STAMP) lint typecheck
 # PostgreSQL's own clock is not moved; no product code asks it for the time.
 #   rounds: opening, reminders, escalation, outbox due times, the sender; digest: due digests;
 #   admin: round create/extend/close against now, the CLI; bot: deadlines, late answers, JWT
-#   lifetimes; services: the answer rules; graph: sync intervals, leaver notices, token
-#   expiry; reliability: heartbeat ages, erasure; imports: plans with rounds; cards: dates
-#   and days left on cards (2 s); e2e: the demo's rounds lie around the real today (40 s).
+#   lifetimes; feed: Entra ID token lifetimes, changed-since filters; services: the answer
+#   rules; graph: sync intervals, leaver notices, token expiry; reliability: heartbeat ages,
+#   erasure; imports: plans with rounds; cards: dates and days left on cards (2 s); e2e:
+#   the demo's rounds lie around the real today (40 s).
 # Left out, to keep this to about a third of the normal run: authz (170 s, on the bot
 # harness's fixed clock like bot/), faults (retries in real time, not dates), fuzz (fixed
 # clock), storage, manifest and bench (no dates). CLOCK_AHEAD=+730d tries another offset.
 CLOCK_AHEAD ?= +365d
-CLOCK_AHEAD_TESTS := tests/rounds tests/digest tests/admin tests/bot tests/services \
+CLOCK_AHEAD_TESTS := tests/rounds tests/digest tests/admin tests/bot tests/feed tests/services \
 	tests/graph tests/reliability tests/imports tests/cards tests/e2e
 
 test-clock-ahead: $(STAMP) $(NODE_STAMP)

@@ -52,6 +52,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def current_rss_mb(pid: int) -> float:
+    """VmRSS: the process's resident set now, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def peak_rss_mb(pid: int) -> float:
     """VmHWM: the process's resident-set high-water mark, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

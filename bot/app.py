@@ -1,4 +1,5 @@
-"""The aiohttp application: `POST /api/messages` (Bot Framework) and `GET /healthz`.
+"""The aiohttp application: `POST /api/messages` (Bot Framework), `GET /healthz` and the BI
+feed under `/api/odata/` (``bot.feed``).
 
 create_app(settings) owns the engine, the HTTP client and the bot adapter through
 cleanup_ctx, so tests and `lagesbot serve` start and stop exactly the same things.
@@ -19,7 +20,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, ClaimsIdentity, TurnContext, TurnState
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import health
+from bot import feed, health
 from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
@@ -148,6 +149,7 @@ def create_app(
         app.cleanup_ctx.append(_workers(settings, token_provider, connector, clock))
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", health.healthz)
+    feed.install(app, settings)
     return app
 
 
@@ -190,6 +192,7 @@ def _clients(settings: Settings) -> _CleanupContext:
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         app[HTTP] = http
         app[KEYS] = OpenIdKeySource(settings.openid_metadata_url, http)
+        feed.start(app, app[SESSIONS], http)
         yield
         await http.close()
 

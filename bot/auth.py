@@ -41,8 +41,11 @@ class OpenIdKeySource:
     """Signing keys from an OpenID metadata document (`jwks_uri`), cached and refreshed when
     a token names a key id we have not seen (Microsoft rolls keys)."""
 
-    def __init__(self, metadata_url: str, http: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, metadata_url: str, http: aiohttp.ClientSession, issuer_name: str = "Bot Framework"
+    ) -> None:
         self._metadata_url = metadata_url
+        self._issuer_name = issuer_name
         self._http = http
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at = 0.0
@@ -72,7 +75,7 @@ class OpenIdKeySource:
                 response.raise_for_status()
                 jwks = await response.json(content_type=None)
         except (aiohttp.ClientError, KeyError, ValueError, TimeoutError) as exc:
-            log.error("could not fetch Bot Framework signing keys: %s", exc)
+            log.error("could not fetch %s signing keys: %s", self._issuer_name, exc)
             raise AuthError("signing keys unavailable") from exc
         keys: dict[str, SigningKey] = {}
         for jwk in jwks.get("keys", []):

@@ -354,7 +354,8 @@ class Response(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     answered_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed for the BI feed's incremental refresh ("answered since the last load").
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     source: Mapped[ResponseSource] = mapped_column(_enum(ResponseSource, "response_source"))
     # Client-supplied key of the submit that produced this row (e.g. the card's action id),
     # so a retried invoke is recognised and answered with the stored result.

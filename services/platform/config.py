@@ -36,6 +36,15 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _positive_int(value: str | None, default: int, name: str) -> int:
+    if value is None or not value.strip():
+        return default
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"LAGESBOT_{name}: expected 1 or more, got {value!r}")
+    return number
+
+
 def _hours_setting(value: str | None, default: float) -> float:
     if value is None or not value.strip():
         return default
@@ -81,6 +90,20 @@ class Settings:
     sharepoint_hosts: tuple[str, ...] = ()
     # The scheduler's people sync: every this many hours (0 = only `lagesbot sync people`).
     people_sync_hours: float = 24.0
+    # The OData feed for BI (/api/odata/, see README "The data feed"): Entra ID access tokens
+    # for this app id (empty = the bot's), with one of these app roles or groups, from these
+    # tenants (empty = LAGESBOT_ALLOWED_TENANTS, else the bot's own tenant).
+    feed_app_id: str = ""
+    # Audiences accepted (empty = api://<app id> and <app id>); Power BI's "organizational
+    # account" asks for a token for the feed's own address, which is added here.
+    feed_audiences: tuple[str, ...] = ()
+    feed_roles: tuple[str, ...] = ("Lagesbot.Read.All",)
+    feed_groups: tuple[str, ...] = ()
+    feed_tenants: tuple[str, ...] = ()
+    # Where tenants' signing keys and token issuers live (tests point it at a local issuer).
+    feed_login_url: str = "https://login.microsoftonline.com"
+    # Rows per page; a client may ask for fewer (Prefer: odata.maxpagesize).
+    feed_page_size: int = 5000
 
     @property
     def graph_app_id(self) -> str:
@@ -98,6 +121,25 @@ class Settings:
         if self.authority:
             return self.authority
         return f"https://login.microsoftonline.com/{self.app_tenant_id or 'botframework.com'}"
+
+    @property
+    def effective_feed_app_id(self) -> str:
+        return self.feed_app_id or self.app_id
+
+    @property
+    def effective_feed_audiences(self) -> tuple[str, ...]:
+        if self.feed_audiences:
+            return self.feed_audiences
+        app_id = self.effective_feed_app_id
+        return (f"api://{app_id}", app_id) if app_id else ()
+
+    @property
+    def effective_feed_tenants(self) -> tuple[str, ...]:
+        if self.feed_tenants:
+            return self.feed_tenants
+        if self.allowed_tenants:
+            return self.allowed_tenants
+        return (self.app_tenant_id,) if self.app_tenant_id else ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -139,5 +181,14 @@ class Settings:
             sharepoint_hosts=_csv(env.get("LAGESBOT_SHAREPOINT_HOSTS")),
             people_sync_hours=_hours_setting(
                 env.get("LAGESBOT_PEOPLE_SYNC_HOURS"), defaults.people_sync_hours
+            ),
+            feed_app_id=env.get("LAGESBOT_FEED_APP_ID", ""),
+            feed_audiences=_csv(env.get("LAGESBOT_FEED_AUDIENCES")),
+            feed_roles=_csv(env.get("LAGESBOT_FEED_ROLES")) or defaults.feed_roles,
+            feed_groups=_csv(env.get("LAGESBOT_FEED_GROUPS")),
+            feed_tenants=_csv(env.get("LAGESBOT_FEED_TENANTS")),
+            feed_login_url=env.get("LAGESBOT_FEED_LOGIN_URL", defaults.feed_login_url).rstrip("/"),
+            feed_page_size=_positive_int(
+                env.get("LAGESBOT_FEED_PAGE_SIZE"), defaults.feed_page_size, "FEED_PAGE_SIZE"
             ),
         )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench import __main__ as runner
-from bench import common, digest_bench, fanout_bench, submit_bench
+from bench import common, digest_bench, fanout_bench, feed_bench, submit_bench
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +60,19 @@ def test_digest_of_a_small_region(results_dir: Path) -> None:
     assert row["total_s"] > 0 and row["card_bytes"] > 0
 
 
+def test_the_feed_streams_a_small_regions_history_to_the_end(results_dir: Path) -> None:
+    feed_bench.main(
+        ["--backend", "sqlite", "--items", "300", "--rounds", "2", "--page-size", "100"]
+    )
+    data = results(results_dir, "feed")
+    (row,) = data["results"]
+    assert row["rows"] > 300 and row["pages"] == -(-row["rows"] // 100)
+    assert row["rows_per_s"] > 0 and row["rss_peak_mb"] > 0
+    assert data["bounds"]["rss_peak_bound_mb"] == feed_bench.RSS_PEAK_BOUND_MB
+
+
 def test_the_runner_knows_every_benchmark_and_its_quick_sizes() -> None:
-    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest"}
+    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest", "feed"}
     for run, _full, quick in runner.BENCHMARKS.values():
         assert callable(run) and quick
     with pytest.raises(SystemExit):
