@@ -36,6 +36,7 @@ from services.followup.round_admin import (
     RoundSpec,
     Start,
 )
+from storage import admins as admin_store
 from storage import rounds as round_store
 from storage.models import OrgUnit, Person, Plan, ReportingRound, RoundState
 
@@ -64,8 +65,10 @@ def applies(inbound: Inbound) -> bool:
 
 
 async def is_admin(session: AsyncSession, deps: Deps, inbound: Inbound) -> bool:
-    """Admins are listed by Entra object id or UPN (LAGESBOT_ADMINS)."""
+    """Admins are listed by Entra object id or UPN: the bootstrap list LAGESBOT_ADMINS plus
+    those an admin added in Teams (storage.admins), read again on every message and press."""
     admins = {value.strip().lower() for value in deps.settings.admin_object_ids if value.strip()}
+    admins |= await admin_store.granted_identities(session)
     if not admins or not inbound.user_object_id:
         return False
     if inbound.user_object_id.strip().lower() in admins:
