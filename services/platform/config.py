@@ -81,6 +81,8 @@ class Settings:
     sharepoint_hosts: tuple[str, ...] = ()
     # The scheduler's people sync: every this many hours (0 = only `lagesbot sync people`).
     people_sync_hours: float = 24.0
+    # Files sent to the bot for import (plan, org, people): larger ones are refused.
+    max_import_bytes: int = 5 * 1024 * 1024
 
     @property
     def graph_app_id(self) -> str:
@@ -139,5 +141,9 @@ class Settings:
             sharepoint_hosts=_csv(env.get("LAGESBOT_SHAREPOINT_HOSTS")),
             people_sync_hours=_hours_setting(
                 env.get("LAGESBOT_PEOPLE_SYNC_HOURS"), defaults.people_sync_hours
+            ),
+            max_import_bytes=int(
+                float(env.get("LAGESBOT_MAX_IMPORT_MB") or defaults.max_import_bytes / 2**20)
+                * 2**20
             ),
         )
