@@ -41,7 +41,6 @@ STEERING_LIST = "lagesbot.admin.steering.list"
 STEERING_EDIT = "lagesbot.admin.steering.edit"
 STEERING_CONFIRM_REMOVE = "lagesbot.admin.steering.confirm_remove"
 STEERING_REMOVE = "lagesbot.admin.steering.remove"
-ADMINS_LIST = "lagesbot.admin.admins.list"
 ADMINS_ADD = "lagesbot.admin.admins.add"
 ADMINS_REMOVE = "lagesbot.admin.admins.remove"
 CONTROLLER_VERBS: frozenset[str] = frozenset(
@@ -53,7 +52,6 @@ CONTROLLER_VERBS: frozenset[str] = frozenset(
         STEERING_EDIT,
         STEERING_CONFIRM_REMOVE,
         STEERING_REMOVE,
-        ADMINS_LIST,
         ADMINS_ADD,
         ADMINS_REMOVE,
     }

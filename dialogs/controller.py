@@ -288,11 +288,6 @@ async def _label(admin: _Admin, identity: str, name: str | None = None) -> str:
     return f"{name} ({identity})" if name else identity
 
 
-@admin_action(verbs.ADMINS_LIST)
-async def list_admins(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
-    return await _admin_list(admin)
-
-
 @admin_action(verbs.ADMINS_ADD)
 async def add_admin(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     raw = data.get(cc.ADMIN_IDENTITY)

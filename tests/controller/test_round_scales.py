@@ -52,7 +52,10 @@ async def test_the_round_form_opens_a_round_on_the_5x5_risk_scale(
 
     typed = {**FORM, admin_cards.RISK_SCALE: "risk5x5"}
     preview = await invoke(
-        bot, r.admin, verbs.ADMIN_PREVIEW_ROUND, cardtools.press(form, verbs.ADMIN_PREVIEW_ROUND, typed)
+        bot,
+        r.admin,
+        verbs.ADMIN_PREVIEW_ROUND,
+        cardtools.press(form, verbs.ADMIN_PREVIEW_ROUND, typed),
     )
     assert "Riskskala" in cardtools.all_text(preview)
     data = cardtools.press(preview, verbs.ADMIN_CREATE_ROUND, match={"start": "now"})
@@ -87,7 +90,12 @@ async def test_a_round_file_names_its_risk_scale(session: AsyncSession, tmp_path
 
 async def test_an_unknown_scale_is_an_error_on_its_field(session: AsyncSession) -> None:
     await region(session)
-    values = {**FORM, "plan": "rs-vp-2027", "opens": "2026-11-24 08:00", "deadline": "2026-12-04 16:00"}
+    values = {
+        **FORM,
+        "plan": "rs-vp-2027",
+        "opens": "2026-11-24 08:00",
+        "deadline": "2026-12-04 16:00",
+    }
     spec = round_admin.parse_round_values({**values, "risk_scale": "risk9x9"})
     try:
         await round_admin.check_spec(session, spec, start="schedule", now=NOW)
