@@ -19,7 +19,7 @@ from tests.admin.helpers import NOW, region
 from tests.bot.conftest import BotHarness
 
 ROOT = Path(__file__).resolve().parents[2]
-FORM = {
+FORM: dict[str, str | bool] = {
     "name": "Tertial 1 2027",
     "opens_date": "2026-11-23",
     "opens_time": "13:00",
@@ -50,7 +50,7 @@ async def test_the_round_form_opens_a_round_on_the_5x5_risk_scale(
     risk_input = cardtools.inputs(form)[admin_cards.RISK_SCALE]
     assert "risk5x5" in [c["value"] for c in risk_input["choices"]]
 
-    typed = {**FORM, admin_cards.RISK_SCALE: "risk5x5"}
+    typed: dict[str, str | bool] = {**FORM, admin_cards.RISK_SCALE: "risk5x5"}
     preview = await invoke(
         bot,
         r.admin,
