@@ -543,7 +543,10 @@ async def copy(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         return await _list_card(admin, banner=_unknown(admin), good=False)
     plan = await admin.session.get(Plan, rnd.plan_id)
     assert plan is not None
-    base = round_admin.copy_values(rnd, plan.key)
+    base = {
+        **round_admin.copy_values(rnd, plan.key),
+        **await round_admin.scale_keys(admin.session, rnd),
+    }
     opens, deadline = await round_admin.next_period_dates(admin.session, rnd, TIME_ZONE)
     zone = round_admin.local_zone(TIME_ZONE)
     hours = base["reminders"]

@@ -960,9 +960,17 @@ def copy_values(rnd: ReportingRound, plan_key: str) -> dict[str, Any]:
         "ask_risk": rnd.ask_risk,
         "ask_comment": rnd.ask_comment,
         "ask_value": rnd.ask_value,
-        "status_scale": rnd.status_scale.key if rnd.status_scale is not None else None,
-        "risk_scale": rnd.risk_scale.key if rnd.risk_scale is not None else None,
         "copy_of": rnd.key,
+    }
+
+
+async def scale_keys(session: AsyncSession, rnd: ReportingRound) -> dict[str, str | None]:
+    """The keys of the round's scales, for a copy to use the same ones."""
+    status = await session.get(StatusScale, rnd.status_scale_id)
+    risk = None if rnd.risk_scale_id is None else await session.get(RiskScale, rnd.risk_scale_id)
+    return {
+        "status_scale": None if status is None else status.key,
+        "risk_scale": None if risk is None else risk.key,
     }
 
 
@@ -983,7 +991,7 @@ async def copy_round(
     cards show this round's answers as context."""
     plan = await session.get(Plan, rnd.plan_id)
     assert plan is not None
-    values = copy_values(rnd, plan.key)
+    values = {**copy_values(rnd, plan.key), **await scale_keys(session, rnd)}
     values.update(name=name, key=key, period=period, opens=opens_at, deadline=deadline_at)
     spec = parse_round_values(values)
     return await create_round(session, spec, start=start, now=now, actor=actor)

@@ -3,6 +3,7 @@ risk scale (e.g. the 5×5 example), and the round's cards ask on that scale."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,17 @@ async def test_a_round_file_names_its_risk_scale(session: AsyncSession, tmp_path
     assert result.round.risk_scale_id is not None
     await session.refresh(result.round, ["risk_scale"])
     assert result.round.risk_scale is not None and result.round.risk_scale.key == "risk5x5"
+
+    copy = await round_admin.copy_round(
+        session,
+        result.round,
+        name="Tertial 2 2027",
+        opens_at=result.round.opens_at + timedelta(days=120),
+        deadline_at=result.round.deadline_at + timedelta(days=120),
+        now=NOW,
+        actor="cli:test",
+    )
+    assert copy.round.risk_scale_id == result.round.risk_scale_id, "a copy keeps the scales"
 
 
 async def test_an_unknown_scale_is_an_error_on_its_field(session: AsyncSession) -> None:
