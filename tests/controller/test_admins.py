@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import controller_cards as cc
 from cards import verbs
+from services.privacy.erase import erase_person
+from storage import admins as admin_store
 from storage.models import AdminGrant, AuditEntry
 from tests import cardtools
-from tests.admin.helpers import region
+from tests.admin.helpers import NOW, region
 from tests.bot.conftest import BotHarness
 
 
@@ -83,3 +85,15 @@ async def test_an_admin_cannot_remove_themselves(bot: BotHarness, session: Async
     refused = await presses(bot, r.bo, bo_card, verbs.ADMINS_REMOVE)
     assert "Du kan inte ta bort dig själv" in cardtools.all_text(refused)
     assert (await says(bot, r.bo, "rundor")).get("attachments")
+
+
+async def test_erasing_a_person_removes_them_from_the_admin_grants(session: AsyncSession) -> None:
+    r = await region(session)
+    await admin_store.grant(
+        session, r.anna.upn, display_name=r.anna.display_name, actor=r.admin.upn, now=NOW
+    )
+    await erase_person(session, r.anna, actor="cli:dataskydd", now=NOW)
+    await session.commit()
+    [grant] = (await session.execute(select(AdminGrant))).scalars()
+    assert "anna" not in grant.identity.lower()
+    assert "Anna" not in (grant.display_name or "")
