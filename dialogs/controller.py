@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from cards import controller_cards as cc
 from cards import verbs
@@ -200,7 +200,11 @@ async def save_group(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
     except GroupInvalid as invalid:
         group_id = None if group is None else group.id
         return await _group_form(admin, values, group_id=group_id, errors=invalid.errors)
-    done = "controller.steering.done.created" if created else "controller.steering.done.saved"
+    done = (
+        "controller.steering.done.created"
+        if created or group is None
+        else "controller.steering.done.saved"
+    )
     return await _group_list(admin, admin.tx.t(done, name=saved.name, key=saved.key))
 
 
@@ -269,16 +273,11 @@ async def _admin_list(
 
 
 async def _person_by_identity(admin: _Admin, identity: str) -> Person | None:
-    query = select(Person).where((Person.entra_object_id == identity) | (Person.upn == identity))
-    found = (await admin.session.execute(query)).scalars().first()
-    if found is None:
-        # Stored object ids and UPNs keep the case they came with.
-        rows = (await admin.session.execute(select(Person))).scalars()
-        found = next(
-            (p for p in rows if identity in {p.upn.lower(), (p.entra_object_id or "").lower()}),
-            None,
-        )
-    return found
+    # Stored object ids and UPNs keep the case they came with; identities are lower case.
+    query = select(Person).where(
+        or_(func.lower(Person.upn) == identity, func.lower(Person.entra_object_id) == identity)
+    )
+    return (await admin.session.execute(query)).scalars().first()
 
 
 async def _label(admin: _Admin, identity: str, name: str | None = None) -> str:

@@ -164,6 +164,10 @@ async def save_group(
     errors = await check_scope(session, spec)
     if errors:
         raise GroupInvalid(errors)
+    if group is None:
+        repeated = await _same_new_group(session, spec, change)
+        if repeated is not None:
+            return repeated, False  # Spara pressed twice: the group the first press made
     before = None if group is None else _snapshot(group)
     saved, created = await steering.save_group(
         session,
@@ -186,6 +190,20 @@ async def save_group(
         details={**_snapshot(saved), "before": before, "via": "teams"},
     )
     return saved, created
+
+
+async def _same_new_group(
+    session: AsyncSession, spec: GroupSpec, change: Change
+) -> SteeringGroup | None:
+    """An active group of this name already linked to this channel."""
+    if change.channel_reference_id is None:
+        return None
+    query = select(SteeringGroup).where(
+        SteeringGroup.name == spec.name,
+        SteeringGroup.conversation_reference_id == change.channel_reference_id,
+        SteeringGroup.active.is_(True),
+    )
+    return (await session.execute(query)).scalars().first()
 
 
 async def remove_group(session: AsyncSession, group: SteeringGroup, *, actor: str) -> bool:

@@ -70,6 +70,9 @@ async def test_ny_styrgrupp_in_a_channel_creates_the_group_linked_to_that_channe
         cc.GROUP_HOUR: "9",
     }
     listed = await presses(bot, r.admin, form["content"], verbs.STEERING_SAVE, typed, channel=True)
+    # A double click: the second press finds the group the first one made.
+    again = await presses(bot, r.admin, form["content"], verbs.STEERING_SAVE, typed, channel=True)
+    assert "är skapad och kopplad till kanalen" in cardtools.all_text(again)
 
     shown = cardtools.all_text(listed)
     assert "är skapad och kopplad till kanalen" in shown
