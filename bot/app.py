@@ -29,6 +29,7 @@ from dialogs.context import Deps, storable_id
 from services.delivery.connector import BotConnectorApi
 from services.delivery.workers import build_workers
 from services.platform.config import Settings
+from services.platform.downloads import HttpFileSource
 from services.platform.tokens import MsalTokenProvider, TokenError, TokenProvider
 from storage.db import create_engine, create_session_factory
 
@@ -210,7 +211,12 @@ def _bot(settings: Settings, token_provider: TokenProvider | None, clock: Clock)
         adapter = CloudAdapter(connection_manager=connections)
         adapter.on_turn_error = _on_turn_error
         app[ADAPTER] = adapter
-        deps = Deps(sessions=app[SESSIONS], settings=settings, clock=clock)
+        deps = Deps(
+            sessions=app[SESSIONS],
+            settings=settings,
+            clock=clock,
+            files=HttpFileSource(app[HTTP]),
+        )
         app[AGENT] = build_agent(deps, connections)
         yield
 

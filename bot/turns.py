@@ -49,6 +49,10 @@ def inbound_from(context: TurnContext) -> Inbound:
         teams_channel_id=storable_id(_get(channel_data, "channel", "id"), "channel_id"),
         bot_id=storable_id(activity.recipient.id if activity.recipient else None, "bot_id"),
         reference=reference,
+        attachments=tuple(
+            attachment.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for attachment in activity.attachments or []
+        ),
     )
 
 

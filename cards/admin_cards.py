@@ -31,6 +31,8 @@ DEADLINE_DATE = "deadline_date"
 DEADLINE_TIME = "deadline_time"
 REMINDERS = "reminders"
 ESCALATION = "escalation"
+STATUS_SCALE = "status_scale"
+RISK_SCALE = "risk_scale"
 QUESTION_TOGGLES: Final = ("ask_status", "ask_risk", "ask_comment", "ask_value")
 FORM_INPUTS: Final = (
     NAME,
@@ -44,6 +46,8 @@ FORM_INPUTS: Final = (
     REMINDERS,
     ESCALATION,
     *QUESTION_TOGGLES,
+    STATUS_SCALE,
+    RISK_SCALE,
 )
 # Where the error of a round field is shown: after the last input that sets it.
 ERROR_ANCHOR: Final[Mapping[str, str]] = {
@@ -57,6 +61,8 @@ ERROR_ANCHOR: Final[Mapping[str, str]] = {
     "reminders": REMINDERS,
     "escalation": ESCALATION,
     **{flag: "ask_value" for flag in QUESTION_TOGGLES},
+    "status_scale": STATUS_SCALE,
+    "risk_scale": RISK_SCALE,
 }
 KIND_KEYS: Final = (
     "goal",
@@ -94,6 +100,9 @@ class RoundFormView:
     copy_of_key: str | None = None
     copy_of_name: str | None = None
     org_units_left_out: int = 0
+    # (key, name) of the scales a round can use; the first is the default.
+    status_scales: Sequence[tuple[str, str]] = ()
+    risk_scales: Sequence[tuple[str, str]] = ()
 
 
 def _error_after(body: list[Element], errors: Mapping[str, str], input_id: str) -> None:
@@ -122,6 +131,7 @@ def create_round_form_card(language: str | None, form: RoundFormView) -> dict[st
         *_schedule_inputs(tx, form),
         *_follow_up_inputs(tx, form),
         *_question_toggles(tx, form),
+        *_scale_inputs(tx, form),
     ]
     return layout.adaptive_card(body, _form_actions(tx, form))
 
@@ -296,6 +306,25 @@ def _question_toggles(tx: texts.Texts, form: RoundFormView) -> list[Element]:
     return body
 
 
+def _scale_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
+    """The status scale and the risk scale the round's cards, digests and reports use."""
+    body: list[Element] = []
+    for input_id, scales in ((STATUS_SCALE, form.status_scales), (RISK_SCALE, form.risk_scales)):
+        if not scales:
+            continue
+        body.append(
+            layout.choice_set(
+                input_id,
+                label=tx.t(f"controller.form.{input_id}"),
+                choices=list(scales),
+                value=form.values.get(input_id) or scales[0][0],
+                placeholder=tx.t(f"controller.form.{input_id}"),
+            )
+        )
+        _error_after(body, form.errors, input_id)
+    return body
+
+
 def _form_actions(tx: texts.Texts, form: RoundFormView) -> list[Element]:
     """Preview (carrying the round copied from, if any) and back to all rounds."""
     hidden: dict[str, Any] = {}
@@ -332,6 +361,9 @@ class RoundPreviewView:
     data: Mapping[str, Any]
     time_zone: str
     copy_of_name: str | None = None
+    # The names of the scales the round uses, in the reader's language.
+    status_scale_name: str | None = None
+    risk_scale_name: str | None = None
 
 
 def items_text(tx: texts.Texts, count: int) -> str:
@@ -407,6 +439,10 @@ def _preview_facts(tx: texts.Texts, view: RoundPreviewView) -> list[tuple[str, s
             ", ".join(tx.t(f"admin.question.{q}") for q in view.questions),
         ),
     ]
+    if view.status_scale_name:
+        facts.append((tx.t("controller.form.status_scale"), _plain(view.status_scale_name)))
+    if view.risk_scale_name and "ask_risk" in view.questions:
+        facts.append((tx.t("controller.form.risk_scale"), _plain(view.risk_scale_name)))
     if view.copy_of_name:
         facts.append((tx.t("admin.preview.copy_of"), _plain(view.copy_of_name)))
     return facts

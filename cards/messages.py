@@ -14,8 +14,10 @@ from catalogue import texts
 
 MY_ITEMS_PER_ROUND: Final = 15
 COMMANDS: Final = ("help", "my_items", "status")
+# The planning controller's set-up in Teams (ids in controller.po).
+CONTROLLER_COMMANDS: Final = ("import", "new_group", "groups", "admins")
 # Shown to admins only; the ids are in admin.po ("admin.help.<name>" and ".command").
-ADMIN_COMMANDS: Final = ("new_round", "rounds", "bind")
+ADMIN_COMMANDS: Final = ("new_round", "rounds", "bind", *CONTROLLER_COMMANDS)
 
 
 @dataclass(frozen=True)

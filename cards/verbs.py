@@ -33,4 +33,30 @@ ADMIN_VERBS: frozenset[str] = frozenset(
     }
 )
 
-ALL_VERBS: frozenset[str] = frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE}) | ADMIN_VERBS
+# Admins: the planning controller's set-up in Teams (dialogs/controller.py); admin-only too.
+CONTROLLER_IMPORT = "lagesbot.admin.import.confirm"
+CONTROLLER_CANCEL = "lagesbot.admin.import.cancel"
+STEERING_SAVE = "lagesbot.admin.steering.save"
+STEERING_LIST = "lagesbot.admin.steering.list"
+STEERING_EDIT = "lagesbot.admin.steering.edit"
+STEERING_CONFIRM_REMOVE = "lagesbot.admin.steering.confirm_remove"
+STEERING_REMOVE = "lagesbot.admin.steering.remove"
+ADMINS_ADD = "lagesbot.admin.admins.add"
+ADMINS_REMOVE = "lagesbot.admin.admins.remove"
+CONTROLLER_VERBS: frozenset[str] = frozenset(
+    {
+        CONTROLLER_IMPORT,
+        CONTROLLER_CANCEL,
+        STEERING_SAVE,
+        STEERING_LIST,
+        STEERING_EDIT,
+        STEERING_CONFIRM_REMOVE,
+        STEERING_REMOVE,
+        ADMINS_ADD,
+        ADMINS_REMOVE,
+    }
+)
+
+ALL_VERBS: frozenset[str] = (
+    frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE}) | ADMIN_VERBS | CONTROLLER_VERBS
+)

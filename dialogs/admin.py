@@ -36,8 +36,18 @@ from services.followup.round_admin import (
     RoundSpec,
     Start,
 )
+from storage import admins as admin_store
 from storage import rounds as round_store
-from storage.models import OrgUnit, Person, Plan, ReportingRound, RoundState
+from storage import scales as scale_store
+from storage.models import (
+    OrgUnit,
+    Person,
+    Plan,
+    ReportingRound,
+    RiskScale,
+    RoundState,
+    StatusScale,
+)
 
 NEW_ROUND_WORDS: Final = frozenset(
     {"ny runda", "ny omgång", "ny rapportomgång", "skapa runda", "new round", "create round"}
@@ -64,8 +74,10 @@ def applies(inbound: Inbound) -> bool:
 
 
 async def is_admin(session: AsyncSession, deps: Deps, inbound: Inbound) -> bool:
-    """Admins are listed by Entra object id or UPN (LAGESBOT_ADMINS)."""
+    """Admins are listed by Entra object id or UPN: the bootstrap list LAGESBOT_ADMINS plus
+    those an admin added in Teams (storage.admins), read again on every message and press."""
     admins = {value.strip().lower() for value in deps.settings.admin_object_ids if value.strip()}
+    admins |= await admin_store.granted_identities(session)
     if not admins or not inbound.user_object_id:
         return False
     if inbound.user_object_id.strip().lower() in admins:
@@ -89,6 +101,7 @@ class _Admin:
         self.session = session
         self.deps = deps
         self.person = person
+        self.inbound = inbound
         self.language: Language = language_for(person, inbound)
         self.tx = texts.for_language(self.language)
         self.actor = actor_of(person, inbound)
@@ -193,7 +206,17 @@ def _round_values(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
             errors[input_id] = FieldError("admin.error.required")
     result: dict[str, Any] = {
         key: values.get(key)
-        for key in ("name", "plan", "org_units", "kinds", "reminders", "escalation", "copy_of")
+        for key in (
+            "name",
+            "plan",
+            "org_units",
+            "kinds",
+            "reminders",
+            "escalation",
+            "copy_of",
+            "status_scale",
+            "risk_scale",
+        )
     }
     for toggle in admin_cards.QUESTION_TOGGLES:
         result[toggle] = values.get(toggle)
@@ -266,8 +289,20 @@ async def _form_card(
             copy_of_key=copy_of_key,
             copy_of_name=copy_of_name,
             org_units_left_out=left_out,
+            **await _scale_choices(admin),
         ),
     )
+
+
+async def _scale_choices(admin: _Admin) -> dict[str, list[tuple[str, str]]]:
+    """The scales a round can use, the default (the first stored) first."""
+    status = sorted(await scale_store.status_scales(admin.session), key=lambda s: s.id)
+    risk = sorted(await scale_store.risk_scales(admin.session), key=lambda s: s.id)
+    english = admin.language == "en"
+    return {
+        "status_scales": [(s.key, s.name_en if english else s.name_sv) for s in status],
+        "risk_scales": [(s.key, s.name_en if english else s.name_sv) for s in risk],
+    }
 
 
 async def _checked(
@@ -323,8 +358,16 @@ async def preview(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
             data=values,
             time_zone=TIME_ZONE,
             copy_of_name=None if checked.previous is None else checked.previous.name,
+            status_scale_name=_scale_name(admin, checked.status_scale),
+            risk_scale_name=_scale_name(admin, checked.risk_scale),
         ),
     )
+
+
+def _scale_name(admin: _Admin, scale: StatusScale | RiskScale | None) -> str | None:
+    if scale is None:
+        return None
+    return scale.name_en if admin.language == "en" else scale.name_sv
 
 
 @admin_action(verbs.ADMIN_CREATE_ROUND)
@@ -500,7 +543,10 @@ async def copy(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         return await _list_card(admin, banner=_unknown(admin), good=False)
     plan = await admin.session.get(Plan, rnd.plan_id)
     assert plan is not None
-    base = round_admin.copy_values(rnd, plan.key)
+    base = {
+        **round_admin.copy_values(rnd, plan.key),
+        **await round_admin.scale_keys(admin.session, rnd),
+    }
     opens, deadline = await round_admin.next_period_dates(admin.session, rnd, TIME_ZONE)
     zone = round_admin.local_zone(TIME_ZONE)
     hours = base["reminders"]
@@ -515,6 +561,8 @@ async def copy(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         admin_cards.REMINDERS: ", ".join(_friendly_hours(h) for h in hours),
         admin_cards.ESCALATION: _friendly_hours(base["escalation"]),
         "copy_of": rnd.key,
+        admin_cards.STATUS_SCALE: base["status_scale"] or "",
+        admin_cards.RISK_SCALE: base["risk_scale"] or "",
         **{flag: "true" if base[flag] else "false" for flag in admin_cards.QUESTION_TOGGLES},
     }
     return await _form_card(admin, values)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.platform.config import Settings
+from services.platform.downloads import FileSource
 from storage import conversations
 
 
@@ -31,6 +32,8 @@ class Inbound:
     teams_channel_id: str | None = None
     bot_id: str | None = None
     reference: Mapping[str, Any] = field(default_factory=dict)
+    # The message's attachments as Teams sent them (e.g. a file the user attached).
+    attachments: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Deps:
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     clock: Callable[[], datetime]
+    # Where files users send the bot are downloaded from (None: files are not accepted).
+    files: FileSource | None = None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -83,7 +83,7 @@ async def _bind(deps: Deps, inbound: Inbound, key: str) -> list[Reply]:
         if group is None:
             return [await _unknown_group(session, language, key)]
         channel_id = steering.channel_conversation_id(inbound.conversation_id)
-        channel_reference_id = await _store_channel(session, inbound, channel_id, deps.clock())
+        channel_reference_id = await store_channel(session, inbound, channel_id, deps.clock())
         previous = group.conversation_reference_id
         group.conversation_reference_id = channel_reference_id
         actor = person.upn if person is not None else f"aad:{inbound.user_object_id}"
@@ -110,7 +110,7 @@ async def _unknown_group(session: AsyncSession, language: texts.Language, key: s
     )
 
 
-async def _store_channel(
+async def store_channel(
     session: AsyncSession, inbound: Inbound, channel_id: str, now: datetime
 ) -> int:
     """Store the channel's conversation reference (the channel itself, not the thread the

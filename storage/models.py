@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -530,3 +531,47 @@ class WorkerHeartbeat(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AdminGrant(Base):
+    """An admin added in Teams (beside the bootstrap list LAGESBOT_ADMINS). Removing one sets
+    ``removed_at``; the row stays, so who was admin when can always be shown."""
+
+    __tablename__ = "admin_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The Entra object id or UPN, lower-cased, as LAGESBOT_ADMINS lists them.
+    identity: Mapped[str] = mapped_column(String(320), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_by: Mapped[str | None] = mapped_column(String(320))
+    removed_at: Mapped[datetime | None]
+
+
+class PendingImportState(enum.StrEnum):
+    PENDING = "pending"
+    IMPORTED = "imported"
+    CANCELLED = "cancelled"
+
+
+class PendingImport(Base):
+    """A file an admin sent the bot, checked and shown as a preview; stored in the plan, the
+    org or the people only when the admin presses Importera."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # org / people / plan
+    file_name: Mapped[str] = mapped_column(String(300))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # e.g. {"plan": "rs-vp-2027", "name": "Regionstyrelsens verksamhetsplan 2027"}
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    preview: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[PendingImportState] = mapped_column(
+        _enum(PendingImportState, "pending_import_state"), default=PendingImportState.PENDING
+    )
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None]

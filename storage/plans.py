@@ -21,3 +21,7 @@ async def items_of_plan(
         query = query.where(PlanItem.active.is_(True))
     query = query.order_by(PlanItem.parent_id.is_not(None), PlanItem.position, PlanItem.id)
     return list((await session.execute(query)).scalars())
+
+
+async def all_plans(session: AsyncSession) -> list[Plan]:
+    return list((await session.execute(select(Plan).order_by(Plan.key))).scalars())

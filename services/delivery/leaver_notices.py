@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.leaver_card import LeaverItem, LeaverNoticeView, LeaverView, create_leaver_notice_card
 from catalogue.texts import normalise_language
 from services.followup.rounds import items_in_scope
+from storage import admins as admin_store
 from storage import outbox
 from storage.models import (
     ConversationKind,
@@ -93,8 +94,10 @@ async def leavers_with_items(session: AsyncSession, person_ids: Iterable[int]) -
 async def admin_conversations(
     session: AsyncSession, admins: Sequence[str]
 ) -> list[tuple[ConversationReference, Person | None]]:
-    """The newest 1:1 chat of each admin (listed by object id or UPN) who has one."""
+    """The newest 1:1 chat of each admin (listed by object id or UPN, or added in Teams) who
+    has one."""
     wanted = {value.strip().lower() for value in admins if value.strip()}
+    wanted |= await admin_store.granted_identities(session)
     if not wanted:
         return []
     query = (

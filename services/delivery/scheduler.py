@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.delivery import digest_posting
 from services.delivery.sender import Clock, new_worker_id, utc_now, write_heartbeat
 from services.followup import escalation, reminders, rounds
+from services.followup.working_days import WorkingDays
 from services.graph.jobs import GraphJobs
 from services.platform import log_context
 from services.platform.worker_settings import WorkerSettings
@@ -82,12 +83,13 @@ class Scheduler:
         result = TickResult()
         result.opened = await self._step(result, "open rounds", self.open_due_rounds, now) or []
         hours = self.settings.working_hours
+        days = WorkingDays.with_extra(self.settings.extra_days_off)
 
         async def due_reminders(session: AsyncSession) -> int:
-            return await reminders.enqueue_due_reminders(session, now, hours=hours)
+            return await reminders.enqueue_due_reminders(session, now, hours=hours, days=days)
 
         async def due_escalations(session: AsyncSession) -> int:
-            return await escalation.enqueue_due_escalations(session, now, hours=hours)
+            return await escalation.enqueue_due_escalations(session, now, hours=hours, days=days)
 
         async def due_digests(session: AsyncSession) -> int:
             return await digest_posting.enqueue_due_digests(session, now)

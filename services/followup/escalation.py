@@ -21,6 +21,7 @@ from services.followup.reminders import (
     open_rounds,
     owner_progress,
 )
+from services.followup.working_days import SWEDISH, WorkingDays
 from storage import outbox
 from storage.models import (
     OutboxKind,
@@ -72,7 +73,11 @@ async def overdue_by_manager(
 
 
 async def enqueue_due_escalations(
-    session: AsyncSession, now: datetime, *, hours: WorkingHours = (8, 17)
+    session: AsyncSession,
+    now: datetime,
+    *,
+    hours: WorkingHours = (8, 17),
+    days: WorkingDays = SWEDISH,
 ) -> int:
     written = 0
     for rnd in await open_rounds(session):
@@ -103,6 +108,6 @@ async def enqueue_due_escalations(
                 round_id=rnd.id,
                 payload={"deadline": rnd.deadline_at.isoformat()},
                 now=now,
-                not_before=next_working_moment(now, manager.time_zone, hours),
+                not_before=next_working_moment(now, manager.time_zone, hours, days),
             )
     return written

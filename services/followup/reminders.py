@@ -2,8 +2,9 @@
 
 The scheduler calls ``enqueue_due_reminders`` on every tick. For each open round and each
 offset in ``reminder_offsets_hours["before_deadline"]`` (default 72 and 24 hours) the nominal
-moment ``deadline - offset`` is moved into the owner's working hours (weekdays, 08-17 local
-time by default): to the next working moment, or, when that would be at or after the
+moment ``deadline - offset`` is moved into the owner's working hours (weekdays that are not
+Swedish public holidays or the region's extra days off, see working_days; 08-17 local time
+by default): to the next working moment, or, when that would be at or after the
 deadline, to the last working hour before it. When that moment has come, one REMINDER job is
 written with the dedupe key ``reminder:<request>:<offset>h:<deadline>``, so:
 
@@ -29,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.texts import DEFAULT_TIME_ZONE
+from services.followup.working_days import SWEDISH, WorkingDays
 from storage import outbox
 from storage.models import (
     OutboxKind,
@@ -45,7 +47,9 @@ DEFAULT_OFFSETS_HOURS = (72, 24)
 # After a deadline extension the reminder for the new date may fall due at once; not within
 # this long after the previous reminder.
 MIN_GAP = timedelta(hours=12)
-WORKDAYS = frozenset(range(5))  # Monday..Friday
+# How far to look for a working day: the longest run of days off (Christmas to Epiphany with
+# the region's klämdagar) is under three weeks.
+SEARCH_DAYS = 21
 
 WorkingHours = tuple[int, int]
 
@@ -63,14 +67,16 @@ def _local(day: date, hour: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=tz)
 
 
-def next_working_moment(at: datetime, time_zone: str | None, hours: WorkingHours) -> datetime:
+def next_working_moment(
+    at: datetime, time_zone: str | None, hours: WorkingHours, days: WorkingDays = SWEDISH
+) -> datetime:
     """``at`` if it is within working hours in ``time_zone``, else the start of the next
     working period. Aware in, aware UTC-comparable out."""
     tz = zone(time_zone)
     local = at.astimezone(tz)
     day = local.date()
-    for _ in range(8):
-        if day.weekday() in WORKDAYS:
+    for _ in range(SEARCH_DAYS):
+        if days.is_working_day(day):
             start, end = _local(day, hours[0], tz), _local(day, hours[1], tz)
             if local < start:
                 return start
@@ -81,14 +87,16 @@ def next_working_moment(at: datetime, time_zone: str | None, hours: WorkingHours
     return at
 
 
-def last_working_moment(at: datetime, time_zone: str | None, hours: WorkingHours) -> datetime:
+def last_working_moment(
+    at: datetime, time_zone: str | None, hours: WorkingHours, days: WorkingDays = SWEDISH
+) -> datetime:
     """``at`` if within working hours, else one hour before the end of the last working
     period before it (a reminder at 16:59 on a Friday would be missed)."""
     tz = zone(time_zone)
     local = at.astimezone(tz)
     day = local.date()
-    for _ in range(8):
-        if day.weekday() in WORKDAYS:
+    for _ in range(SEARCH_DAYS):
+        if days.is_working_day(day):
             start, end = _local(day, hours[0], tz), _local(day, hours[1], tz)
             if start <= local < end:
                 return local
@@ -100,13 +108,17 @@ def last_working_moment(at: datetime, time_zone: str | None, hours: WorkingHours
 
 
 def reminder_moment(
-    deadline: datetime, offset_hours: int, time_zone: str | None, hours: WorkingHours
+    deadline: datetime,
+    offset_hours: int,
+    time_zone: str | None,
+    hours: WorkingHours,
+    days: WorkingDays = SWEDISH,
 ) -> datetime:
     nominal = deadline - timedelta(hours=offset_hours)
-    later = next_working_moment(nominal, time_zone, hours)
+    later = next_working_moment(nominal, time_zone, hours, days)
     if later < deadline:
         return later
-    return last_working_moment(nominal, time_zone, hours)
+    return last_working_moment(nominal, time_zone, hours, days)
 
 
 def offsets_of(rnd: ReportingRound) -> list[int]:
@@ -168,7 +180,11 @@ async def open_rounds(session: AsyncSession) -> Sequence[ReportingRound]:
 
 
 async def enqueue_due_reminders(
-    session: AsyncSession, now: datetime, *, hours: WorkingHours = (8, 17)
+    session: AsyncSession,
+    now: datetime,
+    *,
+    hours: WorkingHours = (8, 17),
+    days: WorkingDays = SWEDISH,
 ) -> int:
     """Write the reminder jobs that are due now; returns how many were new."""
     written = 0
@@ -176,11 +192,11 @@ async def enqueue_due_reminders(
         offsets = offsets_of(rnd)
         if not offsets or now >= rnd.deadline_at:
             continue
-        # Moving into working hours shifts a reminder by at most a few days; before that
-        # nothing of this round can be due.
-        if now < rnd.deadline_at - timedelta(hours=offsets[0], days=4):
+        # Moving into working hours shifts a reminder by at most the longest run of days
+        # off; before that nothing of this round can be due.
+        if now < rnd.deadline_at - timedelta(hours=offsets[0], days=SEARCH_DAYS):
             continue
-        written += await _enqueue_round_reminders(session, rnd, offsets, now, hours)
+        written += await _enqueue_round_reminders(session, rnd, offsets, now, (hours, days))
     return written
 
 
@@ -189,9 +205,10 @@ async def _enqueue_round_reminders(
     rnd: ReportingRound,
     offsets: Sequence[int],
     now: datetime,
-    hours: WorkingHours,
+    working: tuple[WorkingHours, WorkingDays],
 ) -> int:
     """The due reminders of one open round, one per owner still missing answers."""
+    hours, days = working
     written = 0
     rows = (
         await session.execute(
@@ -205,7 +222,7 @@ async def _enqueue_round_reminders(
     for request, person in rows:
         if not _wants_reminder(progress.get(person.id), request, person, now):
             continue
-        offset = _due_offset(rnd, request, person, offsets, now, hours)
+        offset = _due_offset(rnd, request, person, offsets, now, working)
         if offset is None:
             continue
         key = reminder_key(request.id, offset, rnd.deadline_at)
@@ -222,7 +239,7 @@ async def _enqueue_round_reminders(
             payload={"offset_hours": offset, "deadline": rnd.deadline_at.isoformat()},
             now=now,
             # A scheduler that was down over a weekend must not catch up on Saturday.
-            not_before=next_working_moment(now, person.time_zone, hours),
+            not_before=next_working_moment(now, person.time_zone, hours, days),
         )
     return written
 
@@ -242,7 +259,7 @@ def _due_offset(
     person: Person,
     offsets: Sequence[int],
     now: datetime,
-    hours: WorkingHours,
+    working: tuple[WorkingHours, WorkingDays],
 ) -> int | None:
     """The latest offset whose reminder moment has come, if any; offsets whose moment was
     before the card went out do not count."""
@@ -250,7 +267,7 @@ def _due_offset(
     for offset in offsets:
         if rnd.deadline_at - timedelta(hours=offset) <= (request.sent_at or rnd.opens_at):
             continue  # the card itself went out after this reminder's moment
-        moment = reminder_moment(rnd.deadline_at, offset, person.time_zone, hours)
+        moment = reminder_moment(rnd.deadline_at, offset, person.time_zone, *working)
         if moment <= now:
             due = offset
     return due

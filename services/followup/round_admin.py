@@ -71,6 +71,8 @@ FIELDS: Final = (
     "ask_risk",
     "ask_comment",
     "ask_value",
+    "status_scale",
+    "risk_scale",
     "copy_of",
     "start",
 )
@@ -124,6 +126,9 @@ class RoundSpec:
     ask_comment: bool = True
     ask_value: bool = True
     copy_of: str | None = None
+    # Scale keys; None = the default scale (the first one stored).
+    status_scale: str | None = None
+    risk_scale: str | None = None
 
     @property
     def scope(self) -> dict[str, Any]:
@@ -276,6 +281,8 @@ def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME
         reminder_hours=reminders,
         escalation_hours=escalation,
         copy_of=_text(values.get("copy_of")),
+        status_scale=_text(values.get("status_scale")),
+        risk_scale=_text(values.get("risk_scale")),
         **flags,
     )
 
@@ -447,6 +454,8 @@ class Checked:
     preview: Preview
     existing: ReportingRound | None
     previous: ReportingRound | None
+    status_scale: StatusScale | None = None
+    risk_scale: RiskScale | None = None
 
 
 def _draft_round(spec: RoundSpec, plan: Plan) -> ReportingRound:
@@ -497,6 +506,7 @@ async def check_spec(
             )
     existing = await _repeated_round(session, spec, plan, errors)
     previous = await _copied_round(session, spec, plan, errors)
+    status_scale, risk_scale = await _scales(session, spec, errors)
     if existing is None:
         # A repeated create of a round that already opened is fine; new ones must fit now.
         if spec.deadline_at <= now:
@@ -509,7 +519,30 @@ async def check_spec(
     if errors:
         raise RoundInvalid(errors)
     assert plan is not None
-    return Checked(spec, plan, preview, existing, previous)
+    return Checked(spec, plan, preview, existing, previous, status_scale, risk_scale)
+
+
+async def _scales(
+    session: AsyncSession, spec: RoundSpec, errors: dict[str, FieldError]
+) -> tuple[StatusScale | None, RiskScale | None]:
+    """The status and risk scales the spec names (the defaults when it names none)."""
+    status_query = select(StatusScale).order_by(StatusScale.id).limit(1)
+    if spec.status_scale is not None:
+        status_query = select(StatusScale).where(StatusScale.key == spec.status_scale)
+    status = (await session.execute(status_query)).scalars().first()
+    if status is None and spec.status_scale is not None:
+        errors["status_scale"] = FieldError(
+            "controller.error.unknown_scale", {"key": spec.status_scale}
+        )
+    risk_query = select(RiskScale).order_by(RiskScale.id).limit(1)
+    if spec.risk_scale is not None:
+        risk_query = select(RiskScale).where(RiskScale.key == spec.risk_scale)
+    risk = (await session.execute(risk_query)).scalars().first()
+    if risk is None and spec.risk_scale is not None:
+        errors["risk_scale"] = FieldError(
+            "controller.error.unknown_scale", {"key": spec.risk_scale}
+        )
+    return status, risk
 
 
 async def _repeated_round(
@@ -590,8 +623,12 @@ async def create_round(
     created = rnd is None
     if rnd is None:
         rnd = _draft_round(spec, checked.plan)
-        rnd.status_scale_id = await _default_status_scale(session)
-        rnd.risk_scale_id = await _default_risk_scale(session)
+        rnd.status_scale_id = (
+            checked.status_scale.id
+            if checked.status_scale is not None
+            else await _default_status_scale(session)
+        )
+        rnd.risk_scale_id = None if checked.risk_scale is None else checked.risk_scale.id
         rnd.previous_round_id = None if checked.previous is None else checked.previous.id
         rnd.created_by = actor
         session.add(rnd)
@@ -610,6 +647,8 @@ async def create_round(
                 "opens_at": rnd.opens_at.isoformat(),
                 "deadline_at": rnd.deadline_at.isoformat(),
                 "copy_of": None if checked.previous is None else checked.previous.key,
+                "status_scale": None if checked.status_scale is None else checked.status_scale.key,
+                "risk_scale": None if checked.risk_scale is None else checked.risk_scale.key,
                 "at": now.isoformat(),
             },
         )
@@ -623,12 +662,6 @@ async def create_round(
 async def _default_status_scale(session: AsyncSession) -> int:
     query = select(StatusScale.id).order_by(StatusScale.id).limit(1)
     return int((await session.execute(query)).scalar_one())
-
-
-async def _default_risk_scale(session: AsyncSession) -> int | None:
-    query = select(RiskScale.id).order_by(RiskScale.id).limit(1)
-    value = (await session.execute(query)).scalar_one_or_none()
-    return None if value is None else int(value)
 
 
 async def open_now(
@@ -931,6 +964,16 @@ def copy_values(rnd: ReportingRound, plan_key: str) -> dict[str, Any]:
     }
 
 
+async def scale_keys(session: AsyncSession, rnd: ReportingRound) -> dict[str, str | None]:
+    """The keys of the round's scales, for a copy to use the same ones."""
+    status = await session.get(StatusScale, rnd.status_scale_id)
+    risk = None if rnd.risk_scale_id is None else await session.get(RiskScale, rnd.risk_scale_id)
+    return {
+        "status_scale": None if status is None else status.key,
+        "risk_scale": None if risk is None else risk.key,
+    }
+
+
 async def copy_round(
     session: AsyncSession,
     rnd: ReportingRound,
@@ -948,7 +991,7 @@ async def copy_round(
     cards show this round's answers as context."""
     plan = await session.get(Plan, rnd.plan_id)
     assert plan is not None
-    values = copy_values(rnd, plan.key)
+    values = {**copy_values(rnd, plan.key), **await scale_keys(session, rnd)}
     values.update(name=name, key=key, period=period, opens=opens_at, deadline=deadline_at)
     spec = parse_round_values(values)
     return await create_round(session, spec, start=start, now=now, actor=actor)

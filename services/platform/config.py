@@ -104,6 +104,8 @@ class Settings:
     feed_login_url: str = "https://login.microsoftonline.com"
     # Rows per page; a client may ask for fewer (Prefer: odata.maxpagesize).
     feed_page_size: int = 5000
+    # Files sent to the bot for import (plan, org, people): larger ones are refused.
+    max_import_bytes: int = 5 * 1024 * 1024
 
     @property
     def graph_app_id(self) -> str:
@@ -190,5 +192,9 @@ class Settings:
             feed_login_url=env.get("LAGESBOT_FEED_LOGIN_URL", defaults.feed_login_url).rstrip("/"),
             feed_page_size=_positive_int(
                 env.get("LAGESBOT_FEED_PAGE_SIZE"), defaults.feed_page_size, "FEED_PAGE_SIZE"
+            ),
+            max_import_bytes=int(
+                float(env.get("LAGESBOT_MAX_IMPORT_MB") or defaults.max_import_bytes / 2**20)
+                * 2**20
             ),
         )

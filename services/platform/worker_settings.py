@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from services.delivery.pacing import HARD_CAP_PER_SECOND
+from services.followup.working_days import parse_days
 
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
@@ -62,8 +64,10 @@ class WorkerSettings:
     sender_poll_seconds: float = 1.0
     heartbeat_seconds: float = 5.0
     scheduler_interval_seconds: float = 30.0
-    # Reminders and escalations go out on weekdays within these local hours.
+    # Reminders and escalations go out on weekdays within these local hours, except on
+    # Swedish public holidays and these extra days off (klämdagar; LAGESBOT_EXTRA_DAYS_OFF).
     working_hours: tuple[int, int] = (8, 17)
+    extra_days_off: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         if self.send_rate_per_second <= 0 or any(r <= 0 for _, r in self.tenant_send_rates):
@@ -97,4 +101,5 @@ class WorkerSettings:
                 env, "LAGESBOT_SCHEDULER_INTERVAL", d.scheduler_interval_seconds
             ),
             working_hours=_hours(env.get("LAGESBOT_WORKING_HOURS", "").strip() or "8-17"),
+            extra_days_off=parse_days(env.get("LAGESBOT_EXTRA_DAYS_OFF", "")),
         )

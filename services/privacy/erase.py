@@ -45,11 +45,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage import people as people_store
 from storage.models import (
+    AdminGrant,
     AuditEntry,
     ConversationKind,
     ConversationReference,
     OutboxJob,
     OutboxState,
+    PendingImport,
     Person,
     PlanItem,
     ReportingRound,
@@ -174,6 +176,13 @@ async def _rewrite_copies(session: AsyncSession, replacements: Mapping[str, str]
         (RoundSummary, "summary"),
         (ReportingRound, "created_by"),
         (SteeringGroup, "created_by"),
+        # Admins added in Teams and files sent for import (migration 0005_controller).
+        (AdminGrant, "identity"),
+        (AdminGrant, "display_name"),
+        (AdminGrant, "added_by"),
+        (AdminGrant, "removed_by"),
+        (PendingImport, "created_by"),
+        (PendingImport, "decided_by"),
     ]
     for model, column in copies:
         query = select(model).where(_mentions(getattr(model, column), replacements))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.messages import admin_help_lines, create_help_card, help_text
+from cards.messages import CONTROLLER_COMMANDS, admin_help_lines, create_help_card, help_text
 from catalogue import texts
 from dialogs import admin, steering
 from dialogs.commands import normalise
@@ -26,7 +26,8 @@ def test_the_admin_help_words_are_commands_the_bot_answers(language: str) -> Non
     assert normalise(new_round) in admin.NEW_ROUND_WORDS
     assert normalise(rounds) in admin.ROUNDS_WORDS
     assert steering.bind_key(bind) == bind.split()[-1]
-    assert len(admin_help_lines(language)) == 3
+    # The planning controller's commands follow (tests/controller/test_controller_help.py).
+    assert len(admin_help_lines(language)) == 3 + len(CONTROLLER_COMMANDS)
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])

@@ -47,6 +47,7 @@ from tests import cardtools
 from tests.admin.authz_rows import ADMIN_ACTIONS
 from tests.authz.conftest import ADMIN_NAME, ADMIN_OBJECT_ID
 from tests.bot.conftest import BotHarness, new_tenant
+from tests.controller import authz_rows as controller_rows
 from tests.factories import NOW, RoundSetup, object_id, open_round, person
 
 
@@ -82,6 +83,8 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "text:koppla styrgrupp rs-styrgrupp": frozenset(),
     # Round administration (rows in tests/admin/authz_rows.py): admins only.
     **{verb: frozenset({Role.ADMIN}) for verb in ADMIN_ACTIONS},
+    # The planning controller's set-up (tests/controller/authz_rows.py): admins only.
+    **controller_rows.expected(Role.ADMIN),
 }
 
 PERSONAL, CHANNEL, GROUP_CHAT = (
@@ -110,6 +113,7 @@ IN_CONVERSATION: dict[str, tuple[Role, frozenset[ConversationKind]]] = {
     "text:ny runda": (Role.ADMIN, ANYWHERE),
     "text:rundor": (Role.ADMIN, ANYWHERE),
     **{verb: (Role.ADMIN, ANYWHERE) for verb in ADMIN_ACTIONS},
+    **controller_rows.in_conversation(Role.ADMIN),
 }
 # What a steering group's channel is for: its digest shows the items needing attention with
 # their owners' comments, by design.
@@ -455,6 +459,7 @@ ACTIONS: dict[str, Action] = {
         "koppla styrgrupp rs-styrgrupp", _bound_the_channel
     ),
     **ADMIN_ACTIONS,
+    **controller_rows.CONTROLLER_ACTIONS,
 }
 
 # What a refused user must not see: the titles of Anna's items and her comment.
@@ -477,7 +482,9 @@ async def stored_state(session: AsyncSession) -> dict[str, Any]:
 
 
 def test_every_verb_is_classified() -> None:
-    classified = {action.split("#", 1)[0] for action in EXPECTED if not action.startswith("text:")}
+    classified = {
+        action.split("#", 1)[0] for action in EXPECTED if not action.startswith(("text:", "file:"))
+    }
     missing = set(all_action_handlers()) - classified
     assert not missing, f"verbs without a row in the authorization matrix: {sorted(missing)}"
     assert set(EXPECTED) == set(ACTIONS)
@@ -495,6 +502,9 @@ def test_every_command_word_is_classified() -> None:
             "admin.help.rounds.command",
             "digest.command.digest",
             "digest.command.bind",
+            "admin.help.new_group.command",
+            "admin.help.groups.command",
+            "admin.help.admins.command",
         )
     }
     rows = {action.removeprefix("text:") for action in EXPECTED if action.startswith("text:")}

@@ -4,7 +4,9 @@
 // - admin: "ny runda", fill in the round form, preview, open the round now; the new round's
 //   card arrives in the chat by itself (the bot's sender posts it), is answered, "rundor"
 //   shows the cards delivered, and in the channel "Uppföljning" the steering group is
-//   linked and its digest asked for.
+//   linked and its digest asked for;
+// - steeringGroup: in the channel "ny styrgrupp", the form filled in and saved, the group
+//   listed with "styrgrupper".
 // tests/e2e/test_playground.py starts the bot and the Playground, passes a JSON file with
 // the URL, the texts to expect (taken from the bot's catalogue) and the answers to give, and
 // asserts on what this script prints.
@@ -280,6 +282,35 @@ try {
     await screenshot('channel-digest', digest.first());
   }
 
+  // The planning controller in the channel: "ny styrgrupp" posts the group form there; a
+  // name is all it needs (the whole plan, Monday mornings); Spara creates the group linked
+  // to this channel, and "styrgrupper" lists it.
+  async function steeringGroupFlow(group) {
+    const { labels, expect: expected } = group;
+    await page.locator('[role=treeitem]').filter({ hasText: group.channelName }).first().click();
+    await page.getByText(expected.greeting).first().waitFor();
+    await post(group.say.newGroup, group.botName);
+    await cards.filter({ hasText: expected.formTitle }).last().waitFor();
+    // By position, so it stays the same card when Spara replaces its content.
+    let index = (await cards.count()) - 1;
+    while (index > 0 && !(await cards.nth(index).innerText()).includes(expected.formTitle)) {
+      index -= 1;
+    }
+    const form = cards.nth(index);
+    result.steps.groupForm = await form.innerText();
+    await screenshot('steering-form', form);
+    await form.getByRole('textbox', { name: labels.name, exact: true }).fill(group.name);
+    await button(form, labels.save).click();
+    await form.getByText(expected.created).waitFor();
+    result.steps.groupCreated = await form.innerText();
+    await screenshot('steering-created', form);
+    await post(group.say.list, group.botName);
+    const list = cards.filter({ hasText: expected.listTitle }).filter({ hasText: group.name });
+    await list.last().waitFor();
+    result.steps.groupList = await list.last().innerText();
+    await screenshot('steering-list', list.last());
+  }
+
   await page.goto(url);
   await page.getByText('Connected.').first().waitFor();
   // The install greeting: the Playground installs the bot on every page load.
@@ -290,6 +321,7 @@ try {
 
   if (config.manager) await managerFlow(config.manager);
   if (config.admin) await adminFlow(config.admin);
+  if (config.steeringGroup) await steeringGroupFlow(config.steeringGroup);
 } catch (error) {
   // Leave the page as it was for whoever reads the failure.
   try {

@@ -43,6 +43,7 @@ from demo.demo_rounds import CURRENT_KEY
 from storage.db import create_engine, create_session_factory
 from storage.models import (
     AuditEntry,
+    ConversationReference,
     OutboxJob,
     OutboxState,
     Person,
@@ -53,6 +54,7 @@ from storage.models import (
     ResponseSource,
     RoundItem,
     RoundState,
+    SteeringGroup,
     WorkerHeartbeat,
 )
 
@@ -495,3 +497,70 @@ async def test_admin_opens_a_round_its_card_arrives_and_the_channel_digest_count
         items=delivery.items,
     )
     assert rate in digest
+
+
+async def _steering_group_named(
+    database_url: str, name: str
+) -> tuple[SteeringGroup | None, str | None, list[AuditEntry]]:
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            query = select(SteeringGroup).where(SteeringGroup.name == name)
+            group = (await session.execute(query)).scalar_one_or_none()
+            if group is None:
+                return None, None, []
+            channel = await session.get(ConversationReference, group.conversation_reference_id)
+            audit = await session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.action == "steering_group.create",
+                    AuditEntry.target_id == str(group.id),
+                )
+            )
+            return (
+                group,
+                None if channel is None else channel.conversation_id,
+                list(audit.scalars()),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_admin_creates_a_steering_group_in_the_channel(demo_stack: DemoStack) -> None:
+    """The planning controller sets up a steering group without a shell: `ny styrgrupp` in
+    the channel, a name, Spara; the group is stored linked to that channel and audited."""
+    demo = demo_stack.demo
+    tx = SV
+    name = "Kollektivtrafikens styrgrupp"
+    key = "kollektivtrafikens-styrgrupp"
+    result = await run_flow(
+        {
+            "url": demo_stack.playground.url,
+            "greeting": _greeting(demo),
+            "steeringGroup": {
+                "channelName": demo_teams.CHANNEL_NAME,
+                "botName": demo_teams.BOT_NAME,
+                "name": name,
+                "say": {"newGroup": "ny styrgrupp", "list": "styrgrupper"},
+                "labels": {
+                    "name": tx.t("controller.steering.form.name"),
+                    "save": tx.t("controller.steering.action.save"),
+                },
+                "expect": {
+                    "greeting": tx.t("greeting.team").split(".")[0],
+                    "formTitle": tx.t("controller.steering.form.title"),
+                    "created": tx.t("controller.steering.done.created", name=name, key=key),
+                    "listTitle": tx.t("controller.steering.list.title"),
+                },
+            },
+        },
+        "steering-group",
+    )
+    steps = result["steps"]
+    assert tx.t("controller.steering.form.intro") in steps["groupForm"]
+    assert tx.t("controller.steering.list.whole_plan") in steps["groupList"]
+
+    group, channel, audit = await _steering_group_named(demo_stack.database_url, name)
+    assert group is not None and group.key == key and group.active
+    assert channel == demo_teams.CHANNEL_ID
+    assert (group.digest_weekday, group.digest_hour) == (1, 8)
+    assert [entry.actor for entry in audit] == [demo.manager_upn]
