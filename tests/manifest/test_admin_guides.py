@@ -24,6 +24,7 @@ GRAPH_PERMISSIONS = (
     "User.Read.All",
     "GroupMember.Read.All",
     "TeamsAppInstallation.ReadWriteSelfForUser.All",
+    "Sites.ReadWrite.All",
     "Sites.Selected",
 )
 
