@@ -1,0 +1,209 @@
+"""The Word building blocks of the written report (python-docx and its OOXML): text that any
+comment can be put into, tables built fast enough for a region, numbered captions, pictures
+with alt text, the table of contents field and the document's language.
+
+Word's outline, navigation pane and screen readers work from the built-in heading styles
+("Heading 1".."Heading 3"), table header rows and the ``descr`` of a picture's ``docPr``; the
+report uses exactly those rather than look-alike formatting."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any, Final
+
+from docx.document import Document
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+# XML 1.0 cannot hold C0 control characters (but tab, line feed and carriage return), lone
+# surrogates, U+FFFE and U+FFFF; lxml refuses the whole document for one of them. A comment
+# is shown as typed, so such a character is shown as its visible stand-in (the Unicode
+# "control pictures" for C0: U+0001 becomes ␁) rather than dropped or crashing the report.
+_UNWRITABLE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_PICTURES: Final = 0x2400
+TABLE_STYLE: Final = "Table Grid"
+PICTURE_WIDTH: Final = Cm(12)
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    return chr(_CONTROL_PICTURES + code) if code < 0x20 else "\ufffd"
+
+
+def clean(text: object) -> str:
+    """Text as Word can store it: every character kept, those XML cannot hold made visible;
+    a carriage return before a line feed is one line break."""
+    value = "" if text is None else str(text)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNWRITABLE.sub(_stand_in, value)
+
+
+def _text_runs(parent: Any, text: str, *, bold: bool = False) -> None:
+    """Runs under ``parent`` (a ``w:p``) holding ``text``: line feeds become line breaks,
+    tabs tabs, everything else literal text (``xml:space="preserve"`` keeps spaces)."""
+    run = OxmlElement("w:r")
+    if bold:
+        properties = OxmlElement("w:rPr")
+        properties.append(OxmlElement("w:b"))
+        run.append(properties)
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            run.append(OxmlElement("w:br"))
+        for part_index, part in enumerate(line.split("\t")):
+            if part_index:
+                run.append(OxmlElement("w:tab"))
+            if part:
+                element = OxmlElement("w:t")
+                element.set(qn("xml:space"), "preserve")
+                element.text = part
+                run.append(element)
+    parent.append(run)
+
+
+def paragraph(doc: Document, text: object, style: str | None = None) -> Paragraph:
+    """A paragraph of (cleaned) text, verbatim: markup-looking text stays text."""
+    para = doc.add_paragraph(style=style)
+    _text_runs(para._p, clean(text))
+    return para
+
+
+def labelled(doc: Document, label: str, text: object) -> Paragraph:
+    """ "Label: text" with the label in bold."""
+    para = doc.add_paragraph()
+    _text_runs(para._p, clean(label) + " ", bold=True)
+    _text_runs(para._p, clean(text))
+    return para
+
+
+def _cell(text: str, *, bold: bool = False, right: bool = False) -> Any:
+    cell = OxmlElement("w:tc")
+    para = OxmlElement("w:p")
+    if right:
+        properties = OxmlElement("w:pPr")
+        justify = OxmlElement("w:jc")
+        justify.set(qn("w:val"), "right")
+        properties.append(justify)
+        para.append(properties)
+    _text_runs(para, text, bold=bold)
+    cell.append(para)
+    return cell
+
+
+def _row(cells: Sequence[str], numeric: Sequence[bool], *, header: bool = False) -> Any:
+    row = OxmlElement("w:tr")
+    if header:
+        # Repeated on every page, and announced by screen readers as the column headers.
+        properties = OxmlElement("w:trPr")
+        properties.append(OxmlElement("w:tblHeader"))
+        row.append(properties)
+    for text, right in zip(cells, numeric, strict=True):
+        row.append(_cell(clean(text), bold=header, right=right))
+    return row
+
+
+def table(
+    doc: Document,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: Sequence[bool] | None = None,
+) -> Table:
+    """A table with a bold, repeating header row; ``numeric`` columns are right-aligned.
+
+    Rows are appended as XML: python-docx's cell access is quadratic in the table's size,
+    and a region's report has tables of thousands of rows."""
+    right = list(numeric) if numeric is not None else [False] * len(header)
+    grid: Table = doc.add_table(rows=0, cols=len(header))
+    grid.style = doc.styles[TABLE_STYLE]
+    element = grid._tbl
+    element.append(_row(header, right, header=True))
+    for cells in rows:
+        element.append(_row(cells, right))
+    return grid
+
+
+def _field(para: Paragraph, instruction: str, shown: str) -> None:
+    """A complex field (``fldChar`` begin / ``instrText`` / separate / result / end) whose
+    current result is ``shown``; Word recomputes it when fields are updated."""
+
+    def char(kind: str) -> Any:
+        run = OxmlElement("w:r")
+        mark = OxmlElement("w:fldChar")
+        mark.set(qn("w:fldCharType"), kind)
+        run.append(mark)
+        return run
+
+    para._p.append(char("begin"))
+    code = OxmlElement("w:r")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    code.append(text)
+    para._p.append(code)
+    para._p.append(char("separate"))
+    _text_runs(para._p, shown)
+    para._p.append(char("end"))
+
+
+def caption(doc: Document, label: str, number: int, text: str) -> Paragraph:
+    """ "Figur 1. text" in the Caption style, the number a SEQ field, so Word's list of
+    figures and cross-references find it."""
+    para = doc.add_paragraph(style="Caption")
+    _text_runs(para._p, clean(label) + " ")
+    _field(para, f"SEQ {label} \\* ARABIC", str(number))
+    _text_runs(para._p, ". " + clean(text))
+    return para
+
+
+def picture(doc: Document, png: bytes, *, alt_text: str, title: str) -> Paragraph:
+    """The image in its own paragraph, its alt text in ``docPr/@descr`` (what Word's "Alt
+    Text" pane and screen readers read) and its title in ``docPr/@title``."""
+    para = doc.add_paragraph()
+    shape = para.add_run().add_picture(io.BytesIO(png), width=PICTURE_WIDTH)
+    properties = shape._inline.docPr
+    properties.set("descr", clean(alt_text))
+    properties.set("title", clean(title))
+    return para
+
+
+def table_of_contents(doc: Document, placeholder: str) -> Paragraph:
+    """A TOC field over heading levels 1-3 with links; Word fills it when fields are updated,
+    which ``update_fields_on_open`` asks it to do when the document is opened."""
+    para = doc.add_paragraph()
+    _field(para, 'TOC \\o "1-3" \\h \\z \\u', clean(placeholder))
+    return para
+
+
+def update_fields_on_open(doc: Document) -> None:
+    settings = doc.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.append(update)
+
+
+def set_language(doc: Document, tag: str) -> None:
+    """The language of all text (spelling, hyphenation, screen readers' voice): ``sv-SE``."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    properties = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if properties is None:
+        return
+    for old in properties.findall(qn("w:lang")):
+        properties.remove(old)
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), tag)
+    language.set(qn("w:eastAsia"), tag)
+    language.set(qn("w:bidi"), tag)
+    properties.append(language)
+    doc.core_properties.language = tag
+
+
+def page_break(doc: Document) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
