@@ -45,6 +45,15 @@ def _hours_setting(value: str | None, default: float) -> float:
     return hours
 
 
+def _minutes_setting(value: str | None, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    minutes = float(value)
+    if minutes <= 0:
+        raise ValueError(f"LAGESBOT_REPORT_LINK_MINUTES: expected more than 0, got {value!r}")
+    return minutes
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -81,6 +90,11 @@ class Settings:
     sharepoint_hosts: tuple[str, ...] = ()
     # The scheduler's people sync: every this many hours (0 = only `lagesbot sync people`).
     people_sync_hours: float = 24.0
+    # The bot's public https address (as in the app package) and the key that signs the
+    # steering groups' report download links; without both, no link is offered.
+    public_url: str = ""
+    report_link_secret: str = field(default="", repr=False)
+    report_link_minutes: float = 60.0
 
     @property
     def graph_app_id(self) -> str:
@@ -140,4 +154,7 @@ class Settings:
             people_sync_hours=_hours_setting(
                 env.get("LAGESBOT_PEOPLE_SYNC_HOURS"), defaults.people_sync_hours
             ),
+            public_url=env.get("LAGESBOT_PUBLIC_URL", "").strip().rstrip("/"),
+            report_link_secret=env.get("LAGESBOT_REPORT_LINK_SECRET", ""),
+            report_link_minutes=_minutes_setting(env.get("LAGESBOT_REPORT_LINK_MINUTES"), 60.0),
         )

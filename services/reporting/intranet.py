@@ -4,10 +4,11 @@ round-close hook.
 What is published (all through Graph, to the configured site):
 - the Excel export (``services.reporting.export_xlsx.round_workbook``) in the site's document
   library,
-- the risk heat map as a PNG next to it,
+- the follow-up report as a Word document (``services.reporting.word_report``) beside it,
+- the risk heat map as a PNG next to them,
 - a site page with the digest's content (answer rate, items per status, items needing
-  attention with the owner's comment, the highest risks), the heat map and a link to the
-  export; published, so everyone with access to the site can read it.
+  attention with the owner's comment, the highest risks), the heat map and links to the
+  export and the report; published, so everyone with access to the site can read it.
 
 Publishing again replaces the files (the library keeps their versions) and updates the same
 page. The web addresses are stored on ``RoundSummary``; a failure is stored in
@@ -45,10 +46,13 @@ from storage.models import ReportingRound, RiskScale, RoundState, RoundSummary
 log = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The page lists this many risks and concerns; the rest is in the Excel export.
 MAX_LISTED = 25
 
 Workbook = Callable[[AsyncSession, int], Awaitable[bytes]]
+# The Word report of a round: (session, round, now) -> .docx bytes.
+ReportDocument = Callable[[AsyncSession, ReportingRound, datetime], Awaitable[bytes]]
 
 
 class PublishRefused(ValueError):
@@ -70,6 +74,19 @@ def _default_workbook(language: str) -> Workbook:
     return workbook
 
 
+def _default_document(language: str) -> ReportDocument:
+    async def document(session: AsyncSession, rnd: ReportingRound, now: datetime) -> bytes:
+        # Imported here: python-docx is only needed when a report is written.
+        from services.reporting.report_source import load_report
+        from services.reporting.word_report import write_report
+
+        tx = for_language(language)
+        data = await load_report(session, rnd, Scope(), tx.language)
+        return write_report(data, tx, generated_at=now)
+
+    return document
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
     return slug or "runda"
@@ -82,11 +99,13 @@ def _e(value: object) -> str:
     return html.escape("" if value is None or value is pd.NA else str(value))
 
 
-def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[str]:
+def page_sections(
+    digest: Digest, tx: Texts, *, export_url: str | None, report_url: str | None = None
+) -> list[str]:
     """The page's text sections (HTML; every value from the store is escaped)."""
     labels = _status_labels(digest, tx)
     sections = [
-        _intro_section(digest, tx, export_url),
+        _intro_section(digest, tx, export_url, report_url),
         _status_section(digest, labels, tx),
         _at_risk_section(digest, labels, tx),
     ]
@@ -102,8 +121,11 @@ def _status_labels(digest: Digest, tx: Texts) -> dict[Any, Any]:
     return labels
 
 
-def _intro_section(digest: Digest, tx: Texts, export_url: str | None) -> str:
-    """The heading, the answer rate, when the round closed and the link to the export."""
+def _intro_section(
+    digest: Digest, tx: Texts, export_url: str | None, report_url: str | None = None
+) -> str:
+    """The heading, the answer rate, when the round closed and the links to the report and
+    the export."""
     info = digest.round
     rate = digest.rate
     intro = [
@@ -125,6 +147,8 @@ def _intro_section(digest: Digest, tx: Texts, export_url: str | None) -> str:
         intro.append(
             f"<p>{_e(tx.t('intranet.closed_at', date=tx.format_date(info.closed_at)))}</p>"
         )
+    if report_url:
+        intro.append(f'<p><a href="{_e(report_url)}">{_e(tx.t("report.page_link"))}</a></p>')
     if export_url:
         intro.append(f'<p><a href="{_e(export_url)}">{_e(tx.t("intranet.export_link"))}</a></p>')
     return "".join(intro)
@@ -210,6 +234,7 @@ async def publish_round(
     actor: str,
     language: str = "sv",
     workbook: Workbook | None = None,
+    document: ReportDocument | None = None,
 ) -> RoundSummary:
     """Publish the closed round's summary; returns its RoundSummary with the URLs, or with
     ``publish_error`` set when Graph failed (the caller commits either way)."""
@@ -223,19 +248,27 @@ async def publish_round(
         export = await graph.upload_file(
             site_id, f"{folder}/{_slug(rnd.key)}.xlsx", content, XLSX_TYPE
         )
+        written = await (document or _default_document(language))(session, rnd, now)
+        report = await graph.upload_file(
+            site_id, f"{folder}/{_slug(rnd.key)}.docx", written, DOCX_TYPE
+        )
         image = await _upload_heat_map(session, graph, rnd, digest, tx, site_id, folder)
         page = await graph.publish_page(
             site_id,
             name=f"lagesbot-{_slug(rnd.key)}.aspx",
             title=tx.t("intranet.page_title", round=rnd.name),
-            html_sections=page_sections(digest, tx, export_url=export.web_url),
+            html_sections=page_sections(
+                digest, tx, export_url=export.web_url, report_url=report.web_url
+            ),
             image=image,
         )
     except GraphError as exc:
         log.error("publishing round %s to the intranet failed: %s", rnd.key, exc)
         _record_failure(session, summary, rnd, actor=actor, error=str(exc))
         return summary
-    _record_published(session, summary, rnd, actor=actor, page=page, export=export, now=now)
+    _record_published(
+        session, summary, rnd, actor=actor, page=page, files=(export, report), now=now
+    )
     return summary
 
 
@@ -273,12 +306,15 @@ def _record_published(
     *,
     actor: str,
     page: PublishedPage,
-    export: UploadedFile,
+    files: tuple[UploadedFile, UploadedFile],
     now: datetime,
 ) -> None:
-    """Keep the page's and the export's addresses on the summary and in the audit log."""
+    """Keep the addresses of the page, the export and the report on the summary and in the
+    audit log."""
+    export, report = files
     summary.intranet_page_url = page.web_url
     summary.intranet_export_url = export.web_url
+    summary.intranet_report_url = report.web_url
     summary.published_at = now
     summary.publish_error = None
     audit.record(
@@ -287,7 +323,7 @@ def _record_published(
         action="round.published",
         target_type="round",
         target_id=rnd.id,
-        details={"page": page.web_url, "export": export.web_url},
+        details={"page": page.web_url, "export": export.web_url, "report": report.web_url},
     )
 
 
