@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 # XML 1.0 cannot hold C0 control characters (but tab, line feed and carriage return), lone
 # surrogates, U+FFFE and U+FFFF; lxml refuses the whole document for one of them. A comment
@@ -29,6 +30,8 @@ _UNWRITABLE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\
 _CONTROL_PICTURES: Final = 0x2400
 TABLE_STYLE: Final = "Table Grid"
 PICTURE_WIDTH: Final = Cm(12)
+# The text width of an A4 page with Word's default margins.
+TABLE_WIDTH: Final = Cm(16)
 
 
 def _stand_in(match: re.Match[str]) -> str:
@@ -45,67 +48,87 @@ def clean(text: object) -> str:
     return _UNWRITABLE.sub(_stand_in, value)
 
 
+def _sub(parent: Any, tag: str) -> Any:
+    # lxml's SubElement: OxmlElement parses a snippet for every element, which cost more
+    # than the rest of a region's report.
+    return etree.SubElement(parent, qn(tag))
+
+
 def _text_runs(parent: Any, text: str, *, bold: bool = False) -> None:
     """Runs under ``parent`` (a ``w:p``) holding ``text``: line feeds become line breaks,
     tabs tabs, everything else literal text (``xml:space="preserve"`` keeps spaces)."""
-    run = OxmlElement("w:r")
+    run = _sub(parent, "w:r")
     if bold:
-        properties = OxmlElement("w:rPr")
-        properties.append(OxmlElement("w:b"))
-        run.append(properties)
+        _sub(_sub(run, "w:rPr"), "w:b")
     for index, line in enumerate(text.split("\n")):
         if index:
-            run.append(OxmlElement("w:br"))
+            _sub(run, "w:br")
         for part_index, part in enumerate(line.split("\t")):
             if part_index:
-                run.append(OxmlElement("w:tab"))
+                _sub(run, "w:tab")
             if part:
-                element = OxmlElement("w:t")
+                element = _sub(run, "w:t")
                 element.set(qn("xml:space"), "preserve")
                 element.text = part
-                run.append(element)
-    parent.append(run)
+
+
+_STYLE_IDS: Final = "_lagesbot_style_ids"
+
+
+def styled(doc: Document, style: str | None = None) -> Paragraph:
+    """A new paragraph in the named style. The style's id is looked up once per document:
+    python-docx searches every style for each lookup, which dominated a region's report."""
+    para = doc.add_paragraph()
+    if style is not None:
+        para._p.get_or_add_pPr().style = style_id(doc, style)
+    return para
+
+
+def style_id(doc: Document, name: str) -> str:
+    cache: dict[str, str] = doc.part.__dict__.setdefault(_STYLE_IDS, {})
+    if name not in cache:
+        cache[name] = str(doc.styles[name].style_id)
+    return cache[name]
+
+
+def heading(doc: Document, text: object, level: int) -> Paragraph:
+    """A paragraph in Word's built-in "Heading <level>" style: the document's outline."""
+    para = styled(doc, f"Heading {level}")
+    _text_runs(para._p, clean(text))
+    return para
 
 
 def paragraph(doc: Document, text: object, style: str | None = None) -> Paragraph:
     """A paragraph of (cleaned) text, verbatim: markup-looking text stays text."""
-    para = doc.add_paragraph(style=style)
+    para = styled(doc, style)
     _text_runs(para._p, clean(text))
     return para
 
 
 def labelled(doc: Document, label: str, text: object) -> Paragraph:
     """ "Label: text" with the label in bold."""
-    para = doc.add_paragraph()
+    para = styled(doc)
     _text_runs(para._p, clean(label) + " ", bold=True)
     _text_runs(para._p, clean(text))
     return para
 
 
-def _cell(text: str, *, bold: bool = False, right: bool = False) -> Any:
-    cell = OxmlElement("w:tc")
-    para = OxmlElement("w:p")
+def _cell(row: Any, text: str, *, bold: bool = False, right: bool = False) -> None:
+    para = _sub(_sub(row, "w:tc"), "w:p")
     if right:
-        properties = OxmlElement("w:pPr")
-        justify = OxmlElement("w:jc")
-        justify.set(qn("w:val"), "right")
-        properties.append(justify)
-        para.append(properties)
+        _sub(_sub(para, "w:pPr"), "w:jc").set(qn("w:val"), "right")
     _text_runs(para, text, bold=bold)
-    cell.append(para)
-    return cell
 
 
-def _row(cells: Sequence[str], numeric: Sequence[bool], *, header: bool = False) -> Any:
-    row = OxmlElement("w:tr")
+def _row(
+    table: Any, cells: Sequence[str], numeric: Sequence[bool], *, header: bool = False
+) -> None:
+    row = _sub(table, "w:tr")
     if header:
         # Repeated on every page, and announced by screen readers as the column headers.
-        properties = OxmlElement("w:trPr")
-        properties.append(OxmlElement("w:tblHeader"))
-        row.append(properties)
+        _sub(_sub(row, "w:trPr"), "w:tblHeader")
     for text, right in zip(cells, numeric, strict=True):
-        row.append(_cell(clean(text), bold=header, right=right))
-    return row
+        _cell(row, clean(text), bold=header, right=right)
 
 
 def table(
@@ -119,12 +142,12 @@ def table(
     Rows are appended as XML: python-docx's cell access is quadratic in the table's size,
     and a region's report has tables of thousands of rows."""
     right = list(numeric) if numeric is not None else [False] * len(header)
-    grid: Table = doc.add_table(rows=0, cols=len(header))
-    grid.style = doc.styles[TABLE_STYLE]
+    grid: Table = doc._body.add_table(0, len(header), TABLE_WIDTH)
     element = grid._tbl
-    element.append(_row(header, right, header=True))
+    element.tblPr.style = style_id(doc, TABLE_STYLE)
+    _row(element, header, right, header=True)
     for cells in rows:
-        element.append(_row(cells, right))
+        _row(element, cells, right)
     return grid
 
 
@@ -154,7 +177,7 @@ def _field(para: Paragraph, instruction: str, shown: str) -> None:
 def caption(doc: Document, label: str, number: int, text: str) -> Paragraph:
     """ "Figur 1. text" in the Caption style, the number a SEQ field, so Word's list of
     figures and cross-references find it."""
-    para = doc.add_paragraph(style="Caption")
+    para = styled(doc, "Caption")
     _text_runs(para._p, clean(label) + " ")
     _field(para, f"SEQ {label} \\* ARABIC", str(number))
     _text_runs(para._p, ". " + clean(text))

@@ -142,7 +142,7 @@ def write_report(
     parts.update_fields_on_open(doc)
     _properties(writer, generated_at)
     _title_page(writer, generated_at)
-    doc.add_paragraph(tx.t("report.toc.heading"), style="TOC Heading")
+    parts.paragraph(doc, tx.t("report.toc.heading"), style="TOC Heading")
     parts.table_of_contents(doc, tx.t("report.toc.placeholder"))
     parts.page_break(doc)
     _summary(writer)
@@ -194,7 +194,7 @@ def _title_page(writer: _Writer, generated_at: datetime) -> None:
 
 def _summary(writer: _Writer) -> None:
     doc, tx, digest = writer.doc, writer.tx, writer.digest
-    doc.add_heading(tx.t("report.summary.heading"), 1)
+    parts.heading(doc, tx.t("report.summary.heading"), 1)
     rate = digest.rate
     parts.paragraph(
         doc,
@@ -237,7 +237,7 @@ def _summary(writer: _Writer) -> None:
 def _attainment(writer: _Writer, frame: pd.DataFrame) -> None:
     """Goals per attainment colour under each strategy (see ``ReportData.attainment``)."""
     tx = writer.tx
-    writer.doc.add_heading(tx.t("report.attainment.heading"), 2)
+    parts.heading(writer.doc, tx.t("report.attainment.heading"), 2)
     shown_frame = frame.drop(columns=["strategy_id"]).rename(
         columns={"strategy": writer.col("strategy")}
     )
@@ -247,41 +247,63 @@ def _attainment(writer: _Writer, frame: pd.DataFrame) -> None:
 # --- per strategy and goal ------------------------------------------------------------------
 
 
-def _group_order(keys: pd.Series) -> list[int]:
-    """Group keys in the order their first item appears (the table is in plan order), the
-    items without such an ancestor last."""
-    order = [int(k) for k in pd.unique(keys)]
-    return [k for k in order if k != NONE] + ([NONE] if NONE in order else [])
+# Items grouped as the report reads: strategy id -> goal id -> the items, in plan order
+# (NONE for items without such an ancestor). Plain rows, since a region has 50 000 items
+# and pandas selections per goal cost more than the whole document.
+Groups = dict[int, dict[int, list[Any]]]
+
+
+def _key(value: Any) -> int:
+    return NONE if value is None or value is pd.NA or pd.isna(value) else int(value)
+
+
+def plan_groups(table: pd.DataFrame) -> Groups:
+    """The items by strategy and goal, each level in the order its first item comes in the
+    plan, the items without such an ancestor last."""
+    groups: Groups = {}
+    for row in table.itertuples(index=False):
+        goals = groups.setdefault(_key(row.strategy_id), {})
+        goals.setdefault(_key(row.goal_id), []).append(row)
+    ordered = {k: groups[k] for k in groups if k != NONE}
+    if NONE in groups:
+        ordered[NONE] = groups[NONE]
+    for strategy, goals in ordered.items():
+        keep = {k: goals[k] for k in goals if k != NONE}
+        if NONE in goals:
+            keep[NONE] = goals[NONE]
+        ordered[strategy] = keep
+    return ordered
 
 
 def _plan(writer: _Writer) -> None:
     tx, digest = writer.tx, writer.digest
-    writer.doc.add_heading(tx.t("report.plan.heading"), 1)
+    parts.heading(writer.doc, tx.t("report.plan.heading"), 1)
     table = digest.items[~digest.items["kind"].isin(OWN_SECTION_KINDS)]
-    strategy_keys = table["strategy_id"].fillna(NONE).astype("int64")
     frame = digest.by_strategy
     counts = {
         int(key): frame.iloc[at]
         for at, key in enumerate(frame["strategy_id"].fillna(NONE).astype("int64"))
     }
-    for key in _group_order(strategy_keys):
-        part = table[(strategy_keys == key).to_numpy()]
-        _strategy(writer, key, part, counts.get(key))
+    for key, goals in plan_groups(table).items():
+        _strategy(writer, key, goals, counts.get(key))
 
 
-def _strategy(writer: _Writer, key: int, part: pd.DataFrame, counts: pd.Series | None) -> None:
+def _strategy(
+    writer: _Writer, key: int, goals: dict[int, list[Any]], counts: pd.Series | None
+) -> None:
     tx = writer.tx
-    title = tx.t("digest.status.no_strategy") if key == NONE else str(part["strategy"].iloc[0])
-    writer.doc.add_heading(parts.clean(title), 2)
+    first = next(iter(goals.values()))[0]
+    title = tx.t("digest.status.no_strategy") if key == NONE else str(first.strategy)
+    parts.heading(writer.doc, title, 2)
     if counts is not None:
         _status_counts(writer, counts)
-    own = part[part["item_id"] == key]
-    for row in own.itertuples():
-        _own_answer(writer, row)
-    below = part[part["item_id"] != key]
-    goal_keys = below["goal_id"].fillna(NONE).astype("int64")
-    for goal in _group_order(goal_keys):
-        _goal(writer, goal, below[(goal_keys == goal).to_numpy()])
+    for goal, rows in goals.items():
+        own = [r for r in rows if r.item_id == key]
+        for row in own:
+            _own_answer(writer, row)
+        below = [r for r in rows if r.item_id != key]
+        if below:
+            _goal(writer, goal, below)
 
 
 def _status_counts(writer: _Writer, counts: pd.Series) -> None:
@@ -300,42 +322,43 @@ def _status_counts(writer: _Writer, counts: pd.Series) -> None:
 def _own_answer(writer: _Writer, row: Any) -> None:
     """The status an owner gave a goal (or strategy) and the comment, verbatim."""
     tx = writer.tx
-    status = writer.status(row)
-    owner = parts.clean(row.owner_name)
-    parts.labelled(
-        writer.doc, tx.t("report.goal.status"), tx.t("report.goal.by", status=status, owner=owner)
-    )
+    status = tx.t("report.goal.by", status=writer.status(row), owner=row.owner_name)
+    parts.labelled(writer.doc, tx.t("report.goal.status"), status)
     if isinstance(row.comment, str) and row.comment:
         parts.labelled(writer.doc, tx.t("report.goal.comment"), row.comment)
 
 
-def _goal(writer: _Writer, key: int, part: pd.DataFrame) -> None:
+def _goal(writer: _Writer, key: int, rows: list[Any]) -> None:
     tx = writer.tx
-    title = tx.t("report.no_goal") if key == NONE else str(part["goal"].iloc[0])
-    writer.doc.add_heading(parts.clean(title), 3)
-    own = part[part["item_id"] == key]
-    if key != NONE and own.empty:
+    title = tx.t("report.no_goal") if key == NONE else str(rows[0].goal)
+    parts.heading(writer.doc, title, 3)
+    own = [r for r in rows if r.item_id == key]
+    if key != NONE and not own:
         parts.paragraph(writer.doc, tx.t("report.goal.not_asked"))
-    for row in own.itertuples():
+    for row in own:
         _own_answer(writer, row)
-    below = part[part["item_id"] != key]
-    indicators = below[below["kind"] == "indicator"]
-    if not indicators.empty:
+    below = [r for r in rows if r.item_id != key]
+    indicators = [r for r in below if r.kind == "indicator"]
+    if indicators:
         _indicators(writer, title, indicators)
-    activities = below[below["kind"].isin(ACTIVITY_KINDS)]
-    if not activities.empty:
+    activities = [r for r in below if r.kind in ACTIVITY_KINDS]
+    if activities:
         _activities(writer, title, activities)
-    others = below[~below["kind"].isin(("indicator", *ACTIVITY_KINDS))]
-    if not others.empty:
+    others = [r for r in below if r.kind != "indicator" and r.kind not in ACTIVITY_KINDS]
+    if others:
         _activities(writer, title, others, caption="report.others.caption")
 
 
-def _indicators(writer: _Writer, goal: str, rows: pd.DataFrame) -> None:
+def _comment(row: Any) -> str:
+    return row.comment if isinstance(row.comment, str) else ""
+
+
+def _indicators(writer: _Writer, goal: str, rows: list[Any]) -> None:
     tx = writer.tx
     header = [writer.col(c) for c in ("title", "owner_name", "outcome", "target")]
     header += [writer.col(c) for c in ("previous_value", "assessment", "comment")]
     body = []
-    for row in rows.itertuples():
+    for row in rows:
         unit, target, value, previous = writer.details.get(row.item_id, (None,) * 4)
         body.append(
             [
@@ -345,27 +368,25 @@ def _indicators(writer: _Writer, goal: str, rows: pd.DataFrame) -> None:
                 quantity(target, unit, tx),
                 quantity(previous, unit, tx),
                 writer.status(row),
-                row.comment if isinstance(row.comment, str) else "",
+                _comment(row),
             ]
         )
     numeric = [False, False, True, True, True, False, False]
     writer.table(tx.t("report.indicators.caption", goal=goal), header, body, numeric)
 
 
+def _kind(tx: texts.Texts, kind: str) -> str:
+    return tx.t(f"digest.kind.{kind}") if tx.has(f"digest.kind.{kind}") else kind
+
+
 def _activities(
-    writer: _Writer, goal: str, rows: pd.DataFrame, caption: str = "report.activities.caption"
+    writer: _Writer, goal: str, rows: list[Any], caption: str = "report.activities.caption"
 ) -> None:
     tx = writer.tx
     header = [writer.col(c) for c in ("title", "kind", "owner_name", "status", "comment")]
     body = [
-        [
-            str(row.title),
-            tx.t(f"digest.kind.{row.kind}") if tx.has(f"digest.kind.{row.kind}") else str(row.kind),
-            str(row.owner_name),
-            writer.status(row),
-            row.comment if isinstance(row.comment, str) else "",
-        ]
-        for row in rows.itertuples()
+        [str(r.title), _kind(tx, str(r.kind)), str(r.owner_name), writer.status(r), _comment(r)]
+        for r in rows
     ]
     writer.table(tx.t(caption, goal=goal), header, body)
 
@@ -375,7 +396,7 @@ def _activities(
 
 def _risks(writer: _Writer) -> None:
     doc, tx, digest = writer.doc, writer.tx, writer.digest
-    doc.add_heading(tx.t("report.risks.heading"), 1)
+    parts.heading(doc, tx.t("report.risks.heading"), 1)
     risks = digest.risks
     if risks.empty:
         parts.paragraph(doc, tx.t("report.risks.none"))
@@ -455,7 +476,7 @@ def _heat_map(writer: _Writer) -> None:
 
 def _control_points(writer: _Writer) -> None:
     doc, tx, digest = writer.doc, writer.tx, writer.digest
-    doc.add_heading(tx.t("report.control.heading"), 1)
+    parts.heading(doc, tx.t("report.control.heading"), 1)
     points = digest.items[digest.items["kind"] == "control_point"]
     if points.empty:
         parts.paragraph(doc, tx.t("report.control.none"))
@@ -476,7 +497,7 @@ def _control_points(writer: _Writer) -> None:
 
 def _not_answered(writer: _Writer) -> None:
     doc, tx, digest = writer.doc, writer.tx, writer.digest
-    doc.add_heading(tx.t("report.missing.heading"), 1)
+    parts.heading(doc, tx.t("report.missing.heading"), 1)
     missing = digest.not_answered
     if missing.empty:
         parts.paragraph(doc, tx.t("digest.missing.none"))
