@@ -1,8 +1,8 @@
 """Every benchmark with one command: ``python -m bench`` (or ``make bench``).
 
-Runs the fan-out, card-submit and digest benchmarks one after another with their default
-sizes, prints each table and writes bench/results/{fanout,submit,digest}.json. ``--quick``
-uses small sizes (a minute or two in all) to check that everything runs; its figures say
+Runs the fan-out, card-submit, digest and Word report benchmarks one after another with their
+default sizes, prints each table and writes bench/results/{fanout,submit,digest,report}.json.
+``--quick`` uses small sizes (a minute or two in all) to check that everything runs; its figures say
 little. ``--only`` picks benchmarks. Needs PostgreSQL (LAGESBOT_BENCH_PG_DSN, default
 postgresql://postgres@127.0.0.1:5432/test). Run full sizes on a quiet machine: the figures
 are meaningless while other work competes for the CPU.
@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
-from bench import digest_bench, fanout_bench, submit_bench
+from bench import digest_bench, fanout_bench, report_bench, submit_bench
 
 Main = Callable[[list[str]], None]
 
@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[Main, list[str], list[str]]] = {
         ["--backend", "both"],
         ["--items", "2000", "--rounds", "3", "--repeat", "2"],
     ),
+    "report": (report_bench.main, [], ["--items", "2000", "--rounds", "3"]),
 }
 
 

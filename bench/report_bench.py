@@ -83,11 +83,13 @@ async def _measure(database_url: str, root_unit_key: str) -> dict[str, Any]:
         await engine.dispose()
 
 
-async def run_backend(backend: str, spec: RegionSpec, keep: Path | None) -> dict[str, Any]:
+async def run_backend(
+    backend: str, spec: RegionSpec, keep: Path | None, keep_exists: bool = False
+) -> dict[str, Any]:
     region: Region | None = None
     if backend == "sqlite" and keep is not None:
         url = f"sqlite+aiosqlite:///{keep}"
-        if not keep.exists():
+        if not keep_exists:
             region = await generate_into(url, spec)
         measured = await _measure(url, f"{spec.prefix}-REGION")
     else:
@@ -113,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     goals = max(1, min(RegionSpec.goals, args.items // 20))
     spec = RegionSpec(items=args.items, rounds=args.rounds, goals=goals)
-    row = asyncio.run(run_backend(args.backend, spec, args.keep))
+    keep_exists = args.keep is not None and args.keep.exists()
+    row = asyncio.run(run_backend(args.backend, spec, args.keep, keep_exists))
     print_table(f"Word report of the open round: {spec.items} items, {spec.rounds} rounds", [row])
     path = write_results(
         "report",

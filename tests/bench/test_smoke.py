@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench import __main__ as runner
-from bench import common, digest_bench, fanout_bench, submit_bench
+from bench import common, digest_bench, fanout_bench, report_bench, submit_bench
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +60,18 @@ def test_digest_of_a_small_region(results_dir: Path) -> None:
     assert row["total_s"] > 0 and row["card_bytes"] > 0
 
 
+def test_word_report_of_a_small_region_in_bounded_time(results_dir: Path) -> None:
+    report_bench.main(["--items", "2000", "--rounds", "2"])
+    data = results(results_dir, "report")
+    (row,) = data["results"]
+    assert row["items"] > 1900 and row["tables"] > 100 and row["table_rows"] > row["items"]
+    assert row["headings"] > 100 and row["docx_mb"] > 0
+    # Generous, for a busy machine: the full region's figure is in the README.
+    assert row["total_s"] < 60
+
+
 def test_the_runner_knows_every_benchmark_and_its_quick_sizes() -> None:
-    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest"}
+    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest", "report"}
     for run, _full, quick in runner.BENCHMARKS.values():
         assert callable(run) and quick
     with pytest.raises(SystemExit):
