@@ -203,29 +203,51 @@ def table_of_contents(doc: Document, placeholder: str) -> Paragraph:
     return para
 
 
+# What CT_Settings lists after updateFields: Word refuses a settings part out of schema order,
+# so updateFields goes before the first of these.
+_AFTER_UPDATE_FIELDS: Final = frozenset(
+    {
+        "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+        "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+        "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+        "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
+        "decimalSymbol", "listSeparator",
+    }
+)  # fmt: skip
+
+
 def update_fields_on_open(doc: Document) -> None:
+    """Ask Word to update the fields (the table of contents, caption numbers) on opening."""
     settings = doc.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
+    for child in settings:
+        if etree.QName(child).localname in _AFTER_UPDATE_FIELDS:
+            child.addprevious(update)
+            return
     settings.append(update)
 
 
 def set_language(doc: Document, tag: str) -> None:
     """The language of all text (spelling, hyphenation, screen readers' voice): ``sv-SE``."""
+    doc.core_properties.language = tag
     defaults = doc.styles.element.find(qn("w:docDefaults"))
-    if defaults is None:
-        return
-    properties = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    properties = None if defaults is None else defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
     if properties is None:
         return
-    for old in properties.findall(qn("w:lang")):
-        properties.remove(old)
-    language = OxmlElement("w:lang")
+    language = properties.find(qn("w:lang"))
+    if language is None:
+        # w:lang comes late in a run's properties; none that could follow it is in a default.
+        language = _sub(properties, "w:lang")
     language.set(qn("w:val"), tag)
-    language.set(qn("w:eastAsia"), tag)
-    language.set(qn("w:bidi"), tag)
-    properties.append(language)
-    doc.core_properties.language = tag
+
+
+def a4_page(doc: Document) -> None:
+    """A4 with 2.5 cm margins (the template is US Letter): 16 cm of text, the tables' width."""
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2.5)
+        section.top_margin = section.bottom_margin = Cm(2.5)
 
 
 def page_break(doc: Document) -> None:

@@ -138,6 +138,7 @@ def write_report(
     """The .docx of ``report``, in ``tx``'s language, dated ``generated_at`` (in ``zone``)."""
     writer = _Writer(report, tx, zone)
     doc = writer.doc
+    parts.a4_page(doc)
     parts.set_language(doc, LANGUAGE_TAGS.get(tx.language, "sv-SE"))
     parts.update_fields_on_open(doc)
     _properties(writer, generated_at)
