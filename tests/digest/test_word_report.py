@@ -107,8 +107,9 @@ async def test_the_outline_is_word_headings_title_strategy_goal(session: AsyncSe
     assert document.core_properties.language == "sv-SE"
     language = document.styles.element.find(f"{qn('w:docDefaults')}//{qn('w:lang')}")
     assert language is not None and language.get(qn("w:val")) == "sv-SE"
-    section = document.sections[0]
-    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    width, height = document.sections[0].page_width, document.sections[0].page_height
+    assert width is not None and height is not None
+    assert (round(width.cm, 1), round(height.cm, 1)) == (21.0, 29.7)
 
 
 async def test_table_numbers_are_the_digests(session: AsyncSession) -> None:
