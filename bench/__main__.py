@@ -1,8 +1,9 @@
 """Every benchmark with one command: ``python -m bench`` (or ``make bench``).
 
-Runs the fan-out, card-submit, digest and BI-feed benchmarks one after another with their default
-sizes, prints each table and writes bench/results/{fanout,submit,digest,feed}.json. ``--quick``
-uses small sizes (a minute or two in all) to check that everything runs; its figures say
+Runs the fan-out, card-submit, digest, BI-feed and Word report benchmarks one after another with
+their default sizes, prints each table and writes
+bench/results/{fanout,submit,digest,feed,report}.json. ``--quick`` uses small sizes (a minute or
+two in all) to check that everything runs; its figures say
 little. ``--only`` picks benchmarks. Needs PostgreSQL (LAGESBOT_BENCH_PG_DSN, default
 postgresql://postgres@127.0.0.1:5432/test). Run full sizes on a quiet machine: the figures
 are meaningless while other work competes for the CPU.
@@ -15,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
-from bench import digest_bench, fanout_bench, feed_bench, submit_bench
+from bench import digest_bench, fanout_bench, feed_bench, report_bench, submit_bench
 
 Main = Callable[[list[str]], None]
 
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, tuple[Main, list[str], list[str]]] = {
         ["--items", "2000", "--rounds", "3", "--repeat", "2"],
     ),
     "feed": (feed_bench.main, [], ["--quick"]),
+    "report": (report_bench.main, [], ["--items", "2000", "--rounds", "3"]),
 }
 
 

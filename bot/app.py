@@ -1,5 +1,6 @@
-"""The aiohttp application: `POST /api/messages` (Bot Framework), `GET /healthz` and the BI
-feed under `/api/odata/` (``bot.feed``).
+"""The aiohttp application: `POST /api/messages` (Bot Framework), `GET /healthz`, the BI
+feed under `/api/odata/` (``bot.feed``) and `GET /api/reports/{token}` (a steering group's
+Word report, ``bot/reports.py``).
 
 create_app(settings) owns the engine, the HTTP client and the bot adapter through
 cleanup_ctx, so tests and `lagesbot serve` start and stop exactly the same things.
@@ -20,7 +21,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, ClaimsIdentity, TurnContext, TurnState
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import feed, health
+from bot import feed, health, reports
 from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
@@ -138,6 +139,7 @@ def create_app(
     _check_authentication_mode(settings)
     register_secret(settings.app_password)
     register_secret(settings.graph_client_secret)
+    register_secret(settings.report_link_secret)
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware])
     app[SETTINGS] = settings
     app[health.WORKERS_EXPECTED] = settings.workers.enabled
@@ -151,6 +153,10 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", health.healthz)
     feed.install(app, settings)
+    app.router.add_get(
+        reports.PATH + "{token}",
+        reports.download_handler(settings, lambda: app[SESSIONS], clock),
+    )
     return app
 
 

@@ -435,6 +435,10 @@ def _links(view: DigestCardView, tx: texts.Texts) -> list[Element]:
     actions: list[Element] = []
     if view.intranet_url:
         actions.append(layout.open_url(tx.t("digest.link.intranet"), view.intranet_url))
+    if view.report_url:
+        actions.append(layout.open_url(tx.t("report.link.document"), view.report_url))
+    elif view.report_now_url:
+        actions.append(layout.open_url(tx.t("report.link.document_now"), view.report_now_url))
     if view.export_url:
         actions.append(layout.open_url(tx.t("digest.link.export"), view.export_url))
     return actions

@@ -77,12 +77,7 @@ def create_status_card(
     if closed:
         # Read-only means no buttons that act: a closed round accepts nothing, not even
         # paging. Once the round is published, one link to its summary on the intranet.
-        summary = _web_url(view.intranet_url) if view.closed else None
-        if summary is None:
-            return layout.adaptive_card(body)
-        return layout.adaptive_card(
-            body, [layout.open_url(tx.t("card.open_round_summary"), summary)]
-        )
+        return layout.adaptive_card(body, _published_links(view, tx))
 
     paging_actions = _paging_actions(view, tx)
     if paging_actions:
@@ -594,6 +589,20 @@ def _item_recorded(
         if link is not None:
             elements.append(layout.action_set([link]))
     return layout.container(elements, separator=True, spacing="large")
+
+
+def _published_links(view: StatusCardView, tx: texts.Texts) -> list[Element]:
+    """A closed, published round's summary page and its Word report."""
+    if not view.closed:
+        return []
+    links: list[Element] = []
+    summary = _web_url(view.intranet_url)
+    if summary is not None:
+        links.append(layout.open_url(tx.t("card.open_round_summary"), summary))
+    report = _web_url(view.report_url)
+    if report is not None:
+        links.append(layout.open_url(tx.t("report.link.document"), report))
+    return links
 
 
 def _web_url(url: str | None) -> str | None:

@@ -90,6 +90,8 @@ class StatusCardView:
     total_items: int = 0
     # The round's summary page on the intranet, once a closed round is published.
     intranet_url: str | None = None
+    # The follow-up report (Word) in the intranet library, once published.
+    report_url: str | None = None
     # Answers are taken until the round closes; after the deadline they are marked late.
     past_deadline: bool = False
     # False in a round that is not open (not yet opened, or closed): nothing can be answered.
@@ -321,3 +323,8 @@ class DigestCardView:
     occasion: Occasion = "on_demand"
     intranet_url: str | None = None
     export_url: str | None = None
+    # The published follow-up report (Word), beside the export.
+    report_url: str | None = None
+    # An open round's report as it stands when downloaded: a short-lived signed link served
+    # by the bot (``bot/reports.py``), offered on the digest written on request.
+    report_now_url: str | None = None

@@ -176,7 +176,7 @@ def publish(
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
 ) -> None:
-    """Publish a closed round's summary on the intranet (page, risk heat map, Excel)."""
+    """Publish a closed round's summary on the intranet (page, risk heat map, Excel, Word)."""
     tx = for_language(lang)
     settings = _settings(tx)
     if not settings.sharepoint_site_id:
@@ -185,7 +185,7 @@ def publish(
 
     async def work(
         session: AsyncSession, graph: Graph
-    ) -> tuple[str | None, str | None, str | None]:
+    ) -> tuple[str | None, str | None, str | None, str | None]:
         summary = await publish_round(
             session,
             graph,
@@ -197,10 +197,15 @@ def publish(
             language=settings.default_language,
             workbook=workbook_factory,
         )
-        return summary.intranet_page_url, summary.intranet_export_url, summary.publish_error
+        return (
+            summary.intranet_page_url,
+            summary.intranet_export_url,
+            summary.intranet_report_url,
+            summary.publish_error,
+        )
 
     try:
-        page_url, export_url, error = asyncio.run(_in_transaction(settings, work))
+        page_url, export_url, report_url, error = asyncio.run(_in_transaction(settings, work))
     except PublishRefused as refused:
         _fail(tx, refused.msgid, **refused.params)
         return
@@ -217,3 +222,4 @@ def publish(
         )
         return
     typer.echo(tx.t("intranet.published", page_url=page_url, export_url=export_url))
+    typer.echo(tx.t("report.published", report_url=report_url))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue import texts
 from cli.language import checked_language
 from services.platform.config import Settings
-from services.reporting import digest_source, export_xlsx
+from services.reporting import digest_source, export_xlsx, report_source, word_report
 from services.reporting.digest import Digest
 from services.reporting.export_xlsx import (
     Percent,
@@ -41,6 +41,9 @@ GROUP_OPTION = typer.Option(
 LANG_OPTION = typer.Option("sv", "--lang", help="Language: sv or en.")
 XLSX_OPTION = typer.Option(..., "--xlsx", dir_okay=False, help="The file to write (.xlsx).")
 TOP_OPTION = typer.Option(20, "--top", min=1, help="Rows per list.")
+DOCX_OPTION = typer.Option(
+    None, "--docx", dir_okay=False, help="Write the follow-up report as a Word file (.docx)."
+)
 
 
 class Refused(Exception):
@@ -194,15 +197,42 @@ def _language(value: str) -> texts.Texts:
     return texts.for_language(checked_language(value))
 
 
+async def _document(round_key: str, group_key: str | None, tx: texts.Texts) -> bytes:
+    """The Word report of a round (or a steering group's scope of it), dated now."""
+    engine = create_engine(Settings.from_env().database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            target = await _target(session, round_key, group_key, tx)
+            group = None if group_key is None else await steering.get_group(session, group_key)
+            data = await report_source.load_report(
+                session,
+                target.round,
+                target.scope,
+                tx.language,
+                group_name=None if group is None else group.name,
+            )
+            return word_report.write_report(
+                data, tx, generated_at=datetime.now(UTC), zone=target.zone
+            )
+    finally:
+        await engine.dispose()
+
+
 def report(
     round_key: str = ROUND_ARGUMENT,
     steering_group: str | None = GROUP_OPTION,
     lang: str = LANG_OPTION,
     top: int = TOP_OPTION,
+    docx: Path | None = DOCX_OPTION,
 ) -> None:
-    """Print a round's summary: answer rate, status per level, risks."""
+    """Print a round's summary (answer rate, status per level, risks), or with --docx write
+    the follow-up report as a Word document."""
     tx = _language(lang)
     try:
+        if docx is not None:
+            docx.write_bytes(asyncio.run(_document(round_key, steering_group, tx)))
+            typer.echo(tx.t("report.exported", path=str(docx)))
+            return
         digest, zone = asyncio.run(_digest(round_key, steering_group, tx))
     except Refused as refused:
         typer.echo(str(refused), err=True)

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from dialogs.context import Deps, Inbound, Reply
 from dialogs.installation import kind_of
 from dialogs.people import language_for, person_of
 from services.delivery import digest_posting
+from services.reporting import report_links
 from storage import audit, conversations, digest_queries, steering
 from storage.digest_queries import Scope
 from storage.models import ConversationKind, ReportingRound, RoundState, SteeringGroup
@@ -189,7 +190,31 @@ async def _digest(deps: Deps, inbound: Inbound) -> list[Reply]:
                 )
             for rnd in rounds:
                 card = await digest_posting.digest_card_for(
-                    session, group, rnd, occasion="on_demand", now=now
+                    session,
+                    group,
+                    rnd,
+                    occasion="on_demand",
+                    now=now,
+                    report_now_url=_report_link(deps, group, rnd, now),
                 )
                 replies.append(Reply(card=card))
         return replies
+
+
+def _report_link(
+    deps: Deps, group: SteeringGroup, rnd: ReportingRound, now: datetime
+) -> str | None:
+    """The download link of the group's Word report as the open round stands when it is
+    opened (a closed round's report is the published one); None unless configured."""
+    if rnd.state != RoundState.OPEN:
+        return None
+    settings = deps.settings
+    return report_links.download_url(
+        settings.public_url,
+        settings.report_link_secret,
+        round_id=rnd.id,
+        group_id=group.id,
+        language=texts.normalise_language(group.language),
+        now=now,
+        lifetime=timedelta(minutes=settings.report_link_minutes),
+    )

@@ -490,6 +490,8 @@ class RoundSummary(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     intranet_page_url: Mapped[str | None] = mapped_column(String(2000))
     intranet_export_url: Mapped[str | None] = mapped_column(String(2000))
+    # The follow-up report (Word) beside the export.
+    intranet_report_url: Mapped[str | None] = mapped_column(String(2000))
     published_at: Mapped[datetime | None]
     publish_error: Mapped[str | None] = mapped_column(Text)
 

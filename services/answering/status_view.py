@@ -152,6 +152,7 @@ async def build_status_view(
     risk = rnd.risk_scale if rnd.ask_risk else None
     questions = _questions(rows, paths, rnd, known, owner=person, language=language)
     closed = rnd.state == RoundState.CLOSED
+    published = await _published(session, rnd) if closed else (None, None)
     view = StatusCardView(
         round_id=rnd.id,
         round_name=rnd.name,
@@ -173,7 +174,8 @@ async def build_status_view(
         past_deadline=now > rnd.deadline_at,
         accepting=rnd.state == RoundState.OPEN,
         on_behalf_of=None if viewer.id == person.id else person.display_name,
-        intranet_url=await _summary_url(session, rnd) if closed else None,
+        intranet_url=published[0],
+        report_url=published[1],
     )
     return _one_page(view, questions, page, page_size)
 
@@ -248,13 +250,16 @@ def _questions(
     )
 
 
-async def _summary_url(session: AsyncSession, rnd: ReportingRound) -> str | None:
-    """Where the round's summary is published on the intranet, if it is."""
-    return (
+async def _published(session: AsyncSession, rnd: ReportingRound) -> tuple[str | None, str | None]:
+    """Where the round's summary page and its Word report are on the intranet, if published."""
+    row = (
         await session.execute(
-            select(RoundSummary.intranet_page_url).where(RoundSummary.round_id == rnd.id)
+            select(RoundSummary.intranet_page_url, RoundSummary.intranet_report_url).where(
+                RoundSummary.round_id == rnd.id
+            )
         )
-    ).scalar_one_or_none()
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 def _one_page(

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -109,13 +110,25 @@ def content_hash(card: dict[str, Any]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-async def links_of(session: AsyncSession, round_id: int) -> tuple[str | None, str | None]:
-    """The intranet summary page and the Excel export of a round, once published."""
-    query = select(RoundSummary.intranet_page_url, RoundSummary.intranet_export_url).where(
-        RoundSummary.round_id == round_id
-    )
+@dataclass(frozen=True)
+class PublishedLinks:
+    """Where a published round is on the intranet: its summary page, the Excel export and
+    the Word report (None until published)."""
+
+    page: str | None = None
+    export: str | None = None
+    report: str | None = None
+
+
+async def links_of(session: AsyncSession, round_id: int) -> PublishedLinks:
+    """The intranet summary page, the Excel export and the Word report of a round."""
+    query = select(
+        RoundSummary.intranet_page_url,
+        RoundSummary.intranet_export_url,
+        RoundSummary.intranet_report_url,
+    ).where(RoundSummary.round_id == round_id)
     row = (await session.execute(query)).first()
-    return (None, None) if row is None else (row[0], row[1])
+    return PublishedLinks() if row is None else PublishedLinks(row[0], row[1], row[2])
 
 
 async def digest_card_for(
@@ -125,9 +138,12 @@ async def digest_card_for(
     *,
     occasion: Occasion,
     now: datetime,
+    report_now_url: str | None = None,
 ) -> dict[str, Any]:
+    """The group's digest card of the round; ``report_now_url``: a download link of the Word
+    report as it stands (offered only while the round is not published)."""
     digest = await digest_source.load_digest(session, rnd, Scope.of(group.scope), group.language)
-    intranet_url, export_url = await links_of(session, rnd.id)
+    links = await links_of(session, rnd.id)
     return create_digest_card(
         digest_card_view(
             digest,
@@ -136,8 +152,10 @@ async def digest_card_for(
             time_zone=group.time_zone,
             generated_at=now,
             occasion=occasion,
-            intranet_url=intranet_url,
-            export_url=export_url,
+            intranet_url=links.page,
+            export_url=links.export,
+            report_url=links.report,
+            report_now_url=report_now_url,
         )
     )
 

@@ -54,6 +54,8 @@ def digest_card_view(
     occasion: Occasion = "on_demand",
     intranet_url: str | None = None,
     export_url: str | None = None,
+    report_url: str | None = None,
+    report_now_url: str | None = None,
 ) -> DigestCardView:
     """What the steering group's digest card shows of ``digest``."""
     return DigestCardView(
@@ -65,6 +67,8 @@ def digest_card_view(
         occasion=occasion,
         intranet_url=intranet_url,
         export_url=export_url,
+        report_url=report_url,
+        report_now_url=report_now_url,
     )
 
 

@@ -54,6 +54,15 @@ def _hours_setting(value: str | None, default: float) -> float:
     return hours
 
 
+def _minutes_setting(value: str | None, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    minutes = float(value)
+    if minutes <= 0:
+        raise ValueError(f"LAGESBOT_REPORT_LINK_MINUTES: expected more than 0, got {value!r}")
+    return minutes
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -106,6 +115,11 @@ class Settings:
     feed_page_size: int = 5000
     # Files sent to the bot for import (plan, org, people): larger ones are refused.
     max_import_bytes: int = 5 * 1024 * 1024
+    # The bot's public https address (as in the app package) and the key that signs the
+    # steering groups' report download links; without both, no link is offered.
+    public_url: str = ""
+    report_link_secret: str = field(default="", repr=False)
+    report_link_minutes: float = 60.0
 
     @property
     def graph_app_id(self) -> str:
@@ -197,4 +211,7 @@ class Settings:
                 float(env.get("LAGESBOT_MAX_IMPORT_MB") or defaults.max_import_bytes / 2**20)
                 * 2**20
             ),
+            public_url=env.get("LAGESBOT_PUBLIC_URL", "").strip().rstrip("/"),
+            report_link_secret=env.get("LAGESBOT_REPORT_LINK_SECRET", ""),
+            report_link_minutes=_minutes_setting(env.get("LAGESBOT_REPORT_LINK_MINUTES"), 60.0),
         )

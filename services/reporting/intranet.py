@@ -4,10 +4,11 @@ round-close hook.
 What is published (all through Graph, to the configured site):
 - the Excel export (``services.reporting.export_xlsx.round_workbook``) in the site's document
   library,
-- the risk heat map as a PNG next to it,
+- the follow-up report as a Word document (``services.reporting.word_report``) beside it,
+- the risk heat map as a PNG next to them,
 - a site page with the digest's content (answer rate, items per status, items needing
-  attention with the owner's comment, the highest risks), the heat map and a link to the
-  export; published, so everyone with access to the site can read it.
+  attention with the owner's comment, the highest risks), the heat map and links to the
+  export and the report; published, so everyone with access to the site can read it.
 
 Publishing again replaces the files (the library keeps their versions) and updates the same
 page. The web addresses are stored on ``RoundSummary``; a failure is stored in
@@ -22,8 +23,8 @@ scheduler tells the admins once which permission to grant (``services.graph.jobs
 
 from __future__ import annotations
 
+import asyncio
 import html
-import io
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -31,7 +32,6 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +46,7 @@ from services.graph.interface import (
 )
 from services.reporting.digest import UNANSWERED, Digest
 from services.reporting.digest_source import load_digest
+from services.reporting.heat_map import heat_map_png
 from storage import audit
 from storage.digest_queries import Scope
 from storage.models import ReportingRound, RiskScale, RoundState, RoundSummary
@@ -53,10 +54,13 @@ from storage.models import ReportingRound, RiskScale, RoundState, RoundSummary
 log = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # The page lists this many risks and concerns; the rest is in the Excel export.
 MAX_LISTED = 25
 
 Workbook = Callable[[AsyncSession, int], Awaitable[bytes]]
+# The Word report of a round: (session, round, now) -> .docx bytes.
+ReportDocument = Callable[[AsyncSession, ReportingRound, datetime], Awaitable[bytes]]
 
 
 class PublishRefused(ValueError):
@@ -78,85 +82,23 @@ def _default_workbook(language: str) -> Workbook:
     return workbook
 
 
+def _default_document(language: str) -> ReportDocument:
+    async def document(session: AsyncSession, rnd: ReportingRound, now: datetime) -> bytes:
+        # Imported here: python-docx is only needed when a report is written.
+        from services.reporting.report_source import load_report
+        from services.reporting.word_report import write_report
+
+        tx = for_language(language)
+        data = await load_report(session, rnd, Scope(), tx.language)
+        # Seconds of CPU for a region: off the event loop, which the sender's pacing shares.
+        return await asyncio.to_thread(write_report, data, tx, generated_at=now)
+
+    return document
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
     return slug or "runda"
-
-
-# --- heat map -----------------------------------------------------------------------------
-
-
-def _hex(colour: str) -> tuple[int, int, int]:
-    colour = colour.lstrip("#")
-    if len(colour) != 6:
-        return (200, 200, 200)
-    return (int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16))
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # DejaVu has å, ä, ö and the dashes of Swedish titles; Pillow's built-in font is the
-    # fallback on a server without it.
-    try:
-        return ImageFont.truetype("DejaVuSans.ttf", size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def heat_map_png(
-    grid: pd.DataFrame,
-    *,
-    band_colours: list[tuple[int, int, str]],
-    title: str,
-    likelihood_label: str,
-    consequence_label: str,
-) -> tuple[bytes, int, int]:
-    """The risk matrix as a PNG: likelihood up, consequence right, each cell in its band's
-    colour with the number of risks in it. Returns (png, width, height)."""
-    rows = [int(v) for v in grid.index]
-    columns = [int(v) for v in grid.columns]
-    cell, left, top, bottom = 96, 90, 60, 70
-    font = _font(18)
-    big = _font(32)
-    title_width = int(font.getlength(title)) if hasattr(font, "getlength") else 0
-    width = max(left + cell * len(columns) + 20, left + title_width + 20)
-    height = top + cell * len(rows) + bottom
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((left, 18), title, fill="black", font=font)
-
-    def colour(score: int) -> tuple[int, int, int]:
-        for low, high, hex_colour in band_colours:
-            if low <= score <= high:
-                return _hex(hex_colour)
-        return (230, 230, 230)
-
-    for r, likelihood in enumerate(rows):
-        y = top + r * cell
-        draw.text((left - 30, y + cell // 2 - 10), str(likelihood), fill="black", font=font)
-        for c, consequence in enumerate(columns):
-            x = left + c * cell
-            draw.rectangle(
-                [x, y, x + cell - 2, y + cell - 2], fill=colour(likelihood * consequence)
-            )
-            count = int(grid.to_numpy()[r, c])
-            if count:
-                draw.text(
-                    (x + cell // 2, y + cell // 2), str(count), fill="black", font=big, anchor="mm"
-                )
-    axis_y = top + cell * len(rows)
-    for c, consequence in enumerate(columns):
-        draw.text(
-            (left + c * cell + cell // 2 - 5, axis_y + 6), str(consequence), fill="black", font=font
-        )
-    draw.text((left, axis_y + 36), consequence_label, fill="black", font=font)
-    label = Image.new("RGB", (cell * len(rows), 24), "white")
-    ImageDraw.Draw(label).text(
-        (label.width // 2, 12), likelihood_label, fill="black", font=font, anchor="mm"
-    )
-    image.paste(label.rotate(90, expand=True), (8, top))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue(), width, height
 
 
 # --- page content -------------------------------------------------------------------------
@@ -166,11 +108,13 @@ def _e(value: object) -> str:
     return html.escape("" if value is None or value is pd.NA else str(value))
 
 
-def page_sections(digest: Digest, tx: Texts, *, export_url: str | None) -> list[str]:
+def page_sections(
+    digest: Digest, tx: Texts, *, export_url: str | None, report_url: str | None = None
+) -> list[str]:
     """The page's text sections (HTML; every value from the store is escaped)."""
     labels = _status_labels(digest, tx)
     sections = [
-        _intro_section(digest, tx, export_url),
+        _intro_section(digest, tx, export_url, report_url),
         _status_section(digest, labels, tx),
         _at_risk_section(digest, labels, tx),
     ]
@@ -186,8 +130,11 @@ def _status_labels(digest: Digest, tx: Texts) -> dict[Any, Any]:
     return labels
 
 
-def _intro_section(digest: Digest, tx: Texts, export_url: str | None) -> str:
-    """The heading, the answer rate, when the round closed and the link to the export."""
+def _intro_section(
+    digest: Digest, tx: Texts, export_url: str | None, report_url: str | None = None
+) -> str:
+    """The heading, the answer rate, when the round closed and the links to the report and
+    the export."""
     info = digest.round
     rate = digest.rate
     intro = [
@@ -209,6 +156,8 @@ def _intro_section(digest: Digest, tx: Texts, export_url: str | None) -> str:
         intro.append(
             f"<p>{_e(tx.t('intranet.closed_at', date=tx.format_date(info.closed_at)))}</p>"
         )
+    if report_url:
+        intro.append(f'<p><a href="{_e(report_url)}">{_e(tx.t("report.page_link"))}</a></p>')
     if export_url:
         intro.append(f'<p><a href="{_e(export_url)}">{_e(tx.t("intranet.export_link"))}</a></p>')
     return "".join(intro)
@@ -294,6 +243,7 @@ async def publish_round(
     actor: str,
     language: str = "sv",
     workbook: Workbook | None = None,
+    document: ReportDocument | None = None,
 ) -> RoundSummary:
     """Publish the closed round's summary; returns its RoundSummary with the URLs (without
     the page's when Graph refused it for lack of permission), or with ``publish_error`` set
@@ -308,6 +258,10 @@ async def publish_round(
         export = await graph.upload_file(
             site_id, f"{folder}/{_slug(rnd.key)}.xlsx", content, XLSX_TYPE
         )
+        written = await (document or _default_document(language))(session, rnd, now)
+        report = await graph.upload_file(
+            site_id, f"{folder}/{_slug(rnd.key)}.docx", written, DOCX_TYPE
+        )
         image = await _upload_heat_map(session, graph, rnd, digest, tx, site_id, folder)
         page: PublishedPage | None = None
         try:
@@ -315,7 +269,9 @@ async def publish_round(
                 site_id,
                 name=f"lagesbot-{_slug(rnd.key)}.aspx",
                 title=tx.t("intranet.page_title", round=rnd.name),
-                html_sections=page_sections(digest, tx, export_url=export.web_url),
+                html_sections=page_sections(
+                    digest, tx, export_url=export.web_url, report_url=report.web_url
+                ),
                 image=image,
             )
         except PagePermissionMissing as refused:
@@ -325,7 +281,9 @@ async def publish_round(
         log.error("publishing round %s to the intranet failed: %s", rnd.key, exc)
         _record_failure(session, summary, rnd, actor=actor, error=str(exc))
         return summary
-    _record_published(session, summary, rnd, actor=actor, page=page, export=export, now=now)
+    _record_published(
+        session, summary, rnd, actor=actor, page=page, files=(export, report), now=now
+    )
     return summary
 
 
@@ -376,12 +334,15 @@ def _record_published(
     *,
     actor: str,
     page: PublishedPage | None,
-    export: UploadedFile,
+    files: tuple[UploadedFile, UploadedFile],
     now: datetime,
 ) -> None:
-    """Keep the page's and the export's addresses on the summary and in the audit log."""
+    """Keep the addresses of the page, the export and the report on the summary and in the
+    audit log."""
+    export, report = files
     summary.intranet_page_url = page.web_url if page is not None else None
     summary.intranet_export_url = export.web_url
+    summary.intranet_report_url = report.web_url
     summary.published_at = now
     summary.publish_error = None
     audit.record(
@@ -390,7 +351,11 @@ def _record_published(
         action="round.published",
         target_type="round",
         target_id=rnd.id,
-        details={"page": page.web_url if page else None, "export": export.web_url},
+        details={
+            "page": page.web_url if page else None,
+            "export": export.web_url,
+            "report": report.web_url,
+        },
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench import __main__ as runner
-from bench import common, digest_bench, fanout_bench, feed_bench, submit_bench
+from bench import common, digest_bench, fanout_bench, feed_bench, report_bench, submit_bench
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +71,18 @@ def test_the_feed_streams_a_small_regions_history_to_the_end(results_dir: Path) 
     assert data["bounds"]["rss_peak_bound_mb"] == feed_bench.RSS_PEAK_BOUND_MB
 
 
+def test_word_report_of_a_small_region_in_bounded_time(results_dir: Path) -> None:
+    report_bench.main(["--items", "2000", "--rounds", "2"])
+    data = results(results_dir, "report")
+    (row,) = data["results"]
+    assert row["items"] > 1900 and row["tables"] > 100 and row["table_rows"] > row["items"]
+    assert row["headings"] > 100 and row["docx_mb"] > 0
+    # Generous, for a busy machine: the full region's figure is in the README.
+    assert row["total_s"] < 60
+
+
 def test_the_runner_knows_every_benchmark_and_its_quick_sizes() -> None:
-    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest", "feed"}
+    assert set(runner.BENCHMARKS) == {"fanout", "submit", "digest", "feed", "report"}
     for run, _full, quick in runner.BENCHMARKS.values():
         assert callable(run) and quick
     with pytest.raises(SystemExit):

@@ -4,6 +4,8 @@ Connector at the activities' serviceUrl, and the Entra ID token endpoint msal ca
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -121,8 +123,11 @@ class BotHarness:
         return response
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def bot(database_url: str, tmp_path: Path) -> AsyncIterator[BotHarness]:
+@contextlib.asynccontextmanager
+async def running_bot(
+    database_url: str, tmp_path: Path, **settings: Any
+) -> AsyncIterator[BotHarness]:
+    """The bot and its local Microsoft services; ``settings`` override the bot's Settings."""
     issuer = BotFrameworkIssuer()
     issuer_server = await botframework_issuer.start(issuer)
     connector = BotConnector()
@@ -131,7 +136,7 @@ async def bot(database_url: str, tmp_path: Path) -> AsyncIterator[BotHarness]:
         tenant_id=TENANT_ID, client_id=APP_ID, client_secret=APP_SECRET
     )
     entra_server, ca_path = await entra.start(token_endpoint, tmp_path)
-    settings = Settings(
+    config = Settings(
         database_url=database_url,
         app_id=APP_ID,
         app_password=APP_SECRET,
@@ -142,7 +147,7 @@ async def bot(database_url: str, tmp_path: Path) -> AsyncIterator[BotHarness]:
         tls_ca_bundle=str(ca_path),
     )
     clock = Clock(NOW)
-    app = create_app(settings, clock=clock)
+    app = create_app(dataclasses.replace(config, **settings), clock=clock)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
@@ -160,6 +165,12 @@ async def bot(database_url: str, tmp_path: Path) -> AsyncIterator[BotHarness]:
     await entra_server.close()
     await connector_server.close()
     await issuer_server.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def bot(database_url: str, tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with running_bot(database_url, tmp_path) as harness:
+        yield harness
 
 
 def new_tenant() -> str:

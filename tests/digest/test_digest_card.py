@@ -232,6 +232,23 @@ def test_links_to_the_intranet_summary_and_the_export_only_when_published() -> N
     assert cardtools.actions(create_digest_card(view(intranet_url=None, export_url=None))) == []
 
 
+def test_links_to_the_word_report_published_or_as_it_stands() -> None:
+    report = "https://intranat.example/Lägesbot/t2/t2.docx"
+    now = "https://lagesbot.example/api/reports/abc.def"
+    published = create_digest_card(view(report_url=report, report_now_url=now))
+    assert [(a["title"], a["url"]) for a in cardtools.actions(published)] == [
+        ("Sammanfattning på intranätet", INTRANET),
+        ("Rapporten (Word)", report),
+        ("Excel-export", EXPORT),
+    ]
+    open_round = create_digest_card(view(intranet_url=None, export_url=None, report_now_url=now))
+    assert [(a["title"], a["url"]) for a in cardtools.actions(open_round)] == [
+        ("Rapport i Word, läget nu", now)
+    ]
+    english = create_digest_card(view("en", intranet_url=None, export_url=None, report_url=report))
+    assert cardtools.action_titles(english) == ["Report (Word)"]
+
+
 def test_a_region_sized_scope_is_summarised_within_the_size_limit() -> None:
     card = region_card()
     assert paging.card_size(card) <= paging.DEFAULT_BUDGET_BYTES

@@ -109,8 +109,10 @@ async def test_lagesbot_demo_publishes_the_closed_round_on_the_fake_intranet(
     card = create_status_card(view)
     link = [a for a in actions(card) if a.get("type") == "Action.OpenUrl"]
     assert [(a["title"], a["url"]) for a in link] == [
-        (for_language("sv").t("card.open_round_summary"), page_url)
+        (for_language("sv").t("card.open_round_summary"), page_url),
+        (for_language("sv").t("report.link.document"), view.report_url),
     ]
+    assert view.report_url and view.report_url.endswith("/demo-t2-2026.docx")
 
 
 async def test_the_demo_uses_graph_settings_the_user_configured(tmp_path: Path) -> None:

@@ -94,11 +94,14 @@ async def test_a_closed_round_is_published_by_the_next_tick_and_the_closed_card_
     assert page is not None and page.published
     assert "Sammanställning av Tertial 2 2026" in page.text()
     assert (SITE_ID, f"Lägesbot/{key}/{key}.xlsx") in graph.fake.files
+    assert (SITE_ID, f"Lägesbot/{key}/{key}.docx") in graph.fake.files
     summary = await summary_of(session_factory, setup)
     assert summary.intranet_page_url == page.web_url and summary.intranet_export_url
+    assert summary.intranet_report_url and summary.intranet_report_url.endswith(".docx")
     assert summary.published_at is not None and summary.publish_error is None
 
-    # Anna's posted card is replaced once more, now with the link to the summary.
+    # Anna's posted card is replaced once more, now with the links to the summary and the
+    # Word report.
     async with session_factory() as check:
         jobs = list(
             (
@@ -115,7 +118,8 @@ async def test_a_closed_round_is_published_by_the_next_tick_and_the_closed_card_
     assert rendered.card is not None
     links = [a for a in cardtools.actions(rendered.card) if a["type"] == "Action.OpenUrl"]
     assert [(a["title"], a["url"]) for a in links] == [
-        ("Öppna sammanställningen på intranätet", page.web_url)
+        ("Öppna sammanställningen på intranätet", page.web_url),
+        ("Rapporten (Word)", summary.intranet_report_url),
     ]
 
     # Published once: later ticks leave the intranet alone.

@@ -7,12 +7,14 @@ import io
 from datetime import timedelta
 from typing import Any
 
+import docx
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue import texts
 from services.reporting.intranet import PublishRefused, publish_round
 from storage.models import (
     AuditEntry,
@@ -98,6 +100,21 @@ async def test_publishing_stores_the_urls_and_the_intranet_has_page_heat_map_and
     assert workbook.sheetnames
     assert summary.intranet_export_url in text
 
+    # The Word report beside the export, linked from the page above the export.
+    report = graph.fake.files[(SITE_ID, f"Lägesbot/{key}/{key}.docx")]
+    assert report.content_type.endswith("wordprocessingml.document")
+    assert summary.intranet_report_url == report.web_url.replace(" ", "%20").replace("ä", "%C3%A4")
+    assert summary.intranet_report_url in text
+    assert text.index("Uppföljningsrapporten i Word") < text.index(summary.intranet_export_url)
+    document = docx.Document(io.BytesIO(report.content))
+    headings = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 3"]
+    assert headings == ["Kortare väntetider i vården"]
+    closed_line = "Omgången stängdes: " + texts.for_language("sv").format_date(CLOSED)
+    assert closed_line in [p.text for p in document.paragraphs]
+    assert "Kommentar: Väntetiderna ökar i <Västerås> & Sala" in [
+        p.text for p in document.paragraphs
+    ]
+
     heat_map = graph.fake.files[(SITE_ID, f"Lägesbot/{key}/riskkarta.png")]
     image = Image.open(io.BytesIO(heat_map.content))
     assert image.format == "PNG" and image.width > 300
@@ -115,6 +132,7 @@ async def test_publishing_stores_the_urls_and_the_intranet_has_page_heat_map_and
     assert stored.intranet_page_url == page.web_url
     actions = [a.action for a in (await session.execute(select(AuditEntry))).scalars()]
     assert "round.published" in actions
+    assert stored.intranet_report_url == summary.intranet_report_url
 
 
 async def test_publishing_again_updates_the_same_page_and_replaces_the_files(
