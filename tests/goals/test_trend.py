@@ -56,4 +56,4 @@ def test_projection_at_the_target_date_flags_a_miss() -> None:
     assert bool(result.loc[12, "will_miss"]) is False
     # Two points only: no projection, never flagged.
     assert result.loc[13, "points"] == 2 and not result.loc[13, "enough_points"]
-    assert np.isnan(float(result.loc[13, "projected"])) and not result.loc[13, "will_miss"]
+    assert result["projected"].isna()[13] and not result.loc[13, "will_miss"]
