@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from cards import layout, paging, verbs
 from cards.escape import escape_markdown, excerpt, plain
+from cards.indicator_card import indicator_elements
 from cards.layout import Element
 from cards.views import (
     CardFeedback,
@@ -383,6 +384,7 @@ def _item_form(
         elements.extend(_risk_inputs(view.risk_scale, item, feedback, tx))
     if view.ask_comment:
         elements.extend(_comment_input(view, item, feedback, tx))
+    elements.extend(indicator_elements(item, tx))
     if item.ask_value:
         elements.extend(_value_input(item, feedback, tx))
     link = _link_action(item, tx)
@@ -586,6 +588,7 @@ def _item_recorded(
         elements.append(
             layout.small_note(tx.t("card.target", target=_with_unit(item.target, item.unit, tx)))
         )
+    elements.extend(indicator_elements(item, tx))
     if answer.comment:
         elements.append(layout.text_block(escape_markdown(answer.comment), spacing="small"))
     elements.append(_recorded_by(answer, view, tx))
