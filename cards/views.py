@@ -319,6 +319,42 @@ class DigestRate:
 
 
 @dataclass(frozen=True)
+class SignalCounts:
+    """Goals per light (services.goals): under one strategy, or over the whole scope."""
+
+    name: str | None  # the strategy; None for goals under no strategy or the whole scope
+    green: int
+    yellow: int
+    red: int
+    none: int
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red + self.none
+
+
+@dataclass(frozen=True)
+class ProjectedMiss:
+    """An indicator whose trend misses its target at the target date."""
+
+    title: str
+    unit: str | None
+    decimals: int | None
+    value: float | None  # this round's
+    target: float
+    projected: float
+    target_date: date | None
+
+
+@dataclass(frozen=True)
+class AttainmentView:
+    totals: SignalCounts
+    by_strategy: tuple[SignalCounts, ...]
+    misses: Shortened[ProjectedMiss]
+    disagreements: int  # goals whose computed light differs from the owner's status
+
+
+@dataclass(frozen=True)
 class DigestView:
     """Every number of one round's digest for one scope, as the card shows it."""
 
@@ -337,6 +373,8 @@ class DigestView:
     at_risk: Shortened[AttentionRow]  # worst first
     not_answered: Shortened[MissingPerson]  # most missing first
     unanswered_items: int  # of the people in ``not_answered``
+    # Goals against their targets and the projected misses; None without indicators.
+    attainment: AttainmentView | None = None
 
 
 @dataclass(frozen=True)
