@@ -5,9 +5,11 @@ the digest counts the goal against its target."""
 from __future__ import annotations
 
 from datetime import timedelta
+import io
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
@@ -18,6 +20,7 @@ from services.answering.status_view import build_status_view
 from services.goals.values_import import import_values
 from services.imports.common import ImportFailed
 from services.reporting.digest_source import load_digest
+from services.reporting.export_xlsx import round_workbook
 from storage.digest_queries import Scope
 from storage.models import IndicatorValue, Plan, ReportingRound, RoundState
 from tests.cardtools import all_text
@@ -82,6 +85,20 @@ async def test_a_loaded_value_is_the_outcome_on_the_managers_card(
     assert digest.attainment is not None
     assert digest.attainment.totals.to_dict()["yellow"] == 1
     assert digest.attainment.misses["item_key"].tolist() == ["I1"]
+
+    book = load_workbook(io.BytesIO(await round_workbook(session, s.round.id, generated_at=NOW)))
+    sheet = [list(row) for row in book["Indikatorer"].iter_rows(values_only=True)]
+    header, row = sheet[0], dict(zip(sheet[0], sheet[1], strict=True))
+    assert header[-3:] == ["T1 2026", "T2 2026", "T3 2026"]
+    assert (row["Nyckel"], row["Målvärde"], row["Utfall"], row["Bedömning"]) == (
+        "I1",
+        80,
+        74,
+        "Gul",
+    )
+    assert row["Måluppfyllelse"] == pytest.approx(74 / 80)
+    assert (row["Antal värden"], row["Riskerar att inte nå målet"]) == (3, "Ja")
+    assert [row["T1 2026"], row["T2 2026"], row["T3 2026"]] == [70, 72, 74]
 
 
 async def test_a_corrected_value_is_a_new_revision_and_the_old_one_stays(
