@@ -4,8 +4,8 @@ the digest counts the goal against its target."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
