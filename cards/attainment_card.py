@@ -54,11 +54,13 @@ def _chart(rows: Sequence[SignalCounts], tx: texts.Texts) -> Element:
     }
 
 
-def attainment_section(view: AttainmentView | None, tx: texts.Texts) -> list[Element]:
-    """The chart and, beside it in words, the counts per strategy and over the scope."""
+def attainment_section(view: AttainmentView | None, tx: texts.Texts, top: int) -> list[Element]:
+    """The chart and, beside it in words, the counts per strategy (the first ``top``) and
+    over the scope."""
     if view is None or view.totals.total == 0:
         return []
-    rows = [row for row in view.by_strategy if row.total]
+    counted = [row for row in view.by_strategy if row.total]
+    rows = counted[:top]
     items: list[Element] = [
         layout.text_block(counts_text(view.totals, tx), weight="bolder"),
         _chart(rows, tx),
@@ -66,6 +68,8 @@ def attainment_section(view: AttainmentView | None, tx: texts.Texts) -> list[Ele
     items.extend(
         layout.fact_row(_name(row, tx), counts_text(row, tx), wide_title=True) for row in rows
     )
+    if len(counted) > len(rows):
+        items.append(layout.small_note(tx.t("digest.more", count=len(counted) - len(rows))))
     if view.disagreements:
         items.append(layout.small_note(tx.n("attainment.digest.disagreements", view.disagreements)))
     return [

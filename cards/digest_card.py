@@ -67,7 +67,7 @@ def render_digest_card(view: DigestCardView, *, top: int) -> dict[str, Any]:
         return layout.adaptive_card(body, _links(view, tx))
     body.append(_rate(view, tx))
     body.append(_by_strategy(view, tx, top))
-    body.extend(attainment_section(d.attainment, tx))
+    body.extend(attainment_section(d.attainment, tx, top))
     goals = _by_goal(view, tx, top)
     if goals is not None:
         body.append(goals)
