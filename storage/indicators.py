@@ -28,6 +28,8 @@ from storage.models import (
 )
 
 DEFAULT_MARGIN: Final = Decimal(10)
+# Above this many ids a query selects by kind instead of listing them.
+MAX_IN_LIST: Final = 500
 INDICATOR_COLUMNS: Final = (
     "item_id",
     "item_key",
@@ -165,23 +167,25 @@ async def loaded_values(
 async def typed_values(
     session: AsyncSession, round_ids: Sequence[int], item_ids: Sequence[int]
 ) -> dict[tuple[int, int], Decimal]:
-    """The value of the current answer per (round, indicator), where it has one."""
+    """The value of the current answer per (round, indicator), where it has one. One plain
+    read of the rounds' indicator answers, the latest revision picked here: a grouped
+    subquery joined back took seconds at region scale (bench/digest_bench.py)."""
     if not round_ids or not item_ids:
         return {}
-    latest = (
-        select(Response.round_id, Response.item_id, func.max(Response.revision).label("revision"))
-        .where(Response.round_id.in_(round_ids), Response.item_id.in_(item_ids))
-        .group_by(Response.round_id, Response.item_id)
-        .subquery()
+    wanted = set(item_ids)
+    indicators = select(PlanItem.id).where(PlanItem.kind == ItemKind.INDICATOR)
+    if len(wanted) <= MAX_IN_LIST:
+        indicators = indicators.where(PlanItem.id.in_(list(wanted)))
+    query = (
+        select(Response.round_id, Response.item_id, Response.revision, Response.value)
+        .where(Response.round_id.in_(list(round_ids)), Response.item_id.in_(indicators))
+        .order_by(Response.revision)
     )
-    query = select(Response.round_id, Response.item_id, Response.value).join(
-        latest,
-        (Response.round_id == latest.c.round_id)
-        & (Response.item_id == latest.c.item_id)
-        & (Response.revision == latest.c.revision),
-    )
-    rows = (await session.execute(query)).all()
-    return {(r, i): v for r, i, v in rows if v is not None}
+    latest: dict[tuple[int, int], Decimal | None] = {}
+    for round_id, item_id, _revision, value in (await session.execute(query)).all():
+        if item_id in wanted:
+            latest[(round_id, item_id)] = value  # later revisions overwrite earlier ones
+    return {key: value for key, value in latest.items() if value is not None}
 
 
 async def values_frame(
