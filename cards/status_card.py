@@ -557,29 +557,7 @@ def _item_recorded(
         )
     )
     if answer.risk_score is not None:
-        score = (
-            tx.t(
-                "card.risk_score",
-                score=answer.risk_score,
-                band=escape_markdown(answer.risk_band_label, keep_line_breaks=False),
-            )
-            if answer.risk_band_label
-            else tx.t("card.risk_score_plain", score=answer.risk_score)
-        )
-        risk_cell = layout.container(
-            [
-                layout.badge(score, answer.risk_band_colour),
-                layout.small_note(
-                    tx.t(
-                        "card.risk_factors",
-                        likelihood=answer.likelihood or 0,
-                        consequence=answer.consequence or 0,
-                    ),
-                    spacing="none",
-                ),
-            ]
-        )
-        elements.append(layout.fact_row(tx.t("card.label.risk"), risk_cell))
+        elements.append(_risk_row(answer, tx))
     if answer.value is not None:
         elements.append(
             layout.fact_row(tx.t("card.label.value"), _with_unit(answer.value, item.unit, tx))
@@ -597,6 +575,33 @@ def _item_recorded(
         if link is not None:
             elements.append(layout.action_set([link]))
     return layout.container(elements, separator=True, spacing="large")
+
+
+def _risk_row(answer: RecordedAnswer, tx: texts.Texts) -> Element:
+    """The recorded risk: score and band as a badge, the two factors below."""
+    score = (
+        tx.t(
+            "card.risk_score",
+            score=answer.risk_score,
+            band=escape_markdown(answer.risk_band_label, keep_line_breaks=False),
+        )
+        if answer.risk_band_label
+        else tx.t("card.risk_score_plain", score=answer.risk_score)
+    )
+    risk_cell = layout.container(
+        [
+            layout.badge(score, answer.risk_band_colour),
+            layout.small_note(
+                tx.t(
+                    "card.risk_factors",
+                    likelihood=answer.likelihood or 0,
+                    consequence=answer.consequence or 0,
+                ),
+                spacing="none",
+            ),
+        ]
+    )
+    return layout.fact_row(tx.t("card.label.risk"), risk_cell)
 
 
 def _web_url(url: str | None) -> str | None:
