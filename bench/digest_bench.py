@@ -15,6 +15,7 @@ import os
 import statistics
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from bench.generate_region import Region, RegionSpec, generate_into
 from cards import paging
 from cards.digest_card import create_digest_card
 from services.delivery.digest_view import digest_card_view
+from services.goals.source import load_attainment
 from services.platform.config import normalise_database_url
 from services.reporting import digest_source
 from services.reporting.digest import compute_digest
@@ -62,6 +64,10 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
                 read = time.perf_counter()
                 digest = compute_digest(frames, info, digest_source.risk_axes(rnd, "sv"))
                 computed = time.perf_counter()
+                # Indicators against targets over every round, trends and projections.
+                attainment = await load_attainment(session, rnd, frames)
+                digest = replace(digest, attainment=attainment)
+                attained = time.perf_counter()
                 card = create_digest_card(
                     digest_card_view(
                         digest,
@@ -80,7 +86,8 @@ async def _measure(database_url: str, root_unit_key: str, repeat: int) -> dict[s
                 {
                     "read_s": read - started,
                     "compute_s": computed - read,
-                    "render_s": rendered - computed,
+                    "attainment_s": attained - computed,
+                    "render_s": rendered - attained,
                     "total_s": rendered - started,
                     # CPU of this process (both threads): the figure that does not depend on
                     # what else the machine runs at the time.

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -273,7 +274,8 @@ async def generate(conn: AsyncConnection, spec: RegionSpec) -> Region:
                 "delegate_id": None,
                 "org_unit_id": unit,
                 "unit": "%" if kind is ItemKind.INDICATOR else None,
-                "target": None,
+                # Indicators have a target, so the digest's attainment has work to do.
+                "target": Decimal(80) if kind is ItemKind.INDICATOR else None,
                 "link_url": None,
                 "link_title": None,
                 "position": pos,
@@ -496,7 +498,10 @@ def _answers(
                 "comment": rng.choice(COMMENTS)
                 if severity[iid] >= 3 or rng.random() < 0.3
                 else None,
-                "value": None,
+                # A slow climb per round (no random draw: the other answers stay as they were).
+                "value": Decimal(50 + iid % 40 + round_id % 12)
+                if kind is ItemKind.INDICATOR
+                else None,
                 "answered_by_id": owner,
                 "answered_at": at + timedelta(hours=revision),
                 "source": ResponseSource.TEAMS_CARD,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Final, TypeVar
 
 from cards import layout, paging
+from cards.attainment_card import attainment_section, projected_misses
 from cards.escape import escape_markdown, excerpt, plain, shorten
 from cards.layout import Element
 from cards.views import (
@@ -66,6 +67,7 @@ def render_digest_card(view: DigestCardView, *, top: int) -> dict[str, Any]:
         return layout.adaptive_card(body, _links(view, tx))
     body.append(_rate(view, tx))
     body.append(_by_strategy(view, tx, top))
+    body.extend(attainment_section(d.attainment, tx, top))
     goals = _by_goal(view, tx, top)
     if goals is not None:
         body.append(goals)
@@ -372,9 +374,10 @@ def _cell_style(colour: str) -> str:
 def _at_risk(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     d = view.digest
     heading = tx.t("digest.at_risk.heading", count=d.at_risk.total)
+    # Projected misses first: the trend says so before any owner has.
+    items: list[Element] = projected_misses(d.attainment, tx, top)
     if d.at_risk.total == 0:
-        return _section(heading, [layout.text_block(tx.t("digest.at_risk.none"))])
-    items: list[Element] = []
+        return _section(heading, [*items, layout.text_block(tx.t("digest.at_risk.none"))])
     shown, hidden = _shown(d.at_risk, top)
     for row in shown:
         items.append(

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from cards import layout, paging, verbs
 from cards.escape import escape_markdown, excerpt, plain
+from cards.indicator_card import indicator_elements
 from cards.layout import Element
 from cards.views import (
     CardFeedback,
@@ -378,6 +379,7 @@ def _item_form(
         elements.extend(_risk_inputs(view.risk_scale, item, feedback, tx))
     if view.ask_comment:
         elements.extend(_comment_input(view, item, feedback, tx))
+    elements.extend(indicator_elements(item, tx))
     if item.ask_value:
         elements.extend(_value_input(item, feedback, tx))
     link = _link_action(item, tx)
@@ -550,29 +552,7 @@ def _item_recorded(
         )
     )
     if answer.risk_score is not None:
-        score = (
-            tx.t(
-                "card.risk_score",
-                score=answer.risk_score,
-                band=escape_markdown(answer.risk_band_label, keep_line_breaks=False),
-            )
-            if answer.risk_band_label
-            else tx.t("card.risk_score_plain", score=answer.risk_score)
-        )
-        risk_cell = layout.container(
-            [
-                layout.badge(score, answer.risk_band_colour),
-                layout.small_note(
-                    tx.t(
-                        "card.risk_factors",
-                        likelihood=answer.likelihood or 0,
-                        consequence=answer.consequence or 0,
-                    ),
-                    spacing="none",
-                ),
-            ]
-        )
-        elements.append(layout.fact_row(tx.t("card.label.risk"), risk_cell))
+        elements.append(_risk_row(answer, tx))
     if answer.value is not None:
         elements.append(
             layout.fact_row(tx.t("card.label.value"), _with_unit(answer.value, item.unit, tx))
@@ -581,6 +561,7 @@ def _item_recorded(
         elements.append(
             layout.small_note(tx.t("card.target", target=_with_unit(item.target, item.unit, tx)))
         )
+    elements.extend(indicator_elements(item, tx))
     if answer.comment:
         elements.append(layout.text_block(escape_markdown(answer.comment), spacing="small"))
     elements.append(_recorded_by(answer, view, tx))
@@ -603,6 +584,33 @@ def _published_links(view: StatusCardView, tx: texts.Texts) -> list[Element]:
     if report is not None:
         links.append(layout.open_url(tx.t("report.link.document"), report))
     return links
+
+
+def _risk_row(answer: RecordedAnswer, tx: texts.Texts) -> Element:
+    """The recorded risk: score and band as a badge, the two factors below."""
+    score = (
+        tx.t(
+            "card.risk_score",
+            score=answer.risk_score,
+            band=escape_markdown(answer.risk_band_label, keep_line_breaks=False),
+        )
+        if answer.risk_band_label
+        else tx.t("card.risk_score_plain", score=answer.risk_score)
+    )
+    risk_cell = layout.container(
+        [
+            layout.badge(score, answer.risk_band_colour),
+            layout.small_note(
+                tx.t(
+                    "card.risk_factors",
+                    likelihood=answer.likelihood or 0,
+                    consequence=answer.consequence or 0,
+                ),
+                spacing="none",
+            ),
+        ]
+    )
+    return layout.fact_row(tx.t("card.label.risk"), risk_cell)
 
 
 def _web_url(url: str | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final, Generic, Literal, TypeVar
 
@@ -53,6 +53,32 @@ class RecordedAnswer:
 
 
 @dataclass(frozen=True)
+class IndicatorPoint:
+    label: str  # the round's period label
+    value: float
+    target: float | None
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    """An indicator against its target (services.goals): the measured outcome of this round
+    with where it came from, its light, the last values and the trend."""
+
+    target: Decimal | None
+    decimals: int | None
+    signal: str  # green / yellow / red / none
+    measured: Decimal | None = None  # loaded (warehouse, file, correction), not typed
+    measured_source: str | None = None
+    measured_as_of: date | None = None
+    points: tuple[IndicatorPoint, ...] = ()
+    projected: float | None = None
+    target_date: date | None = None
+    will_miss: bool = False
+    enough_points: bool = False
+    slope_per_year: float | None = None
+
+
+@dataclass(frozen=True)
 class ItemQuestion:
     item_id: int
     item_key: str
@@ -68,6 +94,8 @@ class ItemQuestion:
     current: RecordedAnswer | None  # the latest answer in this round
     # Title of the linked intranet page/document, looked up through Graph (lagesbot sync links).
     link_title: str | None = None
+    # Indicators only: measured value, target, light and trend.
+    indicator: IndicatorView | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +321,42 @@ class DigestRate:
 
 
 @dataclass(frozen=True)
+class SignalCounts:
+    """Goals per light (services.goals): under one strategy, or over the whole scope."""
+
+    name: str | None  # the strategy; None for goals under no strategy or the whole scope
+    green: int
+    yellow: int
+    red: int
+    none: int
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red + self.none
+
+
+@dataclass(frozen=True)
+class ProjectedMiss:
+    """An indicator whose trend misses its target at the target date."""
+
+    title: str
+    unit: str | None
+    decimals: int | None
+    value: float | None  # this round's
+    target: float
+    projected: float
+    target_date: date | None
+
+
+@dataclass(frozen=True)
+class AttainmentView:
+    totals: SignalCounts
+    by_strategy: tuple[SignalCounts, ...]
+    misses: Shortened[ProjectedMiss]
+    disagreements: int  # goals whose computed light differs from the owner's status
+
+
+@dataclass(frozen=True)
 class DigestView:
     """Every number of one round's digest for one scope, as the card shows it."""
 
@@ -311,6 +375,8 @@ class DigestView:
     at_risk: Shortened[AttentionRow]  # worst first
     not_answered: Shortened[MissingPerson]  # most missing first
     unanswered_items: int  # of the people in ``not_answered``
+    # Goals against their targets and the projected misses; None without indicators.
+    attainment: AttainmentView | None = None
 
 
 @dataclass(frozen=True)

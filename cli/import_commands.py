@@ -10,6 +10,7 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -175,6 +176,13 @@ def plan(
     org_unit: str | None = typer.Option(
         None, "--org-unit", help="The org unit that owns the plan."
     ),
+    margin: float | None = typer.Option(
+        None,
+        "--margin",
+        min=0,
+        max=100,
+        help="The plan's indicator margin in per cent of the target (default 10).",
+    ),
     lang: str = LANG_OPTION,
     actor: str | None = ACTOR_OPTION,
     dry_run: bool = DRY_RUN_OPTION,
@@ -197,6 +205,7 @@ def plan(
             period=period,
             org_unit_key=org_unit,
             progress=progress,
+            indicator_margin=None if margin is None else Decimal(str(margin)),
         )
 
     try:

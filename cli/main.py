@@ -16,6 +16,7 @@ from cli import (
     scale_commands,
     serve_command,
     steering_commands,
+    values_commands,
 )
 from cli.store import guard_commands, needs_store
 
@@ -29,6 +30,7 @@ app = typer.Typer(
 # create it, `package` needs none.
 app.add_typer(db_commands.app, name="db")
 app.add_typer(guard_commands(import_commands.app), name="import")
+app.add_typer(guard_commands(values_commands.app), name="values")
 app.add_typer(guard_commands(scale_commands.app), name="scales")
 app.add_typer(guard_commands(erase_command.app), name="erase")
 app.add_typer(guard_commands(round_commands.app), name="round")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from demo.demo_indicators import first_round, load_demo_values
 from services.followup import rounds
 from services.followup.round_admin import close_round
 from services.graph.interface import Graph
@@ -121,6 +122,8 @@ async def ensure_demo_rounds(session: AsyncSession, *, plan_key: str, now: datet
         now + timedelta(days=14),
     )
     current.previous_round_id = previous.id
+    first = await first_round(session, plan, now)
+    await load_demo_values(session, plan, [first, previous, current])
     manager = await demo_manager(session, plan)
     per_owner = await rounds.open_round(session, current, now=now, actor="demo")
     await session.flush()

@@ -8,13 +8,14 @@ answer for an item in a round is the row with the highest ``revision``.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -237,6 +238,9 @@ class Plan(Base):
     name: Mapped[str] = mapped_column(String(300))
     period: Mapped[str | None] = mapped_column(String(64))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    # The plan's default margin for indicators, in per cent of the target: a value short of
+    # its target by at most this much is yellow (gul), further off red. None: the default.
+    indicator_margin: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -257,6 +261,15 @@ class PlanItem(Base):
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     unit: Mapped[str | None] = mapped_column(String(50))
     target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    # What an indicator (mätetal) needs to be judged against its target; every change is
+    # also kept in ``indicator_settings`` (append-only), so an old target can be shown.
+    direction: Mapped[str | None] = mapped_column(String(8))  # "higher" / "lower" is better
+    baseline: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    decimals: Mapped[int | None] = mapped_column(Integer)
+    margin: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))  # per cent of the target
+    target_date: Mapped[date | None] = mapped_column(Date)
+    # Targets per follow-up period, by the rounds' period label: {"T1 2027": "80"}.
+    period_targets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     link_url: Mapped[str | None] = mapped_column(String(2000))
     # Title of the linked intranet page/document, looked up through Graph.
     link_title: Mapped[str | None] = mapped_column(String(500))
@@ -577,3 +590,42 @@ class PendingImport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(320))
     decided_at: Mapped[datetime | None]
+
+
+class IndicatorSettings(Base):
+    """Append-only history of an indicator's target settings: one row per change, written by
+    the plan import, so a changed target never hides what the earlier rounds were judged by."""
+
+    __tablename__ = "indicator_settings"
+    __table_args__ = (UniqueConstraint("item_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    changed_by: Mapped[str] = mapped_column(String(320))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IndicatorValue(Base):
+    """A measured value of an indicator for one period, from the data warehouse, a values
+    file or a manager's correction. Append-only: a newer row for the same item and period
+    supersedes the older, which stays with its source and who loaded it."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (
+        UniqueConstraint("item_id", "period", "revision"),
+        Index("ix_indicator_values_item_period", "item_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"))
+    # The round's period label (or the round's key when it has none).
+    period: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    source: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

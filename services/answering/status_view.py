@@ -19,6 +19,7 @@ from cards.views import (
 )
 from catalogue.texts import Language
 from services.answering import answers
+from services.goals.card_view import with_indicators
 from storage import responses as response_store
 from storage import rounds as round_store
 from storage.models import (
@@ -151,6 +152,7 @@ async def build_status_view(
     paths = await item_paths(session, items)
     risk = rnd.risk_scale if rnd.ask_risk else None
     questions = _questions(rows, paths, rnd, known, owner=person, language=language)
+    questions = await with_indicators(session, rnd, questions)
     closed = rnd.state == RoundState.CLOSED
     published = await _published(session, rnd) if closed else (None, None)
     view = StatusCardView(

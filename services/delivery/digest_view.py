@@ -35,6 +35,7 @@ from cards.views import (
     StatusRow,
 )
 from catalogue import texts
+from services.goals.digest_parts import attainment_view
 from services.reporting.digest import CONCERN_COLOURS, UNANSWERED, Digest, RiskAxes
 
 Row = TypeVar("Row")
@@ -104,6 +105,7 @@ def digest_view(digest: Digest, language: str) -> DigestView:
             ),
         ),
         unanswered_items=int(missing["unanswered"].sum()),
+        attainment=attainment_view(digest.attainment, LIST_ROWS),
     )
 
 

@@ -34,6 +34,8 @@ from services.delivery import digest_posting
 from services.delivery.sender import Clock, new_worker_id, utc_now, write_heartbeat
 from services.followup import escalation, reminders, rounds
 from services.followup.working_days import WorkingDays
+from services.goals import warehouse
+from services.goals.warehouse import WarehouseConfig
 from services.graph.jobs import GraphJobs
 from services.platform import log_context
 from services.platform.worker_settings import WorkerSettings
@@ -64,6 +66,8 @@ class Scheduler:
     worker_id: str = field(default_factory=lambda: new_worker_id("scheduler"))
     # Publishing closed rounds and the people sync; None when Graph is not configured.
     graph_jobs: GraphJobs | None = None
+    # Data-warehouse pulls of indicator values (LAGESBOT_WAREHOUSE: TOML files).
+    warehouses: tuple[WarehouseConfig, ...] = ()
     _started_at: datetime | None = None
     ticks: int = 0
 
@@ -82,6 +86,8 @@ class Scheduler:
         now = self.clock()
         result = TickResult()
         result.opened = await self._step(result, "open rounds", self.open_due_rounds, now) or []
+        for config in self.warehouses:
+            await self._step(result, f"warehouse {config.plan}", self._pull(config), now)
         hours = self.settings.working_hours
         days = WorkingDays.with_extra(self.settings.extra_days_off)
 
@@ -112,6 +118,21 @@ class Scheduler:
                 await self._step(result, "people sync", jobs.sync_people_if_due, now)
             )
         return result
+
+    def _pull(self, config: WarehouseConfig) -> Callable[[datetime], Awaitable[bool]]:
+        """A pull when one is due (a round of the plan opened, or not yet today); a failure
+        is recorded by ``warehouse.pull`` (audit log, ``lagesbot values status``) and raised
+        into the tick's errors."""
+
+        async def step(now: datetime) -> bool:
+            async with self.sessions() as session:
+                if not await warehouse.pull_due(session, config, now):
+                    return False
+                await warehouse.pull(session, config, now=now, actor=SCHEDULER_ACTOR)
+                await session.commit()
+                return True
+
+        return step
 
     async def _step(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -15,6 +16,7 @@ from services.delivery.connector import AiohttpBotConnector, BotConnectorApi
 from services.delivery.installer import NoInstaller, ProactiveInstaller
 from services.delivery.scheduler import Scheduler
 from services.delivery.sender import Clock, Sender, utc_now
+from services.goals.warehouse import warehouse_configs
 from services.graph.jobs import GraphJobs, GraphJobSettings
 from services.platform.config import Settings
 from services.platform.tokens import MsalTokenProvider, TokenProvider
@@ -107,5 +109,11 @@ def build_workers(
         installer=installer or NoInstaller(),
         clock=clock,
     )
-    scheduler = Scheduler(sessions, worker_settings, clock=clock, graph_jobs=graph_jobs)
+    scheduler = Scheduler(
+        sessions,
+        worker_settings,
+        clock=clock,
+        graph_jobs=graph_jobs,
+        warehouses=warehouse_configs(os.environ.get("LAGESBOT_WAREHOUSE", "")),
+    )
     return Workers(sender, scheduler, resources)

@@ -39,6 +39,11 @@ from services.imports.common import (
     row_error,
     validate_rows,
 )
+from services.imports.indicators import (
+    INDICATOR_COLUMNS,
+    indicator_values,
+    record_settings_history,
+)
 from services.platform.numbers import parse_stored_decimal
 from storage import org as org_store
 from storage import plans as plan_store
@@ -61,6 +66,7 @@ COLUMNS = (
     Column("target", ("målvärde", "mål värde", "target value", "målnivå"), False, 64),
     Column("description", ("beskrivning", "kommentar", "text"), False, None),
     Column("link", ("länk", "url", "link url", "link_url", "webbadress"), False, 2000),
+    *INDICATOR_COLUMNS,
 )
 
 KIND_NAMES: dict[str, ItemKind] = {
@@ -196,6 +202,7 @@ class _ItemChecker:
         for column in ("unit", "description"):
             if table.has(column):
                 values[_COLUMN_FIELDS[column]] = row.get(column) or None
+        values.update(indicator_values(row, table, errors))
         return values
 
 
@@ -290,6 +297,7 @@ async def import_plan(
     period: str | None = None,
     org_unit_key: str | None = None,
     progress: Progress | None = None,
+    indicator_margin: Decimal | None = None,
 ) -> ImportSummary:
     """Validate every row, then create/update/deactivate the plan's items in the caller's
     transaction. Raises ImportFailed (nothing written) if any row is wrong and
@@ -305,6 +313,8 @@ async def import_plan(
         raise ImportFailed(errors)
     plan, plan_created = await _ensure_plan(session, plan_key, name, period, org_unit_key, units)
     _positions(items)
+    if indicator_margin is not None:
+        plan.indicator_margin = indicator_margin
 
     existing: dict[str, PlanItem] = {}
     if not plan_created:
@@ -318,6 +328,7 @@ async def import_plan(
         await writer.store_level(level)
     _deactivate_absent(existing, items, counts)
     await session.flush()
+    await record_settings_history(session, plan.id, actor)
 
     summary = counts.summary("plan", table)
     await record_import(

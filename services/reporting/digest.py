@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from storage.digest_queries import (
     ITEM_COLUMNS,
     PREVIOUS_COLUMNS,
 )
+
+if TYPE_CHECKING:
+    from services.goals.rollup import Attainment
 
 Level = Literal["strategy", "goal"]
 Change = Literal["better", "worse"]
@@ -361,6 +364,8 @@ class Digest:
     items: pd.DataFrame
     risk_axes: RiskAxes | None = None
     totals: pd.Series | None = None
+    # Indicators against targets, goals' computed signals, trends (services.goals.rollup).
+    attainment: Attainment | None = None
 
     @property
     def better(self) -> int:

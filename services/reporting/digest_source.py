@@ -4,12 +4,14 @@ pure transforms of ``services.reporting.digest``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.goals.source import load_attainment
 from services.reporting.digest import (
     Digest,
     DigestFrames,
@@ -124,4 +126,5 @@ async def load_digest(
     session: AsyncSession, rnd: ReportingRound, scope: Scope, language: str = "sv"
 ) -> Digest:
     frames = await load_frames(session, rnd, scope, language)
-    return compute_digest(frames, await round_info(session, rnd), risk_axes(rnd, language))
+    digest = compute_digest(frames, await round_info(session, rnd), risk_axes(rnd, language))
+    return replace(digest, attainment=await load_attainment(session, rnd, frames))

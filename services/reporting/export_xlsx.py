@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import texts
+from services.goals.export import indicator_sheets
 from services.reporting import digest_source
 from services.reporting.digest import UNANSWERED, Digest
 from storage import digest_queries
@@ -342,5 +343,6 @@ async def round_workbook(
         (tx.t("digest.export.sheet.risks"), risks_frame(digest, tx)),
         (tx.t("digest.export.sheet.missing"), missing_frame(digest, tx)),
         (tx.t("digest.export.sheet.answers"), history_frame(history, digest, tx, zone)),
+        *indicator_sheets(digest.attainment, tx, Percent),
     ]
     return workbook_bytes(sheets, tx.language)

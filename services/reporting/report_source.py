@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.texts import Texts, for_language
+from services.goals.attainment import NO_SIGNAL, SIGNALS
 from services.reporting.digest import Digest
 from services.reporting.digest_source import load_digest
 from storage import report_queries
@@ -39,10 +41,20 @@ class ReportData:
     attainment: pd.DataFrame | None = field(default=None)
 
 
-def attainment_frame(digest: Digest) -> pd.DataFrame | None:
-    """Goal attainment per strategy, from the digest's frames; None until the store records
-    attainment (see ``ReportData.attainment``)."""
-    return None
+def attainment_frame(digest: Digest, tx: Texts) -> pd.DataFrame | None:
+    """Goals per attainment colour under each strategy (``services.goals``), with the
+    columns named in ``tx``'s language; None when no indicator in scope has a target, so the
+    report leaves the section out (see ``ReportData.attainment``)."""
+    attainment = digest.attainment
+    if attainment is None or attainment.indicators.empty:
+        return None
+    frame = attainment.by_strategy.dropna(subset=["strategy_id"])
+    if frame.empty:
+        return None
+    columns = {
+        signal: tx.t(f"report.attainment.column.{signal}") for signal in (*SIGNALS, NO_SIGNAL)
+    }
+    return frame[["strategy_id", "strategy", *columns]].rename(columns=columns)
 
 
 async def load_report(
@@ -72,5 +84,5 @@ async def load_report(
         details=details,
         band_colours=bands,
         group_name=group_name,
-        attainment=attainment_frame(digest),
+        attainment=attainment_frame(digest, for_language(language)),
     )

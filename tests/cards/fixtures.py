@@ -4,10 +4,12 @@ scales, a small plan of a region's health committee, and answers in every state.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from cards.views import (
+    IndicatorPoint,
+    IndicatorView,
     ItemQuestion,
     RecordedAnswer,
     RiskLevelChoice,
@@ -214,3 +216,28 @@ def many_items(
             )
         )
     return tuple(made)
+
+
+def indicator_view(*, points: int = 4, measured: bool = True) -> IndicatorView:
+    """An indicator with values loaded from the warehouse, short of its target and projected
+    to miss it (or, with fewer than three points, without a projection)."""
+    series = [("T1 2026", 70.0), ("T2 2026", 72.0), ("T3 2026", 74.0), ("T1 2027", 75.0)]
+    return IndicatorView(
+        target=Decimal("90.0000"),
+        decimals=0,
+        signal="red" if points >= 3 else "yellow",
+        measured=Decimal("87.0000") if measured else None,
+        measured_source="datalagret" if measured else None,
+        measured_as_of=date(2026, 11, 30) if measured else None,
+        points=tuple(IndicatorPoint(p, v, 90.0) for p, v in series[:points]),
+        projected=80.4 if points >= 3 else None,
+        target_date=date(2027, 12, 31),
+        will_miss=points >= 3,
+        enough_points=points >= 3,
+        slope_per_year=6.2 if points >= 3 else None,
+    )
+
+
+def indicator_items(language: Language = "sv", *, points: int = 4) -> tuple[ItemQuestion, ...]:
+    goal, indicator, risk = items(language)
+    return (goal, replace(indicator, indicator=indicator_view(points=points)), risk)

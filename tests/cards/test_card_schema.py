@@ -157,6 +157,15 @@ VARIANTS: dict[str, Callable[[], Card]] = {
         ),
     ),
     "status_huge_text_sv": _huge,
+    "status_indicator_chart_sv": lambda: create_status_card(
+        fx.view("sv", questions=fx.indicator_items())
+    ),
+    "status_indicator_chart_en": lambda: create_status_card(
+        fx.view("en", questions=fx.indicator_items("en"))
+    ),
+    "status_indicator_two_points_sv": lambda: create_status_card(
+        fx.view("sv", questions=fx.indicator_items(points=2))
+    ),
     "greeting_personal_sv": lambda: create_greeting_card("sv", "Anna Lindqvist"),
     "greeting_personal_en": lambda: create_greeting_card("en", "Anna Lindqvist"),
     "greeting_team_sv": lambda: create_greeting_card("sv", team=True),
@@ -268,6 +277,18 @@ def test_the_adaptivecards_library_accepts_every_card(validated: dict[str, Any])
     assert problems == {}
     warnings = {Path(r["file"]).stem: r["warnings"] for r in result["results"] if r["warnings"]}
     assert warnings == {}
+
+
+def test_charts_take_their_text_fallback_in_the_library(validated: dict[str, Any]) -> None:
+    # The adaptivecards library (what the Playground and non-Teams hosts render with) does
+    # not know Chart.Line: it must use the fallback, which holds the same values in words.
+    results = {Path(r["file"]).stem: r for r in validated["results"]}
+    chart = results["status_indicator_chart_sv"]
+    assert chart["errors"] == [] and chart["fallbacks"] == ["Chart.Line"]
+    shown = json.dumps(chart["rendered"], ensure_ascii=False)
+    assert "Chart.Line" not in shown
+    assert "Senaste värden: T1 2026: 70 %; T2 2026: 72 %; T3 2026: 74 %; T1 2027: 75 %." in shown
+    assert results["status_form_sv"]["fallbacks"] == []
 
 
 def test_the_validator_finds_real_problems(tmp_path: Path) -> None:

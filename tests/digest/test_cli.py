@@ -73,6 +73,7 @@ def test_export_writes_one_sheet_per_level_and_every_answer_revision(
         "Risker",
         "Ej svarat",
         "Svar med historik",
+        "Indikatorer",  # the round asks about an indicator
     ]
 
     def rows(sheet: str) -> list[tuple[object, ...]]:

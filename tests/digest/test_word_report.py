@@ -85,6 +85,7 @@ async def test_the_outline_is_word_headings_title_strategy_goal(session: AsyncSe
     assert title == ["Regionstyrelsens verksamhetsplan 2027"]
     assert outline(document) == [
         (1, "Sammanfattning"),
+        (2, "Måluppfyllelse per strategi"),  # the fixture's indicator has a target
         (1, "Uppföljning per strategi och mål"),
         (2, "God och jämlik hälsa"),
         (3, "Kortare väntetider i vården"),
@@ -133,7 +134,17 @@ async def test_table_numbers_are_the_digests(session: AsyncSession) -> None:
     keys = [*digest.statuses["status_key"], "unanswered"]
     assert [int(v) for v in by_strategy[1][1:-1]] == [int(frame[k].iloc[0]) for k in keys]
 
-    indicators = rows_of(table_after(document, "Tabell 3. Indikatorer – Kortare väntetider"))
+    # Goal attainment per strategy: the digest's own counts (services.goals).
+    attained = rows_of(table_after(document, "Tabell 3. Antal mål per bedömning"))
+    assert digest.attainment is not None
+    counts = digest.attainment.by_strategy.dropna(subset=["strategy_id"]).iloc[0]
+    assert attained[0][1:] == ["Gröna", "Gula", "Röda", "Utan bedömning"]
+    assert attained[1] == [
+        "God och jämlik hälsa",
+        *(str(int(counts[k])) for k in ("green", "yellow", "red", "none")),
+    ]
+
+    indicators = rows_of(table_after(document, "Tabell 4. Indikatorer – Kortare väntetider"))
     assert indicators[0] == [
         "Titel",
         "Ansvarig",
@@ -152,7 +163,7 @@ async def test_table_numbers_are_the_digests(session: AsyncSession) -> None:
         "Enligt plan",
     ]
 
-    activities = rows_of(table_after(document, "Tabell 4. Aktiviteter och uppdrag"))
+    activities = rows_of(table_after(document, "Tabell 5. Aktiviteter och uppdrag"))
     assert activities[1] == [
         "Inför digitala vårdbesök",
         "Aktivitet",
@@ -161,7 +172,7 @@ async def test_table_numbers_are_the_digests(session: AsyncSession) -> None:
         "",
     ]
 
-    risks = rows_of(table_after(document, "Tabell 6. Bedömda risker"))
+    risks = rows_of(table_after(document, "Tabell 7. Bedömda risker"))
     assert len(risks) - 1 == len(digest.risks) == 1
     top = digest.risks.iloc[0]
     assert risks[1][:5] == [
@@ -173,12 +184,12 @@ async def test_table_numbers_are_the_digests(session: AsyncSession) -> None:
     ]
     assert risks[1][-1] == "Svårt att rekrytera."
 
-    matrix = rows_of(table_after(document, "Tabell 5. Riskmatrisen som tabell"))
+    matrix = rows_of(table_after(document, "Tabell 6. Riskmatrisen som tabell"))
     grid = digest.heat_map
     assert [int(r[0]) for r in matrix[1:]] == list(grid.index)
     assert [[int(v) for v in r[1:]] for r in matrix[1:]] == grid.to_numpy().tolist()
 
-    missing = rows_of(table_after(document, "Tabell 7. Ansvariga med obesvarade punkter"))
+    missing = rows_of(table_after(document, "Tabell 8. Ansvariga med obesvarade punkter"))
     assert missing[1:] == [
         [r.owner_name, str(r.unanswered), str(r.items)] for r in digest.not_answered.itertuples()
     ]
@@ -220,7 +231,7 @@ async def test_comments_stay_exactly_as_typed(session: AsyncSession) -> None:
     assert (
         "Kommentar: Se <b>bilaga</b> & {{x}} **fet** [a](http://x)\nrad två\ttabb ␁␋␟ slut" in text
     )
-    activities = rows_of(table_after(document, "Tabell 4. Aktiviteter"))
+    activities = rows_of(table_after(document, "Tabell 5. Aktiviteter"))
     assert activities[1][-1] == "<w:p/>␈\ufffd &amp;"
     # What no store holds (NUL, lone surrogates) is made visible too, should it ever come.
     assert clean("a\r\nb\rc\x00\ud800") == "a\nb\nc␀\ufffd"
@@ -246,11 +257,11 @@ async def test_indicators_show_outcome_target_and_trend_swedish_style(
     )
     await session.commit()
     _, document = await report_of(session, s)
-    row = rows_of(table_after(document, "Tabell 3. Indikatorer"))[1]
+    row = rows_of(table_after(document, "Tabell 4. Indikatorer"))[1]
     assert row[2:6] == ["10\u00a0234,25\u00a0st", "12\u00a0500,5\u00a0st", "–", "Avvikelse"]
 
     _, english = await report_of(session, s, "en")
-    row = rows_of(table_after(english, "Table 3. Indicators"))[1]
+    row = rows_of(table_after(english, "Table 4. Indicators"))[1]
     assert row[2:4] == ["10,234.25\u00a0st", "12,500.5\u00a0st"]
     assert next(h for h in outline(english) if h[0] == 1) == (1, "Summary")
 
@@ -305,7 +316,6 @@ async def test_the_attainment_seam_adds_its_section_when_fed(session: AsyncSessi
     rnd = await session.get(ReportingRound, s.round.id)
     assert rnd is not None
     data = await report_source.load_report(session, rnd, Scope())
-    assert data.attainment is None  # the store does not record goal attainment yet
     fed = report_source.ReportData(
         **{
             **data.__dict__,

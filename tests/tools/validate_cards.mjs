@@ -15,6 +15,10 @@ const AC = require("adaptivecards/dist/adaptivecards.js");
 const libraryVersion = require("adaptivecards/package.json").version;
 
 const WARNING_EVENTS = new Set([AC.ValidationEvent.Hint, AC.ValidationEvent.Deprecated]);
+// Elements Teams documents for bot cards that the library does not know: with a fallback, the
+// library shows the fallback (reported in "fallbacks"); without one they are errors.
+const HOST_ELEMENTS = new Set(["Chart.Line", "Chart.Donut", "Chart.Pie", "Chart.VerticalBar",
+    "Chart.VerticalBar.Grouped", "Chart.HorizontalBar", "Chart.HorizontalBar.Stacked", "Chart.Gauge"]);
 // Keys the library reads but does not write back, or that only matter to hosts.
 const IGNORED_KEYS = new Set(["$schema"]);
 
@@ -93,6 +97,11 @@ function droppedKeys(original, written, path, found) {
         found.push(path);
         return;
     }
+    if (HOST_ELEMENTS.has(original.type) && original.fallback && typeof original.fallback === "object") {
+        // The library wrote the fallback in the element's place: compare with that.
+        droppedKeys(original.fallback, written, `${path}.fallback`, found);
+        return;
+    }
     for (const [key, value] of Object.entries(original)) {
         if (IGNORED_KEYS.has(key)) {
             continue;
@@ -107,11 +116,33 @@ function droppedKeys(original, written, path, found) {
     }
 }
 
+function hostElementsWithFallback(node, found) {
+    if (Array.isArray(node)) {
+        node.forEach((child) => hostElementsWithFallback(child, found));
+    } else if (node && typeof node === "object") {
+        if (HOST_ELEMENTS.has(node.type) && node.fallback && typeof node.fallback === "object") {
+            found.add(node.type);
+        }
+        Object.values(node).forEach((child) => hostElementsWithFallback(child, found));
+    }
+    return found;
+}
+
 function validate(file) {
     const json = JSON.parse(readFileSync(file, "utf8"));
     const errors = [];
     const warnings = [];
-    const add = (item, isWarning) => (isWarning ? warnings : errors).push(item);
+    const fallbacks = [];
+    const withFallback = hostElementsWithFallback(json, new Set());
+    const add = (item, isWarning) => {
+        const host = item.event === "UnknownElementType"
+            && [...withFallback].find((type) => item.message.includes(`"${type}"`));
+        if (host) {
+            if (!fallbacks.includes(host)) fallbacks.push(host);
+            return;
+        }
+        (isWarning ? warnings : errors).push(item);
+    };
 
     if (json.type !== "AdaptiveCard") {
         errors.push({ event: "MissingCardType", where: "card", message: "type must be AdaptiveCard" });
@@ -128,11 +159,12 @@ function validate(file) {
         add(describe(event), WARNING_EVENTS.has(event.event));
     }
     const dropped = [];
-    droppedKeys(json, card.toJSON(new AC.SerializationContext()), "$", dropped);
+    const rendered = card.toJSON(new AC.SerializationContext());
+    droppedKeys(json, rendered, "$", dropped);
     for (const path of dropped) {
         errors.push({ event: "UnknownProperty", where: path, message: `property not understood: ${path}` });
     }
-    return { file, errors, warnings };
+    return { file, errors, warnings, fallbacks, rendered };
 }
 
 const files = process.argv.slice(2);
