@@ -306,7 +306,11 @@ class RoundItem(Base):
     """An item asked about in a round, with the owner it had when the round opened."""
 
     __tablename__ = "round_items"
-    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "item_id"),
+        # One owner's items in one round: what every status card and submit reads.
+        Index("ix_round_items_round_owner", "round_id", "owner_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
