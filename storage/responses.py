@@ -27,7 +27,7 @@ async def current_answers(
     return {row.item_id: row for row in (await session.execute(query)).scalars()}
 
 
-def _newest_by_item_postgresql(round_id: int, item_ids: Sequence[int]) -> Select[tuple[Response]]:
+def _newest_by_item_postgresql(round_id: int, item_ids: Sequence[int]) -> Select[Response]:
     """Per item, the first row of a backward walk of the unique (round, item, revision)
     index: one index probe each, however long the item's history. The GROUP BY form below
     reads every revision ever stored, so on PostgreSQL a submit cost more the more often
@@ -47,7 +47,7 @@ def _newest_by_item_postgresql(round_id: int, item_ids: Sequence[int]) -> Select
     return select(aliased(Response, newest)).select_from(wanted).join(newest, true())
 
 
-def _newest_by_item(round_id: int, item_ids: Sequence[int]) -> Select[tuple[Response]]:
+def _newest_by_item(round_id: int, item_ids: Sequence[int]) -> Select[Response]:
     """The highest revision per item (SQLite: no LATERAL; its GROUP BY walks the index)."""
     latest = (
         select(Response.item_id, func.max(Response.revision).label("revision"))
