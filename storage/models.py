@@ -298,10 +298,10 @@ class ReportingRound(Base):
     created_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # Joined: the scales come in the round's own query (a card and a submit load the round
-    # by id), their options, levels and bands in one query each.
-    status_scale: Mapped[StatusScale] = relationship(lazy="joined")
-    risk_scale: Mapped[RiskScale | None] = relationship(lazy="joined")
+    # The card and submit path loads them joined instead (storage.rounds.get_round_for_card);
+    # joined by default, SELECT ... FOR UPDATE on rounds would lock the outer join's side.
+    status_scale: Mapped[StatusScale] = relationship(lazy="selectin")
+    risk_scale: Mapped[RiskScale | None] = relationship(lazy="selectin")
 
 
 class RoundItem(Base):
