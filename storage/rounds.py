@@ -66,7 +66,7 @@ async def _fill_scale(
     if part in instance_state(scale).dict:
         return  # loaded already (the scale was in this session before)
     # Per database: tests (and tools) may use several in one process.
-    key = (str(session.get_bind().url), part, scale.id)
+    key = (str(session.get_bind().engine.url), part, scale.id)
     cached = _scale_parts.get(key)
     if cached is None or time.monotonic() - cached[0] > SCALE_PARTS_SECONDS:
         query = select(model).where(model.scale_id == scale.id).order_by(*order)
