@@ -79,11 +79,6 @@ async def _fill_scale(
     set_committed_value(scale, part, list(cached[1]))
 
 
-def forget_scale_parts() -> None:
-    """Drop the cached scale parts (after an import in this process)."""
-    _scale_parts.clear()
-
-
 async def get_round_by_key(session: AsyncSession, key: str) -> ReportingRound | None:
     query = select(ReportingRound).where(ReportingRound.key == key)
     return (await session.execute(query)).scalar_one_or_none()

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalogue import texts
 from services.imports.common import Language
 from storage import audit
-from storage import rounds as round_store
 from storage import scales as scale_store
 from storage.models import RiskBand, RiskLevel, RiskScale
 
@@ -288,6 +287,4 @@ async def import_risk_scale(
         },
     )
     await session.flush()
-    # Cards drawn in this process show the new labels at once (others within seconds).
-    round_store.forget_scale_parts()
     return scale, created
