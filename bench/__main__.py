@@ -26,7 +26,19 @@ BENCHMARKS: dict[str, tuple[Main, list[str], list[str]]] = {
     "submit": (
         submit_bench.main,
         [],
-        ["--concurrency", "5", "10", "--submits", "60", "--managers", "20"],
+        [
+            "--concurrency",
+            "5",
+            "10",
+            "--submits",
+            "60",
+            "--managers",
+            "20",
+            "--open-rate",
+            "10",
+            "--open-seconds",
+            "5",
+        ],
     ),
     "digest": (
         digest_bench.main,

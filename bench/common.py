@@ -102,13 +102,16 @@ async def scratch_database(backend: str) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def serve_process(
-    env: Mapping[str, str], port: int, log_name: str = "server"
+    env: Mapping[str, str],
+    port: int,
+    log_name: str = "server",
+    command: Sequence[str] | None = None,
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """`lagesbot serve` as its own process, ready once /healthz answers. Its log goes to
-    bench/results/<log_name>.log."""
+    """`lagesbot serve` (or ``command``) as its own process, ready once /healthz answers.
+    Its log goes to bench/results/<log_name>.log."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     log = (RESULTS_DIR / f"{log_name}.log").open("wb")
-    command = [
+    command = command or [
         sys.executable,
         "-c",
         "from cli.main import app; app()",

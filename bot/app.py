@@ -21,7 +21,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, ClaimsIdentity, TurnContext, TurnState
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import feed, health, reports
+from bot import feed, health, reports, sdk_speedups
 from bot.agent import build_agent
 from bot.auth import AuthError, OpenIdKeySource, TokenRules, check_tenant, validate_request
 from bot.connections import connection_manager
@@ -137,6 +137,7 @@ def create_app(
     """The bot's HTTP app. ``connector``: the workers' Bot Connector instead of the HTTP one
     (the demo's, which also stands in for the people the Agents Playground cannot show)."""
     _check_authentication_mode(settings)
+    sdk_speedups.apply()
     register_secret(settings.app_password)
     register_secret(settings.graph_client_secret)
     register_secret(settings.report_link_secret)

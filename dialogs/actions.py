@@ -56,7 +56,7 @@ async def _show(
     async with deps.sessions() as session:
         actor = await person_of(session, inbound)
         language = language_for(actor, inbound)
-        rnd = await round_store.get_round(session, round_id)
+        rnd = await round_store.get_round_for_card(session, round_id)
         request = await round_store.get_request(session, request_id)
         if actor is None:
             return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
@@ -139,7 +139,7 @@ async def _submit_once(
                 return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
             # Loaded here so that submit() and the refreshed card share one load of the
             # round, its scales and the request (the session keeps them after the commit).
-            rnd = await round_store.get_round(session, submission.round_id)
+            rnd = await round_store.get_round_for_card(session, submission.round_id)
             request = await round_store.get_request(session, submission.request_id)
             result = await answers.submit(
                 session,

@@ -312,6 +312,8 @@ class ReportingRound(Base):
     created_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The card and submit path loads them joined instead (storage.rounds.get_round_for_card);
+    # joined by default, SELECT ... FOR UPDATE on rounds would lock the outer join's side.
     status_scale: Mapped[StatusScale] = relationship(lazy="selectin")
     risk_scale: Mapped[RiskScale | None] = relationship(lazy="selectin")
 
@@ -320,7 +322,11 @@ class RoundItem(Base):
     """An item asked about in a round, with the owner it had when the round opened."""
 
     __tablename__ = "round_items"
-    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "item_id"),
+        # One owner's items in one round: what every status card and submit reads.
+        Index("ix_round_items_round_owner", "round_id", "owner_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)

@@ -39,15 +39,35 @@ def test_fanout_with_two_servers_reaches_every_owner_once(results_dir: Path) -> 
     assert row["peak_per_s"] <= fanout_bench.TEAMS_TENANT_RATE + 5  # the fake's own accounting
 
 
-def test_submit_on_sqlite_reports_latency_percentiles(results_dir: Path) -> None:
+def test_submit_on_sqlite_reports_latency_percentiles_beside_the_bare_sdk(
+    results_dir: Path,
+) -> None:
     submit_bench.main(
-        ["--backends", "sqlite", "--concurrency", "3", "--submits", "15", "--managers", "4"]
+        [
+            "--backends",
+            "sqlite",
+            "--concurrency",
+            "3",
+            "--submits",
+            "15",
+            "--managers",
+            "4",
+            "--open-rate",
+            "5",
+            "--open-seconds",
+            "2",
+        ]
     )
-    (row,) = results(results_dir, "submit")["submit"]
-    assert row["backend"] == "sqlite" and row["concurrency"] == 3
-    assert row["submits"] >= 15 and row["errors"] == 0
-    assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
-    assert row["server_peak_rss_mb"] > 0
+    data = results(results_dir, "submit")
+    rows = {(row["server"], row["mode"]): row for row in data["submit"]}
+    assert set(rows) == {(s, m) for s in ("baseline", "sqlite") for m in ("closed", "open")}
+    closed = rows["sqlite", "closed"]
+    assert closed["concurrency"] == 3 and closed["submits"] >= 15 and closed["errors"] == 0
+    assert 0 < closed["p50_ms"] <= closed["p95_ms"] <= closed["p99_ms"]
+    assert closed["server_peak_rss_mb"] > 0
+    assert rows["sqlite", "open"]["errors"] == 0 and rows["sqlite", "open"]["submits"] > 0
+    (share,) = data["fraction"]
+    assert share["backend"] == "sqlite" and 0 < share["fraction"] < 1
 
 
 def test_digest_of_a_small_region(results_dir: Path) -> None:
