@@ -591,9 +591,25 @@ def _item_recorded(
     elements.append(_recorded_by(answer, view, tx))
     if not closed:
         link = _link_action(item, tx)
-        if link is not None:
-            elements.append(layout.action_set([link]))
+        item_actions = [_history_action(view, item, tx)]
+        elements.append(layout.action_set(item_actions if link is None else [link, *item_actions]))
     return layout.container(elements, separator=True, spacing="large")
+
+
+def _history_action(view: StatusCardView, item: ItemQuestion, tx: texts.Texts) -> Element:
+    # On recorded answers only: on the form it would drop what was typed. The history card
+    # leads back to this page.
+    return layout.execute(
+        tx.t("history.show"),
+        verbs.SHOW_HISTORY,
+        {
+            "item_id": item.item_id,
+            "round_id": view.round_id,
+            "request_id": view.request_id,
+            "back_page": view.page,
+        },
+        associated_inputs="none",
+    )
 
 
 def _web_url(url: str | None) -> str | None:

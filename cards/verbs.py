@@ -6,6 +6,8 @@ from __future__ import annotations
 SUBMIT_STATUS = "lagesbot.status.submit"
 EDIT_STATUS = "lagesbot.status.edit"
 SHOW_PAGE = "lagesbot.status.page"
+# An item's history (issue 17): from the status card's "Visa historik" and its own pages.
+SHOW_HISTORY = "lagesbot.history.show"
 
 # Admins: reporting rounds. Handlers re-check admin rights on every invoke.
 ADMIN_ROUND_FORM = "lagesbot.admin.round.form"
@@ -33,4 +35,6 @@ ADMIN_VERBS: frozenset[str] = frozenset(
     }
 )
 
-ALL_VERBS: frozenset[str] = frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE}) | ADMIN_VERBS
+ALL_VERBS: frozenset[str] = (
+    frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE, SHOW_HISTORY}) | ADMIN_VERBS
+)

@@ -321,3 +321,74 @@ class DigestCardView:
     occasion: Occasion = "on_demand"
     intranet_url: str | None = None
     export_url: str | None = None
+
+
+# An item's history (cards.history_card; services.answering.item_history fills these).
+
+EntryKind = Literal["answer", "submitted", "approved", "returned", "handed_over"]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step in an item's history. ``kind`` "answer" is a stored revision; the others
+    are review steps and hand-overs, which carry who acted, when and a comment."""
+
+    kind: EntryKind
+    round_name: str
+    at: datetime  # aware
+    actor: str  # who answered (or reviewed, or handed over)
+    revision: int = 0
+    answered_for: str | None = None  # the owner, when someone else answered for them
+    status_label: str | None = None
+    status_colour: str | None = None
+    likelihood: int | None = None
+    consequence: int | None = None
+    risk_band_label: str | None = None
+    value: Decimal | None = None
+    comment: str | None = None
+    late: bool = False
+    other: str | None = None  # the new owner of a hand-over
+
+
+@dataclass(frozen=True)
+class HistoryBack:
+    """The status card page the history was opened from."""
+
+    round_id: int
+    request_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class ItemHistoryView:
+    item_id: int
+    item_key: str
+    title: str
+    path: tuple[str, ...]
+    unit: str | None
+    language: Language
+    time_zone: str
+    entries: tuple[HistoryEntry, ...]  # the page's entries, newest first
+    total: int = 0
+    rounds: int = 0
+    page: int = 1
+    page_count: int = 1
+    back: HistoryBack | None = None
+
+
+@dataclass(frozen=True)
+class HistoryChoice:
+    """One of several items a "historik" text matched."""
+
+    item_id: int
+    item_key: str
+    title: str
+    plan_name: str
+
+
+@dataclass(frozen=True)
+class HistoryChoicesView:
+    query: str
+    choices: tuple[HistoryChoice, ...]
+    language: Language
+    more: int = 0

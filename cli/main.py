@@ -9,6 +9,7 @@ from cli import (
     demo_command,
     erase_command,
     graph_commands,
+    history_command,
     import_commands,
     package_command,
     report_commands,
@@ -39,6 +40,7 @@ app.command("package")(package_command.package)
 app.add_typer(guard_commands(steering_commands.app), name="steering")
 app.command("report")(needs_store()(report_commands.report))
 app.command("export")(needs_store()(report_commands.export))
+app.command("history")(needs_store()(history_command.history))
 app.add_typer(guard_commands(graph_commands.app), name="sync")
 app.command("publish")(needs_store()(graph_commands.publish))
 

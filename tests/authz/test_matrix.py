@@ -62,6 +62,7 @@ class Role(enum.StrEnum):
 
 EVERYONE = frozenset(Role) - {Role.OTHER_TENANT}
 OWNER_AND_DELEGATE = frozenset({Role.OWNER, Role.DELEGATE})
+HISTORY_READERS = frozenset({Role.OWNER, Role.LINE_MANAGER, Role.ADMIN})
 
 # action -> the roles for which it succeeds. Card actions are named by verb; a verb may have
 # several rows ("verb#case"). Text commands are "text:<what the user types>".
@@ -70,6 +71,10 @@ EXPECTED: dict[str, frozenset[Role]] = {
     f"{verbs.SUBMIT_STATUS}#owner's own item": frozenset({Role.OWNER}),
     verbs.EDIT_STATUS: OWNER_AND_DELEGATE,
     verbs.SHOW_PAGE: OWNER_AND_DELEGATE,
+    # An item's history (issue 17): its owner (and its delegate: Bo's is the risk, not the
+    # goal), the owner's line manager and admins.
+    verbs.SHOW_HISTORY: HISTORY_READERS,
+    "text:historik M1": HISTORY_READERS,
     "text:hjälp": EVERYONE,
     "text:status": OWNER_AND_DELEGATE,
     "text:mina punkter": frozenset({Role.OWNER}),
@@ -100,6 +105,8 @@ IN_CONVERSATION: dict[str, tuple[Role, frozenset[ConversationKind]]] = {
     f"{verbs.SUBMIT_STATUS}#owner's own item": (Role.OWNER, PERSONAL_ONLY),
     verbs.EDIT_STATUS: (Role.OWNER, PERSONAL_ONLY),
     verbs.SHOW_PAGE: (Role.OWNER, PERSONAL_ONLY),
+    verbs.SHOW_HISTORY: (Role.OWNER, PERSONAL_ONLY),
+    "text:historik M1": (Role.OWNER, PERSONAL_ONLY),
     "text:hjälp": (Role.OWNER, ANYWHERE),
     "text:status": (Role.OWNER, PERSONAL_ONLY),
     "text:mina punkter": (Role.OWNER, PERSONAL_ONLY),
@@ -396,6 +403,18 @@ async def show_page(world: World, role: Role) -> Outcome:
     return attempt, s.risk.title in attempt.shown
 
 
+async def show_history(world: World, role: Role) -> Outcome:
+    """Visa historik under Anna's goal on her recorded card."""
+    s = world.round
+    data = cardtools.press(world.cards["owner"], verbs.SHOW_HISTORY, match={"item_id": s.goal.id})
+    attempt = await _card_action(world, role, verbs.SHOW_HISTORY, data)
+    return attempt, _shows_the_goals_history(world, attempt)
+
+
+def _shows_the_goals_history(world: World, attempt: Attempt) -> bool:
+    return f"Historik – {world.round.goal.title}" in attempt.shown
+
+
 def text_command(said: str, success: Callable[[World, Attempt], bool]) -> Action:
     async def run(world: World, role: Role) -> Outcome:
         attempt = await _post(world, _activity(world, role, text=said))
@@ -445,6 +464,8 @@ ACTIONS: dict[str, Action] = {
     f"{verbs.SUBMIT_STATUS}#owner's own item": submit_own,
     verbs.EDIT_STATUS: edit,
     verbs.SHOW_PAGE: show_page,
+    verbs.SHOW_HISTORY: show_history,
+    "text:historik M1": text_command("historik M1", _shows_the_goals_history),
     "text:hjälp": text_command("hjälp", _help_for_here),
     "text:status": text_command("status", _shows_annas_risk),
     "text:mina punkter": text_command("mina punkter", _lists_annas_round),
@@ -493,6 +514,7 @@ def test_every_command_word_is_classified() -> None:
         for msgid in (
             "admin.help.new_round.command",
             "admin.help.rounds.command",
+            "command.history",
             "digest.command.digest",
             "digest.command.bind",
         )
