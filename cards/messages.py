@@ -13,7 +13,7 @@ from cards.layout import ContainerStyle, Element
 from catalogue import texts
 
 MY_ITEMS_PER_ROUND: Final = 15
-COMMANDS: Final = ("help", "my_items", "status", "history")
+COMMANDS: Final = ("help", "my_items", "status", "history", "substitute")
 # Shown to admins only; the ids are in admin.po ("admin.help.<name>" and ".command").
 ADMIN_COMMANDS: Final = ("new_round", "rounds", "bind")
 

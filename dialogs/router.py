@@ -7,7 +7,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
-from dialogs import actions, admin, history, manager, registry, shared, steering
+from dialogs import (
+    actions,
+    admin,
+    history,
+    manager,
+    registry,
+    shared,
+    steering,
+    substitutes,
+)
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.registry import ActionOutcome, Handler
 
@@ -20,6 +29,7 @@ _DIALOGS: tuple[tuple[Callable[[Inbound], bool], MessageHandler], ...] = (
     (admin.applies, admin.on_message),
     # "historik <punkt>" answers in every conversation: in a shared one, with a pointer.
     (history.applies, history.on_message),
+    (substitutes.applies, substitutes.on_message),
     (steering.applies, steering.on_message),
     # Before the manager's chat: in a channel or group chat its commands show nothing personal.
     (shared.applies, shared.on_message),

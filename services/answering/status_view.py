@@ -136,15 +136,17 @@ async def build_status_view(
     page: int = 1,
     page_size: int | PageSizer = DEFAULT_PAGE_SIZE,
     viewer: Person | None = None,
+    stands_in: bool = False,
 ) -> StatusCardView:
     """The card for one page of a request, as ``viewer`` (default: the owner, ``person``)
     sees it: the owner sees all their items, anyone else only the items they may answer
     for the owner (a delegate's), in the viewer's time zone, marked as answered for the
     owner. ``page_size`` may be a function of the whole view, so the card layer can size
-    pages to its message budget."""
+    pages to its message budget. A viewer who ``stands_in`` for the owner (their substitute
+    today) sees every item of the owner's, marked as answered for them."""
     viewer = person if viewer is None else viewer
     rows = await round_store.round_items_of_owner(session, rnd.id, request.person_id)
-    if viewer.id != person.id:
+    if viewer.id != person.id and not stands_in:
         rows = [row for row in rows if answers.may_answer(viewer, person.id, row[1])]
     items = [item for _, item in rows]
     known = await _known_answers(session, rnd, [item.id for item in items])
