@@ -17,6 +17,7 @@ from cli import (
     scale_commands,
     serve_command,
     steering_commands,
+    substitute_commands,
 )
 from cli.store import guard_commands, needs_store
 
@@ -41,6 +42,7 @@ app.add_typer(guard_commands(steering_commands.app), name="steering")
 app.command("report")(needs_store()(report_commands.report))
 app.command("export")(needs_store()(report_commands.export))
 app.command("history")(needs_store()(history_command.history))
+app.add_typer(guard_commands(substitute_commands.app), name="substitute")
 app.add_typer(guard_commands(graph_commands.app), name="sync")
 app.command("publish")(needs_store()(graph_commands.publish))
 

@@ -15,7 +15,7 @@ import enum
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -40,8 +40,10 @@ from storage.models import (
     ReportRequest,
     Response,
     ResponseSource,
+    RoundItem,
     RoundState,
     SteeringGroup,
+    Substitute,
 )
 from tests import cardtools
 from tests.admin.authz_rows import ADMIN_ACTIONS
@@ -56,27 +58,43 @@ class Role(enum.StrEnum):
     LINE_MANAGER = "line manager"
     STEERING_MEMBER = "steering-group member"
     ADMIN = "admin"
+    # Issue 17: Anna's substitute today, her substitute for a period next summer, and the
+    # person who owned her goal in an earlier round.
+    SUBSTITUTE = "substitute (in the period)"
+    SUBSTITUTE_LATER = "substitute (outside the period)"
+    FORMER_OWNER = "former owner"
     UNKNOWN = "unknown person"
     OTHER_TENANT = "other tenant"
 
 
 EVERYONE = frozenset(Role) - {Role.OTHER_TENANT}
 OWNER_AND_DELEGATE = frozenset({Role.OWNER, Role.DELEGATE})
-HISTORY_READERS = frozenset({Role.OWNER, Role.LINE_MANAGER, Role.ADMIN})
+# Anna's substitute answers her card during the period, as she does.
+ANSWERERS = frozenset({Role.OWNER, Role.DELEGATE, Role.SUBSTITUTE})
+HISTORY_READERS = frozenset(
+    {Role.OWNER, Role.LINE_MANAGER, Role.ADMIN, Role.SUBSTITUTE, Role.FORMER_OWNER}
+)
+KNOWN = EVERYONE - {Role.UNKNOWN}
+# Whom the substitute rows name: a colleague of everyone's in the matrix.
+STAND_IN = "Vera Vikarie"
 
 # action -> the roles for which it succeeds. Card actions are named by verb; a verb may have
 # several rows ("verb#case"). Text commands are "text:<what the user types>".
 EXPECTED: dict[str, frozenset[Role]] = {
-    f"{verbs.SUBMIT_STATUS}#delegated item": OWNER_AND_DELEGATE,
-    f"{verbs.SUBMIT_STATUS}#owner's own item": frozenset({Role.OWNER}),
-    verbs.EDIT_STATUS: OWNER_AND_DELEGATE,
-    verbs.SHOW_PAGE: OWNER_AND_DELEGATE,
+    f"{verbs.SUBMIT_STATUS}#delegated item": ANSWERERS,
+    f"{verbs.SUBMIT_STATUS}#owner's own item": frozenset({Role.OWNER, Role.SUBSTITUTE}),
+    verbs.EDIT_STATUS: ANSWERERS,
+    verbs.SHOW_PAGE: ANSWERERS,
     # An item's history (issue 17): its owner (and its delegate: Bo's is the risk, not the
     # goal), the owner's line manager and admins.
     verbs.SHOW_HISTORY: HISTORY_READERS,
     "text:historik M1": HISTORY_READERS,
     "text:hjälp": EVERYONE,
-    "text:status": OWNER_AND_DELEGATE,
+    "text:status": ANSWERERS,
+    # Substitutes (issue 17): anyone known names their own in their 1:1 chat (the steering
+    # member writes in the channel, where it is only a pointer); admins for anyone.
+    f"text:ersättare {STAND_IN} 1 juli–15 aug": KNOWN - {Role.STEERING_MEMBER},
+    f"text:ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug": frozenset({Role.ADMIN}),
     "text:mina punkter": frozenset({Role.OWNER}),
     "text:ny runda": frozenset({Role.ADMIN}),
     "text:rundor": frozenset({Role.ADMIN}),
@@ -109,6 +127,8 @@ IN_CONVERSATION: dict[str, tuple[Role, frozenset[ConversationKind]]] = {
     "text:historik M1": (Role.OWNER, PERSONAL_ONLY),
     "text:hjälp": (Role.OWNER, ANYWHERE),
     "text:status": (Role.OWNER, PERSONAL_ONLY),
+    f"text:ersättare {STAND_IN} 1 juli–15 aug": (Role.OWNER, PERSONAL_ONLY),
+    f"text:ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug": (Role.ADMIN, PERSONAL_ONLY),
     "text:mina punkter": (Role.OWNER, PERSONAL_ONLY),
     "text:sammanfattning": (Role.STEERING_MEMBER, frozenset({CHANNEL})),
     "text:koppla styrgrupp rs-styrgrupp": (Role.ADMIN, frozenset({CHANNEL})),
@@ -182,6 +202,7 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
     )
     await _answered_and_waiting(session, s)
     scheduled = await _scheduled_round(session, s)
+    stand_ins = await _stand_ins(session, s)
     await session.commit()
     stranger = Person(
         id=None, entra_object_id=object_id(f"okand-{uuid.uuid4()}"), display_name="Okänd Person"
@@ -192,6 +213,7 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
         Role.LINE_MANAGER: lena,
         Role.STEERING_MEMBER: sten,
         Role.ADMIN: ada,
+        **stand_ins,
         Role.UNKNOWN: stranger,
         Role.OTHER_TENANT: s.owner,
     }
@@ -237,6 +259,42 @@ async def _answered_and_waiting(session: AsyncSession, s: RoundSetup) -> None:
             last_error="Forbidden: the user blocked the bot",
         )
     )
+
+
+async def _stand_ins(session: AsyncSession, s: RoundSetup) -> dict[Role, Person]:
+    """Sara stands in for Anna this week, Sigge next summer; Frida owned Anna's goal in an
+    earlier round (and answered it there)."""
+    sara = await person(session, "Sara Ersättare")
+    sigge = await person(session, "Sigge Sommarvikarie")
+    frida = await person(session, "Frida Förra")
+    await person(session, STAND_IN)
+    for who, starts, ends in (
+        (sara, date(2026, 11, 20), date(2026, 12, 10)),
+        (sigge, date(2027, 7, 1), date(2027, 8, 15)),
+    ):
+        session.add(
+            Substitute(
+                owner_id=s.owner.id,
+                substitute_id=who.id,
+                starts_on=starts,
+                ends_on=ends,
+                created_by="test",
+            )
+        )
+    earlier = ReportingRound(
+        key=f"{s.round.key}-t1",
+        name="Tertial 1 2026",
+        plan_id=s.round.plan_id,
+        state=RoundState.CLOSED,
+        opens_at=NOW - timedelta(days=200),
+        deadline_at=NOW - timedelta(days=190),
+        closed_at=NOW - timedelta(days=180),
+        status_scale_id=s.round.status_scale_id,
+    )
+    session.add(earlier)
+    await session.flush()
+    session.add(RoundItem(round_id=earlier.id, item_id=s.goal.id, owner_id=frida.id))
+    return {Role.SUBSTITUTE: sara, Role.SUBSTITUTE_LATER: sigge, Role.FORMER_OWNER: frida}
 
 
 async def _scheduled_round(session: AsyncSession, s: RoundSetup) -> ReportingRound:
@@ -455,6 +513,14 @@ def _shows_the_groups_digest(world: World, attempt: Attempt) -> bool:
     return "Lägesöversikt – Regionstyrelsens styrgrupp" in attempt.shown
 
 
+def _named_a_substitute(world: World, attempt: Attempt) -> bool:
+    return f"{STAND_IN} är din ersättare" in attempt.shown
+
+
+def _named_annas_substitute(world: World, attempt: Attempt) -> bool:
+    return f"{STAND_IN} är ersättare för Anna Lindqvist" in attempt.shown
+
+
 def _bound_the_channel(world: World, attempt: Attempt) -> bool:
     return "Kanalen är nu kopplad till styrgruppen" in attempt.shown
 
@@ -475,6 +541,12 @@ ACTIONS: dict[str, Action] = {
     "text:koppla styrgrupp rs-styrgrupp": text_command(
         "koppla styrgrupp rs-styrgrupp", _bound_the_channel
     ),
+    f"text:ersättare {STAND_IN} 1 juli–15 aug": text_command(
+        f"ersättare {STAND_IN} 1 juli–15 aug", _named_a_substitute
+    ),
+    f"text:ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug": text_command(
+        f"ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug", _named_annas_substitute
+    ),
     **ADMIN_ACTIONS,
 }
 
@@ -494,6 +566,7 @@ async def stored_state(session: AsyncSession) -> dict[str, Any]:
         "requests": await rows(select(ReportRequest.id, ReportRequest.person_id)),
         "rounds": await rows(select(ReportingRound.id, ReportingRound.state)),
         "audit": await rows(select(AuditEntry.id, AuditEntry.action)),
+        "substitutes": await rows(select(Substitute.id, Substitute.ended_at)),
     }
 
 
@@ -515,6 +588,7 @@ def test_every_command_word_is_classified() -> None:
             "admin.help.new_round.command",
             "admin.help.rounds.command",
             "command.history",
+            "command.substitute",
             "digest.command.digest",
             "digest.command.bind",
         )

@@ -217,3 +217,37 @@ async def test_in_a_channel_it_only_points_to_the_1_1_chat(
     await bot.post(activity)
     assert "personliga chatt" in str(bot.connector.posted()[before:])
     assert await periods(session) == []
+
+
+def test_lagesbot_substitute_set_list_and_end(database_url: str) -> None:
+    import asyncio
+
+    import time_machine
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from storage.db import create_engine, create_session_factory
+
+    async def build() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                await open_round(session)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(build())
+    env = {"DATABASE_URL": database_url}
+    runner = CliRunner()
+    with time_machine.travel(NOW, tick=False):
+        result = runner.invoke(
+            app, ["substitute", "set", "Anna Lindqvist", "Bo Ek", "20 nov–10 dec"], env=env
+        )
+        assert result.exit_code == 0, result.output
+        assert "Bo Ek är ersättare för Anna Lindqvist 20 nov. 2026 – 10 dec. 2026" in result.output
+        result = runner.invoke(app, ["substitute", "list", "anna"], env=env)
+        assert "Ersättare: Bo Ek" in result.output
+        result = runner.invoke(app, ["substitute", "set", "Anna", "Nobody", "1 juli"], env=env)
+        assert result.exit_code == 1 and "Jag hittar ingen" in result.output
+        result = runner.invoke(app, ["substitute", "end", "Anna Lindqvist"], env=env)
+        assert result.exit_code == 0 and "Perioden är avslutad" in result.output
