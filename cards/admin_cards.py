@@ -31,6 +31,9 @@ DEADLINE_DATE = "deadline_date"
 DEADLINE_TIME = "deadline_time"
 REMINDERS = "reminders"
 ESCALATION = "escalation"
+# Who fastställer an owner's answers (issue 17): none / line_manager / org_unit_head.
+REVIEW = "review"
+REVIEW_MODES: Final = ("none", "line_manager", "org_unit_head")
 QUESTION_TOGGLES: Final = ("ask_status", "ask_risk", "ask_comment", "ask_value")
 FORM_INPUTS: Final = (
     NAME,
@@ -43,6 +46,7 @@ FORM_INPUTS: Final = (
     DEADLINE_TIME,
     REMINDERS,
     ESCALATION,
+    REVIEW,
     *QUESTION_TOGGLES,
 )
 # Where the error of a round field is shown: after the last input that sets it.
@@ -56,6 +60,7 @@ ERROR_ANCHOR: Final[Mapping[str, str]] = {
     "deadline": DEADLINE_TIME,
     "reminders": REMINDERS,
     "escalation": ESCALATION,
+    "review": REVIEW,
     **{flag: "ask_value" for flag in QUESTION_TOGGLES},
 }
 KIND_KEYS: Final = (
@@ -274,6 +279,16 @@ def _follow_up_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
         )
     )
     _error_after(body, errors, ESCALATION)
+    body.append(
+        layout.choice_set(
+            REVIEW,
+            label=tx.t("review.form.label"),
+            choices=[(mode, tx.t(f"review.form.{mode}")) for mode in REVIEW_MODES],
+            value=values.get(REVIEW) or "none",
+            placeholder=tx.t("review.form.none"),
+        )
+    )
+    _error_after(body, errors, REVIEW)
     return body
 
 

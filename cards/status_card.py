@@ -60,7 +60,8 @@ def create_status_card(
     view: StatusCardView, feedback: CardFeedback | None = None, editing: bool = False
 ) -> dict[str, Any]:
     tx = texts.for_language(view.language)
-    closed = view.closed or not view.accepting
+    # Fastställda answers are locked like a closed round's: shown, with no button that acts.
+    closed = view.closed or not view.accepting or view.locked
     form = not closed and _shows_form(view, feedback, editing=editing)
     body: list[Element] = []
     body.extend(_banners(view, feedback, tx, form=form))
@@ -78,6 +79,9 @@ def create_status_card(
         # Read-only means no buttons that act: a closed round accepts nothing, not even
         # paging. Once the round is published, one link to its summary on the intranet.
         summary = _web_url(view.intranet_url) if view.closed else None
+        if view.locked and not view.closed and view.page_count > 1:
+            # Fastställda answers still page; nothing else acts.
+            body.append(layout.action_set(_paging_actions(view, tx), spacing="medium"))
         if summary is None:
             return layout.adaptive_card(body)
         return layout.adaptive_card(
@@ -245,6 +249,9 @@ def _banners(
         found.append(
             layout.banner(tx.t("card.closed" if view.closed else "card.not_open"), "warning")
         )
+    if view.review_banner:
+        style: layout.ContainerStyle = "good" if view.locked else "warning"
+        found.append(layout.banner(escape_markdown(view.review_banner), style))
     return found
 
 

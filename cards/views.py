@@ -100,6 +100,10 @@ class StatusCardView:
     # (page, count) of the pages other than this one that still have unanswered items, so
     # the thank-you after Skicka can say what is left.
     unanswered_elsewhere: tuple[tuple[int, int], ...] = ()
+    # Review (issue 17): what the reviewer did last, as a plain-text banner ("Fastställd av
+    # … den …", "Skickad tillbaka av …: …"), and whether that locked the answers.
+    review_banner: str | None = None
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -392,3 +396,36 @@ class HistoryChoicesView:
     choices: tuple[HistoryChoice, ...]
     language: Language
     more: int = 0
+
+
+# The reviewer's card (cards.review_card): one owner's answers in a round, to fastställa.
+
+
+@dataclass(frozen=True)
+class ReviewItemView:
+    title: str
+    status_label: str | None
+    status_colour: str | None
+    previous_status_label: str | None  # in the round before, for "change since last round"
+    risk_score: int | None
+    value: Decimal | None
+    unit: str | None
+    comment: str | None
+    answered_by: str
+    answered_for: str | None
+
+
+@dataclass(frozen=True)
+class ReviewCardView:
+    review_id: int
+    round_name: str
+    owner_name: str
+    language: Language
+    time_zone: str
+    items: tuple[ReviewItemView, ...]
+    # pending (buttons), approved / returned (what was done), or a refusal's text.
+    state: Literal["pending", "approved", "returned"] = "pending"
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+    message: str | None = None  # a refusal or an error, plain text

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import verbs
 from cards.views import StatusCardView
 from catalogue.texts import Language
-from dialogs import render
+from dialogs import render, review_delivery
 from dialogs.context import Deps, Inbound
 from dialogs.installation import kind_of
 from dialogs.people import language_for, person_of
@@ -156,6 +156,9 @@ async def _submit_once(
                 now=deps.clock(),
                 submission_key=inbound.activity_id,
             )
+            if result.outcome is Outcome.RECORDED and rnd is not None and request is not None:
+                # Complete answers go to the reviewer, in the same transaction (issue 17).
+                await review_delivery.after_answers(session, rnd, request, actor, deps.clock())
         # Committed: the refreshed card is read and rendered outside the write transaction,
         # so the rows' locks are held only for the write itself.
         if result.outcome in (Outcome.NOT_FOUND, Outcome.REFUSED):

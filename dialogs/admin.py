@@ -193,7 +193,16 @@ def _round_values(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
             errors[input_id] = FieldError("admin.error.required")
     result: dict[str, Any] = {
         key: values.get(key)
-        for key in ("name", "plan", "org_units", "kinds", "reminders", "escalation", "copy_of")
+        for key in (
+            "name",
+            "plan",
+            "org_units",
+            "kinds",
+            "reminders",
+            "escalation",
+            "copy_of",
+            "review",
+        )
     }
     for toggle in admin_cards.QUESTION_TOGGLES:
         result[toggle] = values.get(toggle)
@@ -514,6 +523,7 @@ async def copy(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         admin_cards.DEADLINE_TIME: deadline.astimezone(zone).strftime("%H:%M"),
         admin_cards.REMINDERS: ", ".join(_friendly_hours(h) for h in hours),
         admin_cards.ESCALATION: _friendly_hours(base["escalation"]),
+        admin_cards.REVIEW: str(base.get("review") or "none"),
         "copy_of": rnd.key,
         **{flag: "true" if base[flag] else "false" for flag in admin_cards.QUESTION_TOGGLES},
     }

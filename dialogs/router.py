@@ -13,6 +13,7 @@ from dialogs import (
     history,
     manager,
     registry,
+    review,
     shared,
     steering,
     substitutes,
@@ -21,7 +22,7 @@ from dialogs.context import Deps, Inbound, Reply
 from dialogs.registry import ActionOutcome, Handler
 
 # Importing a dialog registers its card actions (dialogs.registry); these are the ones with any.
-CARD_ACTION_DIALOGS: Final = (actions, admin, history)
+CARD_ACTION_DIALOGS: Final = (actions, admin, history, review)
 
 MessageHandler = Callable[[Deps, Inbound], Awaitable[list[Reply]]]
 

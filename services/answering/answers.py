@@ -29,6 +29,7 @@ from cards.views import input_id
 from services.platform.numbers import parse_stored_decimal
 from services.standins import substitutes
 from storage import responses as response_store
+from storage import reviews as review_store
 from storage import rounds as round_store
 from storage.models import (
     Person,
@@ -291,6 +292,9 @@ async def submit(
     try:
         rnd, request = await _open_round_and_request(session, submission)
         await _stop_if_already_recorded(session, rnd, actor, submission_key)
+        if await review_store.latest_is_approved(session, rnd.id, request.person_id):
+            # Fastställda answers are locked; sending them back is how they open again.
+            raise _Stop(Outcome.REFUSED, refusal="review.refusal.locked")
         item_ids = _item_ids(submission.inputs)
         rows = await _items_actor_may_answer(session, actor, rnd, request, item_ids, now)
         parsed = _valid_answers(rnd, rows, submission.inputs)

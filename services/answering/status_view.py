@@ -17,9 +17,11 @@ from cards.views import (
     StatusCardView,
     StatusChoice,
 )
+from catalogue import texts
 from catalogue.texts import Language
 from services.answering import answers
 from storage import responses as response_store
+from storage import reviews as review_store
 from storage import rounds as round_store
 from storage.models import (
     Person,
@@ -27,6 +29,7 @@ from storage.models import (
     ReportingRound,
     ReportRequest,
     Response,
+    ReviewEvent,
     RiskScale,
     RoundItem,
     RoundState,
@@ -177,7 +180,36 @@ async def build_status_view(
         on_behalf_of=None if viewer.id == person.id else person.display_name,
         intranet_url=await _summary_url(session, rnd) if closed else None,
     )
+    view = await _with_review(session, view, rnd, request, language)
     return _one_page(view, questions, page, page_size)
+
+
+async def _with_review(
+    session: AsyncSession,
+    view: StatusCardView,
+    rnd: ReportingRound,
+    request: ReportRequest,
+    language: Language,
+) -> StatusCardView:
+    """The last review step as a banner: fastställd (locked), sent back (with the
+    reviewer's comment) or waiting for review."""
+    last = await review_store.latest(session, rnd.id, request.person_id)
+    if last is None:
+        return view
+    tx = texts.for_language(language)
+    names = await response_store.answerer_names(
+        session, [i for i in (last.actor_id, last.reviewer_id) if i is not None]
+    )
+    who = names.get(last.actor_id or 0, "?")
+    when = tx.format_datetime(last.at, view.time_zone)
+    if last.event == ReviewEvent.APPROVED:
+        return replace(view, review_banner=tx.t("review.card.approved", name=who, when=when),
+                       locked=True)  # fmt: skip
+    if last.event == ReviewEvent.RETURNED:
+        banner = tx.t("review.card.returned", name=who, when=when, comment=last.comment or "")
+        return replace(view, review_banner=banner)
+    reviewer = names.get(last.reviewer_id or 0, "?")
+    return replace(view, review_banner=tx.t("review.card.waiting", name=reviewer))
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import verbs
+from cards.review_card import COMMENT_INPUT, create_review_card
 from cards.status_card import create_status_card, status_card_page_size
 from catalogue import texts
+from dialogs import review_delivery
 from dialogs.commands import Command
 from dialogs.router import all_action_handlers
 from services.answering.status_view import build_status_view
@@ -40,6 +42,9 @@ from storage.models import (
     ReportRequest,
     Response,
     ResponseSource,
+    Review,
+    ReviewEvent,
+    ReviewMode,
     RoundItem,
     RoundState,
     SteeringGroup,
@@ -89,6 +94,9 @@ EXPECTED: dict[str, frozenset[Role]] = {
     # goal), the owner's line manager and admins.
     verbs.SHOW_HISTORY: HISTORY_READERS,
     "text:historik M1": HISTORY_READERS,
+    # Review (issue 17): Anna's answers wait for Lena, her line manager, who alone decides.
+    verbs.REVIEW_APPROVE: frozenset({Role.LINE_MANAGER}),
+    verbs.REVIEW_RETURN: frozenset({Role.LINE_MANAGER}),
     "text:hjälp": EVERYONE,
     "text:status": ANSWERERS,
     # Substitutes (issue 17): anyone known names their own in their 1:1 chat (the steering
@@ -125,6 +133,8 @@ IN_CONVERSATION: dict[str, tuple[Role, frozenset[ConversationKind]]] = {
     verbs.SHOW_PAGE: (Role.OWNER, PERSONAL_ONLY),
     verbs.SHOW_HISTORY: (Role.OWNER, PERSONAL_ONLY),
     "text:historik M1": (Role.OWNER, PERSONAL_ONLY),
+    verbs.REVIEW_APPROVE: (Role.LINE_MANAGER, PERSONAL_ONLY),
+    verbs.REVIEW_RETURN: (Role.LINE_MANAGER, PERSONAL_ONLY),
     "text:hjälp": (Role.OWNER, ANYWHERE),
     "text:status": (Role.OWNER, PERSONAL_ONLY),
     f"text:ersättare {STAND_IN} 1 juli–15 aug": (Role.OWNER, PERSONAL_ONLY),
@@ -219,7 +229,22 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
     }
     world = World(bot, session, s, actors, scheduled=scheduled)
     world.cards = await _status_cards(world)
+    world.cards["review"] = await _review_card(session, s, lena)
     return world
+
+
+async def _review_card(session: AsyncSession, s: RoundSetup, lena: Person) -> dict[str, Any]:
+    """Anna's complete answers, submitted for review to Lena, as Lena's card shows them."""
+    s.round.review = ReviewMode.LINE_MANAGER
+    submitted = Review(
+        round_id=s.round.id, owner_id=s.owner.id, reviewer_id=lena.id,
+        event=ReviewEvent.SUBMITTED, actor_id=s.owner.id,
+        revisions={str(i.id): 1 for i in (s.goal, s.indicator, s.risk)}, at=NOW,
+    )  # fmt: skip
+    session.add(submitted)
+    await session.commit()
+    view = await review_delivery.review_view(session, submitted, lena, "sv")
+    return create_review_card(view)
 
 
 async def _answered_and_waiting(session: AsyncSession, s: RoundSetup) -> None:
@@ -469,6 +494,19 @@ async def show_history(world: World, role: Role) -> Outcome:
     return attempt, _shows_the_goals_history(world, attempt)
 
 
+async def review_approve(world: World, role: Role) -> Outcome:
+    data = cardtools.press(world.cards["review"], verbs.REVIEW_APPROVE)
+    attempt = await _card_action(world, role, verbs.REVIEW_APPROVE, data)
+    return attempt, "Fastställd av Lena Chefsdotter" in attempt.shown
+
+
+async def review_return(world: World, role: Role) -> Outcome:
+    typed = {COMMENT_INPUT: "Komplettera risken."}
+    data = cardtools.press(world.cards["review"], verbs.REVIEW_RETURN, typed)
+    attempt = await _card_action(world, role, verbs.REVIEW_RETURN, data)
+    return attempt, "Skickad tillbaka av Lena Chefsdotter" in attempt.shown
+
+
 def _shows_the_goals_history(world: World, attempt: Attempt) -> bool:
     return f"Historik – {world.round.goal.title}" in attempt.shown
 
@@ -531,6 +569,8 @@ ACTIONS: dict[str, Action] = {
     verbs.EDIT_STATUS: edit,
     verbs.SHOW_PAGE: show_page,
     verbs.SHOW_HISTORY: show_history,
+    verbs.REVIEW_APPROVE: review_approve,
+    verbs.REVIEW_RETURN: review_return,
     "text:historik M1": text_command("historik M1", _shows_the_goals_history),
     "text:hjälp": text_command("hjälp", _help_for_here),
     "text:status": text_command("status", _shows_annas_risk),
@@ -567,6 +607,7 @@ async def stored_state(session: AsyncSession) -> dict[str, Any]:
         "rounds": await rows(select(ReportingRound.id, ReportingRound.state)),
         "audit": await rows(select(AuditEntry.id, AuditEntry.action)),
         "substitutes": await rows(select(Substitute.id, Substitute.ended_at)),
+        "reviews": await rows(select(Review.id, Review.event)),
     }
 
 
