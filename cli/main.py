@@ -11,6 +11,7 @@ from cli import (
     graph_commands,
     history_command,
     import_commands,
+    items_commands,
     package_command,
     report_commands,
     round_commands,
@@ -43,6 +44,7 @@ app.command("report")(needs_store()(report_commands.report))
 app.command("export")(needs_store()(report_commands.export))
 app.command("history")(needs_store()(history_command.history))
 app.add_typer(guard_commands(substitute_commands.app), name="substitute")
+app.add_typer(guard_commands(items_commands.app), name="items")
 app.add_typer(guard_commands(graph_commands.app), name="sync")
 app.command("publish")(needs_store()(graph_commands.publish))
 

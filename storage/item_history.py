@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    AuditEntry,
     OrgUnit,
     OrgUnitHead,
     Plan,
@@ -20,6 +21,8 @@ from storage.models import (
 )
 
 MAX_MATCHES = 50
+# The audit action of a hand-over (services.standins.handover), which the history shows.
+HANDOVER_ACTION = "items.handover"
 
 
 async def answers_of_item(
@@ -94,3 +97,13 @@ async def heads_of_unit_and_above(session: AsyncSession, unit_id: int | None) ->
         unit = await session.get(OrgUnit, unit_id)
         unit_id = None if unit is None else unit.parent_id
     return heads
+
+
+async def handovers_of_item(session: AsyncSession, item_id: int) -> list[AuditEntry]:
+    """The hand-overs that moved the item (the audit log keeps them; few rows)."""
+    query = select(AuditEntry).where(AuditEntry.action == HANDOVER_ACTION).order_by(AuditEntry.id)
+    return [
+        entry
+        for entry in (await session.execute(query)).scalars()
+        if item_id in (entry.details or {}).get("item_ids", [])
+    ]

@@ -46,6 +46,9 @@ async def may_see_history(
     if admin or viewer.id in (item.owner_id, item.delegate_id):
         return True
     owners = set((await history_store.round_owners_of_item(session, item.id)).values())
+    # A former owner whose items were handed over keeps seeing what they answered for.
+    for moved in await history_store.handovers_of_item(session, item.id):
+        owners.add(int((moved.details or {}).get("from", 0)))
     if item.owner_id is not None:
         owners.add(item.owner_id)
     if viewer.id in owners or viewer.id in await history_store.answerers_of_item(session, item.id):
@@ -136,9 +139,32 @@ async def history_entries(
         for response, rnd in answers
     ]
     pairs += [(_review_entry(review, rnd, names), rnd) for review, rnd in reviews]
+    moved = await _handover_entries(session, item.id)
     # Rounds newest first; within a round the latest step first.
     pairs.sort(key=lambda p: (p[1].opens_at, p[1].id, p[0].at, p[0].revision), reverse=True)
-    return [entry for entry, _ in pairs]
+    # Hand-overs head the history of the round they happened in (or stand first).
+    return sorted(moved, key=lambda e: e.at, reverse=True) + [entry for entry, _ in pairs]
+
+
+async def _handover_entries(session: AsyncSession, item_id: int) -> list[HistoryEntry]:
+    found = []
+    for entry in await history_store.handovers_of_item(session, item_id):
+        details = entry.details or {}
+        names = await response_store.answerer_names(
+            session, [int(details.get("from", 0)), int(details.get("to", 0))]
+        )
+        round_ids = details.get("round_ids") or []
+        rnd = None if not round_ids else await session.get(ReportingRound, int(round_ids[-1]))
+        found.append(
+            HistoryEntry(
+                kind="handed_over",
+                round_name="" if rnd is None else rnd.name,
+                at=entry.at,
+                actor=names.get(int(details.get("from", 0)), "?"),
+                other=names.get(int(details.get("to", 0)), "?"),
+            )
+        )
+    return found
 
 
 def _status(
