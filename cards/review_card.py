@@ -108,6 +108,9 @@ def _actions(view: ReviewCardView, tx: texts.Texts) -> list[Element]:
         ],
         [layout.execute(tx.t("review.return"), verbs.REVIEW_RETURN, data, style="destructive")],
     )
+    # A card inside Action.ShowCard carries no schema or version of its own.
+    send_back.pop("$schema", None)
+    send_back.pop("version", None)
     for element in send_back["body"]:
         element["isRequired"] = True
         element["errorMessage"] = tx.t("review.error.comment_required")

@@ -31,6 +31,7 @@ from cards.messages import (
     create_my_items_card,
     create_notice_card,
 )
+from cards.review_card import create_review_card
 from cards.status_card import create_status_card, status_card_page_size
 from cards.views import (
     ANSWER_FIELDS,
@@ -40,6 +41,8 @@ from cards.views import (
     HistoryChoicesView,
     HistoryEntry,
     ItemHistoryView,
+    ReviewCardView,
+    ReviewItemView,
     input_id,
 )
 from catalogue import texts
@@ -133,6 +136,24 @@ def _history(language: texts.Language, **kw: Any) -> Card:
     return create_history_card(replace(view, **kw))
 
 
+def _review(**kw: Any) -> Card:
+    items = (
+        ReviewItemView(
+            "Kortare väntetider i vården", "Enligt plan", "good", "Avvikelse", None, None, None,
+            "**Bättre** nu.", "Anna Lindqvist", None,
+        ),
+        ReviewItemView(
+            "Andel operationer inom 90 dagar", "Avvikelse", "attention", None, 12,
+            Decimal("72.5"), "%", None, "Bo Ek", "Anna Lindqvist",
+        ),
+    )  # fmt: skip
+    view = ReviewCardView(
+        review_id=7, round_name="Tertial 2 2026", owner_name="Anna Lindqvist",
+        language="sv", time_zone="Europe/Stockholm", items=items,
+    )  # fmt: skip
+    return create_review_card(replace(view, **kw))
+
+
 def _history_choices() -> Card:
     choices = tuple(
         HistoryChoice(n, f"M{n}", f"Mål {n} om väntetider", "Verksamhetsplan 2027")
@@ -148,6 +169,19 @@ VARIANTS: dict[str, Callable[[], Card]] = {
     ),
     "history_empty_sv": lambda: _history("sv", entries=(), total=0, rounds=0),
     "history_choices_sv": _history_choices,
+    "review_pending_sv": _review,
+    "review_approved_sv": lambda: _review(
+        state="approved",
+        decided_by="Lena Chefsdotter",
+        decided_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+    ),
+    "review_returned_with_message_sv": lambda: _review(
+        state="returned",
+        decided_by="Lena Chefsdotter",
+        decided_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+        comment="Komplettera risken.",
+        message="De här svaren är redan granskade. Inget sparades.",
+    ),
     "status_form_sv": lambda: create_status_card(fx.view("sv")),
     "status_form_en": lambda: create_status_card(fx.view("en")),
     "status_form_errors_sv": lambda: create_status_card(fx.view("sv"), _errors_everywhere()),
@@ -372,15 +406,20 @@ def test_every_verb_a_card_emits_is_known() -> None:
         verbs.EDIT_STATUS,
         verbs.SHOW_PAGE,
         verbs.SHOW_HISTORY,
+        verbs.REVIEW_APPROVE,
+        verbs.REVIEW_RETURN,
     }
     assert emitted <= verbs.ALL_VERBS
     for card in all_cards().values():
         for action in cardtools.actions(card):
-            assert action["type"] in ("Action.Execute", "Action.OpenUrl"), action
+            # Skicka tillbaka on the review card opens the comment box (Action.ShowCard).
+            assert action["type"] in ("Action.Execute", "Action.OpenUrl", "Action.ShowCard")
 
 
 def test_input_ids_follow_the_convention() -> None:
     for name, card in all_cards().items():
+        if name.startswith("review_"):
+            continue  # the reviewer's comment box is not an answer field
         for key in cardtools.inputs(card):
             answer_field, _, item_id = key.partition(".")
             assert answer_field in ANSWER_FIELDS and item_id.isdigit(), (name, key)
