@@ -33,6 +33,9 @@ REMINDERS = "reminders"
 ESCALATION = "escalation"
 STATUS_SCALE = "status_scale"
 RISK_SCALE = "risk_scale"
+# Who fastställer an owner's answers (issue 17): none / line_manager / org_unit_head.
+REVIEW = "review"
+REVIEW_MODES: Final = ("none", "line_manager", "org_unit_head")
 QUESTION_TOGGLES: Final = ("ask_status", "ask_risk", "ask_comment", "ask_value")
 FORM_INPUTS: Final = (
     NAME,
@@ -45,6 +48,7 @@ FORM_INPUTS: Final = (
     DEADLINE_TIME,
     REMINDERS,
     ESCALATION,
+    REVIEW,
     *QUESTION_TOGGLES,
     STATUS_SCALE,
     RISK_SCALE,
@@ -60,6 +64,7 @@ ERROR_ANCHOR: Final[Mapping[str, str]] = {
     "deadline": DEADLINE_TIME,
     "reminders": REMINDERS,
     "escalation": ESCALATION,
+    "review": REVIEW,
     **{flag: "ask_value" for flag in QUESTION_TOGGLES},
     "status_scale": STATUS_SCALE,
     "risk_scale": RISK_SCALE,
@@ -284,6 +289,16 @@ def _follow_up_inputs(tx: texts.Texts, form: RoundFormView) -> list[Element]:
         )
     )
     _error_after(body, errors, ESCALATION)
+    body.append(
+        layout.choice_set(
+            REVIEW,
+            label=tx.t("review.form.label"),
+            choices=[(mode, tx.t(f"review.form.{mode}")) for mode in REVIEW_MODES],
+            value=values.get(REVIEW) or "none",
+            placeholder=tx.t("review.form.none"),
+        )
+    )
+    _error_after(body, errors, REVIEW)
     return body
 
 

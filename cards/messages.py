@@ -13,7 +13,7 @@ from cards.layout import ContainerStyle, Element
 from catalogue import texts
 
 MY_ITEMS_PER_ROUND: Final = 15
-COMMANDS: Final = ("help", "my_items", "status")
+COMMANDS: Final = ("help", "my_items", "status", "history", "substitute")
 # The planning controller's set-up in Teams (ids in controller.po).
 CONTROLLER_COMMANDS: Final = ("import", "new_group", "groups", "admins")
 # Shown to admins only; the ids are in admin.po ("admin.help.<name>" and ".command").

@@ -61,7 +61,8 @@ def create_status_card(
     view: StatusCardView, feedback: CardFeedback | None = None, editing: bool = False
 ) -> dict[str, Any]:
     tx = texts.for_language(view.language)
-    closed = view.closed or not view.accepting
+    # Fastställda answers are locked like a closed round's: shown, with no button that acts.
+    closed = view.closed or not view.accepting or view.locked
     form = not closed and _shows_form(view, feedback, editing=editing)
     body: list[Element] = []
     body.extend(_banners(view, feedback, tx, form=form))
@@ -78,6 +79,9 @@ def create_status_card(
     if closed:
         # Read-only means no buttons that act: a closed round accepts nothing, not even
         # paging. Once the round is published, one link to its summary on the intranet.
+        if view.locked and not view.closed and view.page_count > 1:
+            # Fastställda answers still page; nothing else acts.
+            body.append(layout.action_set(_paging_actions(view, tx), spacing="medium"))
         return layout.adaptive_card(body, _published_links(view, tx))
 
     paging_actions = _paging_actions(view, tx)
@@ -241,6 +245,9 @@ def _banners(
         found.append(
             layout.banner(tx.t("card.closed" if view.closed else "card.not_open"), "warning")
         )
+    if view.review_banner:
+        style: layout.ContainerStyle = "good" if view.locked else "warning"
+        found.append(layout.banner(escape_markdown(view.review_banner), style))
     return found
 
 
@@ -567,8 +574,8 @@ def _item_recorded(
     elements.append(_recorded_by(answer, view, tx))
     if not closed:
         link = _link_action(item, tx)
-        if link is not None:
-            elements.append(layout.action_set([link]))
+        item_actions = [_history_action(view, item, tx)]
+        elements.append(layout.action_set(item_actions if link is None else [link, *item_actions]))
     return layout.container(elements, separator=True, spacing="large")
 
 
@@ -611,6 +618,22 @@ def _risk_row(answer: RecordedAnswer, tx: texts.Texts) -> Element:
         ]
     )
     return layout.fact_row(tx.t("card.label.risk"), risk_cell)
+
+
+def _history_action(view: StatusCardView, item: ItemQuestion, tx: texts.Texts) -> Element:
+    # On recorded answers only: on the form it would drop what was typed. The history card
+    # leads back to this page.
+    return layout.execute(
+        tx.t("history.show"),
+        verbs.SHOW_HISTORY,
+        {
+            "item_id": item.item_id,
+            "round_id": view.round_id,
+            "request_id": view.request_id,
+            "back_page": view.page,
+        },
+        associated_inputs="none",
+    )
 
 
 def _web_url(url: str | None) -> str | None:

@@ -6,6 +6,11 @@ from __future__ import annotations
 SUBMIT_STATUS = "lagesbot.status.submit"
 EDIT_STATUS = "lagesbot.status.edit"
 SHOW_PAGE = "lagesbot.status.page"
+# An item's history (issue 17): from the status card's "Visa historik" and its own pages.
+SHOW_HISTORY = "lagesbot.history.show"
+# Review (fastställande, issue 17): the reviewer's buttons. Handlers re-check the reviewer.
+REVIEW_APPROVE = "lagesbot.review.approve"
+REVIEW_RETURN = "lagesbot.review.return"
 
 # Admins: reporting rounds. Handlers re-check admin rights on every invoke.
 ADMIN_ROUND_FORM = "lagesbot.admin.round.form"
@@ -58,5 +63,7 @@ CONTROLLER_VERBS: frozenset[str] = frozenset(
 )
 
 ALL_VERBS: frozenset[str] = (
-    frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE}) | ADMIN_VERBS | CONTROLLER_VERBS
+    frozenset({SUBMIT_STATUS, EDIT_STATUS, SHOW_PAGE, SHOW_HISTORY, REVIEW_APPROVE, REVIEW_RETURN})
+    | ADMIN_VERBS
+    | CONTROLLER_VERBS
 )

@@ -130,6 +130,10 @@ class StatusCardView:
     # (page, count) of the pages other than this one that still have unanswered items, so
     # the thank-you after Skicka can say what is left.
     unanswered_elsewhere: tuple[tuple[int, int], ...] = ()
+    # Review (issue 17): what the reviewer did last, as a plain-text banner ("Fastställd av
+    # … den …", "Skickad tillbaka av …: …"), and whether that locked the answers.
+    review_banner: str | None = None
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -394,3 +398,107 @@ class DigestCardView:
     # An open round's report as it stands when downloaded: a short-lived signed link served
     # by the bot (``bot/reports.py``), offered on the digest written on request.
     report_now_url: str | None = None
+
+
+# An item's history (cards.history_card; services.answering.item_history fills these).
+
+EntryKind = Literal["answer", "submitted", "approved", "returned", "handed_over"]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step in an item's history. ``kind`` "answer" is a stored revision; the others
+    are review steps and hand-overs, which carry who acted, when and a comment."""
+
+    kind: EntryKind
+    round_name: str
+    at: datetime  # aware
+    actor: str  # who answered (or reviewed, or handed over)
+    revision: int = 0
+    answered_for: str | None = None  # the owner, when someone else answered for them
+    status_label: str | None = None
+    status_colour: str | None = None
+    likelihood: int | None = None
+    consequence: int | None = None
+    risk_band_label: str | None = None
+    value: Decimal | None = None
+    comment: str | None = None
+    late: bool = False
+    other: str | None = None  # the new owner of a hand-over
+
+
+@dataclass(frozen=True)
+class HistoryBack:
+    """The status card page the history was opened from."""
+
+    round_id: int
+    request_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class ItemHistoryView:
+    item_id: int
+    item_key: str
+    title: str
+    path: tuple[str, ...]
+    unit: str | None
+    language: Language
+    time_zone: str
+    entries: tuple[HistoryEntry, ...]  # the page's entries, newest first
+    total: int = 0
+    rounds: int = 0
+    page: int = 1
+    page_count: int = 1
+    back: HistoryBack | None = None
+
+
+@dataclass(frozen=True)
+class HistoryChoice:
+    """One of several items a "historik" text matched."""
+
+    item_id: int
+    item_key: str
+    title: str
+    plan_name: str
+
+
+@dataclass(frozen=True)
+class HistoryChoicesView:
+    query: str
+    choices: tuple[HistoryChoice, ...]
+    language: Language
+    more: int = 0
+
+
+# The reviewer's card (cards.review_card): one owner's answers in a round, to fastställa.
+
+
+@dataclass(frozen=True)
+class ReviewItemView:
+    title: str
+    status_label: str | None
+    status_colour: str | None
+    previous_status_label: str | None  # in the round before, for "change since last round"
+    risk_score: int | None
+    value: Decimal | None
+    unit: str | None
+    comment: str | None
+    answered_by: str
+    answered_for: str | None
+
+
+@dataclass(frozen=True)
+class ReviewCardView:
+    review_id: int
+    round_name: str
+    owner_name: str
+    language: Language
+    time_zone: str
+    items: tuple[ReviewItemView, ...]
+    # pending (buttons), approved / returned (what was done), or a refusal's text.
+    state: Literal["pending", "approved", "returned"] = "pending"
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+    message: str | None = None  # a refusal or an error, plain text

@@ -9,13 +9,16 @@ from cli import (
     demo_command,
     erase_command,
     graph_commands,
+    history_command,
     import_commands,
+    items_commands,
     package_command,
     report_commands,
     round_commands,
     scale_commands,
     serve_command,
     steering_commands,
+    substitute_commands,
     values_commands,
 )
 from cli.store import guard_commands, needs_store
@@ -41,6 +44,9 @@ app.command("package")(package_command.package)
 app.add_typer(guard_commands(steering_commands.app), name="steering")
 app.command("report")(needs_store()(report_commands.report))
 app.command("export")(needs_store()(report_commands.export))
+app.command("history")(needs_store()(history_command.history))
+app.add_typer(guard_commands(substitute_commands.app), name="substitute")
+app.add_typer(guard_commands(items_commands.app), name="items")
 app.add_typer(guard_commands(graph_commands.app), name="sync")
 app.command("publish")(needs_store()(graph_commands.publish))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import verbs
 from cards.views import StatusCardView
 from catalogue.texts import Language
-from dialogs import render
+from dialogs import render, review_delivery
 from dialogs.context import Deps, Inbound
 from dialogs.installation import kind_of
 from dialogs.people import language_for, person_of
@@ -22,6 +23,7 @@ from dialogs.registry import ActionOutcome, Handler, card_action
 from dialogs.status import status_view_for
 from services.answering import answers
 from services.answering.answers import Outcome
+from services.standins import substitutes
 from storage import rounds as round_store
 from storage.models import ConversationKind, Person, ReportRequest
 
@@ -62,7 +64,7 @@ async def _show(
             return ActionOutcome(card=render.notice(language, "refusal.unknown_person"))
         if rnd is None or request is None or request.round_id != rnd.id:
             return ActionOutcome(card=render.notice(language, "refusal.unknown_request"))
-        if not await _may_see(session, actor, request):
+        if not await _may_see(session, actor, request, deps.clock()):
             return ActionOutcome(card=render.notice(language, "refusal.not_your_item"))
         view = await status_view_for(
             session, deps, viewer=actor, request=request, rnd=rnd, language=language, page=page
@@ -73,12 +75,18 @@ async def _show(
         return ActionOutcome(card=render.status_card(view, editing=editing and may_edit))
 
 
-async def _may_see(session: AsyncSession, actor: Person, request: ReportRequest) -> bool:
-    """Owners and anyone who may answer at least one of the request's items."""
+async def _may_see(
+    session: AsyncSession, actor: Person, request: ReportRequest, now: datetime
+) -> bool:
+    """Owners, their substitute in the period, and anyone who may answer at least one of the
+    request's items."""
     if actor.id == request.person_id:
         return True
     rows = await round_store.round_items_of_owner(session, request.round_id, request.person_id)
-    return any(answers.may_answer(actor, request.person_id, item) for _, item in rows)
+    if any(answers.may_answer(actor, request.person_id, item) for _, item in rows):
+        return True
+    owner = await session.get(Person, request.person_id)
+    return owner is not None and await substitutes.stands_in(session, actor, owner, now)
 
 
 def personal_only(handler: Handler) -> Handler:
@@ -148,6 +156,9 @@ async def _submit_once(
                 now=deps.clock(),
                 submission_key=inbound.activity_id,
             )
+            if result.outcome is Outcome.RECORDED and rnd is not None and request is not None:
+                # Complete answers go to the reviewer, in the same transaction (issue 17).
+                await review_delivery.after_answers(session, rnd, request, actor, deps.clock())
         # Committed: the refreshed card is read and rendered outside the write transaction,
         # so the rows' locks are held only for the write itself.
         if result.outcome in (Outcome.NOT_FOUND, Outcome.REFUSED):

@@ -216,6 +216,7 @@ def _round_values(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, 
             "copy_of",
             "status_scale",
             "risk_scale",
+            "review",
         )
     }
     for toggle in admin_cards.QUESTION_TOGGLES:
@@ -560,6 +561,7 @@ async def copy(admin: _Admin, data: Mapping[str, Any]) -> dict[str, Any]:
         admin_cards.DEADLINE_TIME: deadline.astimezone(zone).strftime("%H:%M"),
         admin_cards.REMINDERS: ", ".join(_friendly_hours(h) for h in hours),
         admin_cards.ESCALATION: _friendly_hours(base["escalation"]),
+        admin_cards.REVIEW: str(base.get("review") or "none"),
         "copy_of": rnd.key,
         admin_cards.STATUS_SCALE: base["status_scale"] or "",
         admin_cards.RISK_SCALE: base["risk_scale"] or "",

@@ -7,18 +7,33 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
-from dialogs import actions, admin, controller, file_import, manager, registry, shared, steering
+from dialogs import (
+    actions,
+    admin,
+    controller,
+    file_import,
+    history,
+    manager,
+    registry,
+    review,
+    shared,
+    steering,
+    substitutes,
+)
 from dialogs.context import Deps, Inbound, Reply
 from dialogs.registry import ActionOutcome, Handler
 
 # Importing a dialog registers its card actions (dialogs.registry); these are the ones with any.
-CARD_ACTION_DIALOGS: Final = (actions, admin, controller, file_import)
+CARD_ACTION_DIALOGS: Final = (actions, admin, controller, file_import, history, review)
 
 MessageHandler = Callable[[Deps, Inbound], Awaitable[list[Reply]]]
 
 _DIALOGS: tuple[tuple[Callable[[Inbound], bool], MessageHandler], ...] = (
     (admin.applies, admin.on_message),
     (controller.applies, controller.on_message),
+    # "historik <punkt>" answers in every conversation: in a shared one, with a pointer.
+    (history.applies, history.on_message),
+    (substitutes.applies, substitutes.on_message),
     (steering.applies, steering.on_message),
     # Before the manager's chat: in a channel or group chat its commands show nothing personal.
     (shared.applies, shared.on_message),

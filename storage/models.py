@@ -94,6 +94,20 @@ class ResponseSource(enum.StrEnum):
     ADMIN = "admin"
 
 
+class ReviewMode(enum.StrEnum):
+    """Who reviews (fastställer) an owner's answers in a round before the steering group."""
+
+    NONE = "none"
+    LINE_MANAGER = "line_manager"
+    ORG_UNIT_HEAD = "org_unit_head"
+
+
+class ReviewEvent(enum.StrEnum):
+    SUBMITTED = "submitted"  # every item answered: waiting for the reviewer
+    APPROVED = "approved"  # fastställd: the answers are locked
+    RETURNED = "returned"  # skickad tillbaka with the reviewer's comment: open again
+
+
 class ConversationKind(enum.StrEnum):
     PERSONAL = "personal"
     CHANNEL = "channel"
@@ -147,6 +161,18 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     line_manager: Mapped[Person | None] = relationship(remote_side=[id])
+
+
+class OrgUnitHead(Base):
+    """The head (chef) of an org unit, who reviews the unit's answers in rounds that ask
+    for it. A table of its own rather than a column, so people and units do not reference
+    each other both ways."""
+
+    __tablename__ = "org_unit_heads"
+
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class StatusScale(Base):
@@ -308,6 +334,9 @@ class ReportingRound(Base):
     ask_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     ask_value: Mapped[bool] = mapped_column(Boolean, default=True)
     comment_max_length: Mapped[int] = mapped_column(Integer, default=2000)
+    review: Mapped[ReviewMode] = mapped_column(
+        _enum(ReviewMode, "review_mode"), default=ReviewMode.NONE, server_default="none"
+    )
     previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_rounds.id"))
     created_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -380,6 +409,44 @@ class Response(Base):
     # Client-supplied key of the submit that produced this row (e.g. the card's action id),
     # so a retried invoke is recognised and answered with the stored result.
     submission_key: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class Substitute(Base):
+    """A substitute (ersättare) who answers for an owner from ``starts_on`` to ``ends_on``
+    (both days included, in the owner's time zone). Ended early by setting ``ended_at``;
+    rows are never deleted, so who could answer for whom, when, stays known."""
+
+    __tablename__ = "substitutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class Review(Base):
+    """Append-only review history of one owner's answers in a round: submitted for review,
+    fastställd, or sent back with a comment. The latest row is the current state."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_round_owner", "round_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    event: Mapped[ReviewEvent] = mapped_column(_enum(ReviewEvent, "review_event"))
+    # Who pressed the button (the reviewer), or who answered last for SUBMITTED.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    # item id -> the revision reviewed, so a later answer is seen as a new one.
+    revisions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConversationReference(Base):

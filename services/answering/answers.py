@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.views import input_id
 from services.platform.numbers import parse_stored_decimal
+from services.standins import substitutes
 from storage import responses as response_store
+from storage import reviews as review_store
 from storage import rounds as round_store
 from storage.models import (
     Person,
@@ -290,8 +292,11 @@ async def submit(
     try:
         rnd, request = await _open_round_and_request(session, submission)
         await _stop_if_already_recorded(session, rnd, actor, submission_key)
+        if await review_store.latest_is_approved(session, rnd.id, request.person_id):
+            # Fastställda answers are locked; sending them back is how they open again.
+            raise _Stop(Outcome.REFUSED, refusal="review.refusal.locked")
         item_ids = _item_ids(submission.inputs)
-        rows = await _items_actor_may_answer(session, actor, rnd, request, item_ids)
+        rows = await _items_actor_may_answer(session, actor, rnd, request, item_ids, now)
         parsed = _valid_answers(rnd, rows, submission.inputs)
         current = await response_store.current_answers(session, rnd.id, item_ids)
         changed = {
@@ -375,16 +380,19 @@ async def _items_actor_may_answer(
     rnd: ReportingRound,
     request: ReportRequest,
     item_ids: list[int],
+    now: datetime,
 ) -> list[tuple[RoundItem, PlanItem]]:
-    """The submitted items, each in this request and answerable by the actor (owner or
-    delegate); anything else refuses the whole submit."""
+    """The submitted items, each in this request and answerable by the actor (owner,
+    delegate, or the owner's substitute today); anything else refuses the whole submit."""
     if not item_ids:
         raise _Stop(Outcome.INVALID, refusal="error.nothing_submitted")
     rows = await round_store.round_items_by_ids(session, rnd.id, item_ids)
     if len(rows) != len(item_ids) or any(ri.owner_id != request.person_id for ri, _ in rows):
         raise _Stop(Outcome.REFUSED, refusal="refusal.not_your_item")
     if not all(may_answer(actor, request.person_id, item) for _, item in rows):
-        raise _Stop(Outcome.REFUSED, refusal="refusal.not_your_item")
+        owner = await session.get(Person, request.person_id)
+        if owner is None or not await substitutes.stands_in(session, actor, owner, now):
+            raise _Stop(Outcome.REFUSED, refusal="refusal.not_your_item")
     return rows
 
 

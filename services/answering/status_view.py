@@ -17,10 +17,12 @@ from cards.views import (
     StatusCardView,
     StatusChoice,
 )
+from catalogue import texts
 from catalogue.texts import Language
 from services.answering import answers
 from services.goals.card_view import with_indicators
 from storage import responses as response_store
+from storage import reviews as review_store
 from storage import rounds as round_store
 from storage.models import (
     Person,
@@ -28,6 +30,7 @@ from storage.models import (
     ReportingRound,
     ReportRequest,
     Response,
+    ReviewEvent,
     RiskScale,
     RoundItem,
     RoundState,
@@ -137,15 +140,17 @@ async def build_status_view(
     page: int = 1,
     page_size: int | PageSizer = DEFAULT_PAGE_SIZE,
     viewer: Person | None = None,
+    stands_in: bool = False,
 ) -> StatusCardView:
     """The card for one page of a request, as ``viewer`` (default: the owner, ``person``)
     sees it: the owner sees all their items, anyone else only the items they may answer
     for the owner (a delegate's), in the viewer's time zone, marked as answered for the
     owner. ``page_size`` may be a function of the whole view, so the card layer can size
-    pages to its message budget."""
+    pages to its message budget. A viewer who ``stands_in`` for the owner (their substitute
+    today) sees every item of the owner's, marked as answered for them."""
     viewer = person if viewer is None else viewer
     rows = await round_store.round_items_of_owner(session, rnd.id, request.person_id)
-    if viewer.id != person.id:
+    if viewer.id != person.id and not stands_in:
         rows = [row for row in rows if answers.may_answer(viewer, person.id, row[1])]
     items = [item for _, item in rows]
     known = await _known_answers(session, rnd, [item.id for item in items])
@@ -179,7 +184,36 @@ async def build_status_view(
         intranet_url=published[0],
         report_url=published[1],
     )
+    view = await _with_review(session, view, rnd, request, language)
     return _one_page(view, questions, page, page_size)
+
+
+async def _with_review(
+    session: AsyncSession,
+    view: StatusCardView,
+    rnd: ReportingRound,
+    request: ReportRequest,
+    language: Language,
+) -> StatusCardView:
+    """The last review step as a banner: fastställd (locked), sent back (with the
+    reviewer's comment) or waiting for review."""
+    last = await review_store.latest(session, rnd.id, request.person_id)
+    if last is None:
+        return view
+    tx = texts.for_language(language)
+    names = await response_store.answerer_names(
+        session, [i for i in (last.actor_id, last.reviewer_id) if i is not None]
+    )
+    who = names.get(last.actor_id or 0, "?")
+    when = tx.format_datetime(last.at, view.time_zone)
+    if last.event == ReviewEvent.APPROVED:
+        return replace(view, review_banner=tx.t("review.card.approved", name=who, when=when),
+                       locked=True)  # fmt: skip
+    if last.event == ReviewEvent.RETURNED:
+        banner = tx.t("review.card.returned", name=who, when=when, comment=last.comment or "")
+        return replace(view, review_banner=banner)
+    reviewer = names.get(last.reviewer_id or 0, "?")
+    return replace(view, review_banner=tx.t("review.card.waiting", name=reviewer))
 
 
 @dataclass(frozen=True)

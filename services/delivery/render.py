@@ -32,26 +32,36 @@ def cancelled(reason: str) -> RenderedCard:
 
 
 async def render_request_card(
-    session: AsyncSession, request: ReportRequest, rnd: ReportingRound, now: datetime
+    session: AsyncSession,
+    request: ReportRequest,
+    rnd: ReportingRound,
+    now: datetime,
+    viewer: Person | None = None,
 ) -> dict[str, Any]:
     """The owner's status card (first page) as stored now, in the owner's language: the form
-    while the round is open, read-only once it is closed."""
+    while the round is open, read-only once it is closed. A ``viewer`` other than the owner
+    is their substitute: the card holds every item of the owner's, "För <owner>"."""
     person = await session.get(Person, request.person_id)
     assert person is not None  # requests reference people by foreign key
+    reader = viewer or person
     view = await build_status_view(
         session,
         request=request,
         rnd=rnd,
         person=person,
-        language=language_of(person.preferred_language),
+        language=language_of(reader.preferred_language),
         now=now,
         page=1,
         page_size=status_card_page_size,
+        viewer=reader,
+        stands_in=reader.id != person.id,
     )
     return create_status_card(view)
 
 
-async def render_request(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard:
+async def render_request(
+    session: AsyncSession, job: OutboxJob, now: datetime, viewer: Person | None = None
+) -> RenderedCard:
     """The card of a REQUEST or ROUND_CLOSED job."""
     request = None if job.request_id is None else await session.get(ReportRequest, job.request_id)
     rnd = None if request is None else await session.get(ReportingRound, request.round_id)
@@ -61,10 +71,12 @@ async def render_request(session: AsyncSession, job: OutboxJob, now: datetime) -
         return cancelled("round closed before the card was sent")
     if job.kind == OutboxKind.ROUND_CLOSED and rnd.state != RoundState.CLOSED:
         return cancelled("round is not closed")
-    return RenderedCard(await render_request_card(session, request, rnd, now))
+    return RenderedCard(await render_request_card(session, request, rnd, now, viewer))
 
 
-async def render_reminder(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard:
+async def render_reminder(
+    session: AsyncSession, job: OutboxJob, now: datetime, viewer: Person | None = None
+) -> RenderedCard:
     request = None if job.request_id is None else await session.get(ReportRequest, job.request_id)
     if request is None:
         return cancelled("request not found")
@@ -81,21 +93,25 @@ async def render_reminder(session: AsyncSession, job: OutboxJob, now: datetime) 
     owner = (await owner_progress(session, rnd.id, [person.id])).get(person.id)
     if owner is None or not owner.unanswered:
         return cancelled("everything answered")
+    # A substitute's reminder is about the owner's items, in the substitute's words and zone.
+    reader = viewer or person
     view = ReminderView(
-        language=language_of(person.preferred_language),
+        language=language_of(reader.preferred_language),
         round_id=rnd.id,
         request_id=request.id,
         round_name=rnd.name,
-        person_name=person.display_name,
+        person_name=reader.display_name,
         deadline=rnd.deadline_at,
-        time_zone=person.time_zone,
+        time_zone=reader.time_zone,
         unanswered=tuple(item.title for item in owner.unanswered),
         total_items=owner.total,
     )
     return RenderedCard(create_reminder_card(view))
 
 
-async def render_escalation(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard:
+async def render_escalation(
+    session: AsyncSession, job: OutboxJob, now: datetime, viewer: Person | None = None
+) -> RenderedCard:
     rnd = None if job.round_id is None else await session.get(ReportingRound, job.round_id)
     manager = None if job.person_id is None else await session.get(Person, job.person_id)
     if rnd is None or manager is None:
@@ -131,7 +147,11 @@ _RENDERERS = {
 }
 
 
-async def render_job(session: AsyncSession, job: OutboxJob, now: datetime) -> RenderedCard | None:
-    """The job's card as of ``now``; None for kinds whose card travels in the job's payload."""
+async def render_job(
+    session: AsyncSession, job: OutboxJob, now: datetime, viewer: Person | None = None
+) -> RenderedCard | None:
+    """The job's card as of ``now`` for ``viewer`` (default: the person the job names; a
+    substitute standing in for them otherwise); None for kinds whose card travels in the
+    job's payload."""
     renderer = _RENDERERS.get(job.kind)
-    return None if renderer is None else await renderer(session, job, now)
+    return None if renderer is None else await renderer(session, job, now, viewer)

@@ -35,7 +35,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,7 @@ from services.delivery.installer import NoInstaller, ProactiveInstaller
 from services.delivery.pacing import SendPacer
 from services.platform import log_context
 from services.platform.worker_settings import WorkerSettings
+from services.standins import substitutes
 from storage import conversations, outbox
 from storage.models import (
     ConversationKind,
@@ -156,7 +157,9 @@ class _Content:
     escalated_request_ids: tuple[int, ...] = ()
 
 
-async def _content(session: AsyncSession, job: OutboxJob, now: datetime) -> _Content | str:
+async def _content(
+    session: AsyncSession, job: OutboxJob, now: datetime, viewer: Person | None = None
+) -> _Content | str:
     """The job's prebuilt card, else its card rendered as of ``now``, and its text; a string
     is the reason the job is cancelled instead."""
     card: dict[str, Any] | None = None
@@ -165,7 +168,7 @@ async def _content(session: AsyncSession, job: OutboxJob, now: datetime) -> _Con
     if isinstance(payload_card, dict):
         card = payload_card
     else:
-        rendered = await render.render_job(session, job, now)
+        rendered = await render.render_job(session, job, now, viewer)
         if rendered is not None:
             if rendered.card is None:
                 return rendered.cancel_reason or "nothing to send"
@@ -174,6 +177,25 @@ async def _content(session: AsyncSession, job: OutboxJob, now: datetime) -> _Con
     if card is None and not isinstance(text, str):
         raise Undeliverable(None, "the job has neither a card nor a text")
     return _Content(card, text if isinstance(text, str) else None, escalated)
+
+
+STANDS_IN_FOR: Final = (OutboxKind.REQUEST, OutboxKind.REMINDER, OutboxKind.ESCALATION)
+
+
+async def _recipient(
+    session: AsyncSession, job: OutboxJob, person: Person | None, now: datetime
+) -> Person | None:
+    """Who gets a new card, reminder or escalation meant for ``person``: their substitute
+    while they are away (services.standins), else they themselves. Updates of posted cards
+    go where the card is."""
+    if (
+        person is None
+        or job.kind not in STANDS_IN_FOR
+        or job.operation != OutboxOperation.SEND
+        or job.conversation_id is not None
+    ):
+        return person
+    return await substitutes.stand_in_for(session, person, now) or person
 
 
 def _activity(job: OutboxJob, tenant_id: str, content: _Content) -> dict[str, Any]:
@@ -533,10 +555,11 @@ class Sender:
         leaver = person is not None and (not person.active or person.erased_at is not None)
         if leaver and job.kind in (OutboxKind.REQUEST, OutboxKind.REMINDER, OutboxKind.ESCALATION):
             return "the person has left or was erased"
-        destination = await self._destination(session, job, person)
+        recipient = await _recipient(session, job, person, now)
+        destination = await self._destination(session, job, recipient)
         if isinstance(destination, str):
             return destination
-        content = await _content(session, job, now)
+        content = await _content(session, job, now, None if recipient is person else recipient)
         if isinstance(content, str):
             return content
         activity = _activity(job, destination.tenant_id, content)
@@ -545,7 +568,7 @@ class Sender:
         ):
             raise Undeliverable(None, "an update needs the posted activity and its conversation")
         member_id = _member_id(destination.reference)
-        user_object_id = person.entra_object_id if person is not None else None
+        user_object_id = recipient.entra_object_id if recipient is not None else None
         return Delivery(
             job_id=job.id,
             kind=job.kind,
@@ -554,7 +577,7 @@ class Sender:
             service_url=destination.service_url,
             conversation_id=destination.conversation_id,
             activity_id=job.activity_id,
-            person_id=job.person_id,
+            person_id=None if recipient is None else recipient.id,
             member_id=member_id or user_object_id,
             user_object_id=user_object_id,
             activity=activity,

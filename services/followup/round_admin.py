@@ -39,6 +39,7 @@ from storage.models import (
     ReportingRound,
     ReportRequest,
     Response,
+    ReviewMode,
     RiskScale,
     RoundItem,
     RoundState,
@@ -75,6 +76,7 @@ FIELDS: Final = (
     "risk_scale",
     "copy_of",
     "start",
+    "review",
 )
 QUESTION_FIELDS: Final = ("ask_status", "ask_risk", "ask_comment", "ask_value")
 KIND_NAMES: Final = tuple(kind.value for kind in ItemKind)
@@ -129,6 +131,8 @@ class RoundSpec:
     # Scale keys; None = the default scale (the first one stored).
     status_scale: str | None = None
     risk_scale: str | None = None
+    # Who fastställer an owner's answers (issue 17): none, line manager, head of the unit.
+    review: ReviewMode = ReviewMode.NONE
 
     @property
     def scope(self) -> dict[str, Any]:
@@ -264,6 +268,7 @@ def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME
     reminders = _parse_reminders(values, errors)
     escalation = _parse_escalation(values, errors)
     flags = _parse_questions(values, errors)
+    review = _parse_review(values, errors)
     if not errors and not any(flags.values()):
         errors["ask_status"] = FieldError("admin.error.no_questions")
     if errors:
@@ -283,6 +288,7 @@ def parse_round_values(values: Mapping[str, Any], *, time_zone: str = LOCAL_TIME
         copy_of=_text(values.get("copy_of")),
         status_scale=_text(values.get("status_scale")),
         risk_scale=_text(values.get("risk_scale")),
+        review=review,
         **flags,
     )
 
@@ -349,6 +355,23 @@ def _parse_reminders(values: Mapping[str, Any], errors: dict[str, FieldError]) -
                 "admin.error.bad_durations", {"value": str(values["reminders"])[:40]}
             )
     return reminders
+
+
+REVIEW_WORDS: Final = {
+    ReviewMode.NONE: ("none", "ingen", "nej", "no", "false"),
+    ReviewMode.LINE_MANAGER: ("line_manager", "chef", "närmaste chef", "line manager"),
+    ReviewMode.ORG_UNIT_HEAD: ("org_unit_head", "enhetschef", "head of unit", "unit head"),
+}
+
+
+def _parse_review(values: Mapping[str, Any], errors: dict[str, FieldError]) -> ReviewMode:
+    """Who reviews: the mode's value or its Swedish or English words; empty = none."""
+    said = (_text(values.get("review")) or "none").lower()
+    for mode, words in REVIEW_WORDS.items():
+        if said in words:
+            return mode
+    errors["review"] = FieldError("review.error.bad_mode", {"value": said[:40]})
+    return ReviewMode.NONE
 
 
 def _parse_escalation(values: Mapping[str, Any], errors: dict[str, FieldError]) -> int:
@@ -474,6 +497,7 @@ def _draft_round(spec: RoundSpec, plan: Plan) -> ReportingRound:
         ask_risk=spec.ask_risk,
         ask_comment=spec.ask_comment,
         ask_value=spec.ask_value,
+        review=spec.review,
     )
 
 
@@ -956,6 +980,7 @@ def copy_values(rnd: ReportingRound, plan_key: str) -> dict[str, Any]:
             f"{h}h" for h in (rnd.reminder_offsets_hours or {}).get("before_deadline", [])
         ],
         "escalation": f"{rnd.escalation_delay_hours}h",
+        "review": str(rnd.review),
         "ask_status": rnd.ask_status,
         "ask_risk": rnd.ask_risk,
         "ask_comment": rnd.ask_comment,

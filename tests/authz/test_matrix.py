@@ -15,7 +15,7 @@ import enum
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,8 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import verbs
+from cards.review_card import COMMENT_INPUT, create_review_card
 from cards.status_card import create_status_card, status_card_page_size
 from catalogue import texts
+from dialogs import review_delivery
 from dialogs.commands import Command
 from dialogs.router import all_action_handlers
 from services.answering.status_view import build_status_view
@@ -40,8 +42,13 @@ from storage.models import (
     ReportRequest,
     Response,
     ResponseSource,
+    Review,
+    ReviewEvent,
+    ReviewMode,
+    RoundItem,
     RoundState,
     SteeringGroup,
+    Substitute,
 )
 from tests import cardtools
 from tests.admin.authz_rows import ADMIN_ACTIONS
@@ -57,22 +64,46 @@ class Role(enum.StrEnum):
     LINE_MANAGER = "line manager"
     STEERING_MEMBER = "steering-group member"
     ADMIN = "admin"
+    # Issue 17: Anna's substitute today, her substitute for a period next summer, and the
+    # person who owned her goal in an earlier round.
+    SUBSTITUTE = "substitute (in the period)"
+    SUBSTITUTE_LATER = "substitute (outside the period)"
+    FORMER_OWNER = "former owner"
     UNKNOWN = "unknown person"
     OTHER_TENANT = "other tenant"
 
 
 EVERYONE = frozenset(Role) - {Role.OTHER_TENANT}
 OWNER_AND_DELEGATE = frozenset({Role.OWNER, Role.DELEGATE})
+# Anna's substitute answers her card during the period, as she does.
+ANSWERERS = frozenset({Role.OWNER, Role.DELEGATE, Role.SUBSTITUTE})
+HISTORY_READERS = frozenset(
+    {Role.OWNER, Role.LINE_MANAGER, Role.ADMIN, Role.SUBSTITUTE, Role.FORMER_OWNER}
+)
+KNOWN = EVERYONE - {Role.UNKNOWN}
+# Whom the substitute rows name: a colleague of everyone's in the matrix.
+STAND_IN = "Vera Vikarie"
 
 # action -> the roles for which it succeeds. Card actions are named by verb; a verb may have
 # several rows ("verb#case"). Text commands are "text:<what the user types>".
 EXPECTED: dict[str, frozenset[Role]] = {
-    f"{verbs.SUBMIT_STATUS}#delegated item": OWNER_AND_DELEGATE,
-    f"{verbs.SUBMIT_STATUS}#owner's own item": frozenset({Role.OWNER}),
-    verbs.EDIT_STATUS: OWNER_AND_DELEGATE,
-    verbs.SHOW_PAGE: OWNER_AND_DELEGATE,
+    f"{verbs.SUBMIT_STATUS}#delegated item": ANSWERERS,
+    f"{verbs.SUBMIT_STATUS}#owner's own item": frozenset({Role.OWNER, Role.SUBSTITUTE}),
+    verbs.EDIT_STATUS: ANSWERERS,
+    verbs.SHOW_PAGE: ANSWERERS,
+    # An item's history (issue 17): its owner (and its delegate: Bo's is the risk, not the
+    # goal), the owner's line manager and admins.
+    verbs.SHOW_HISTORY: HISTORY_READERS,
+    "text:historik M1": HISTORY_READERS,
+    # Review (issue 17): Anna's answers wait for Lena, her line manager, who alone decides.
+    verbs.REVIEW_APPROVE: frozenset({Role.LINE_MANAGER}),
+    verbs.REVIEW_RETURN: frozenset({Role.LINE_MANAGER}),
     "text:hjälp": EVERYONE,
-    "text:status": OWNER_AND_DELEGATE,
+    "text:status": ANSWERERS,
+    # Substitutes (issue 17): anyone known names their own in their 1:1 chat (the steering
+    # member writes in the channel, where it is only a pointer); admins for anyone.
+    f"text:ersättare {STAND_IN} 1 juli–15 aug": KNOWN - {Role.STEERING_MEMBER},
+    f"text:ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug": frozenset({Role.ADMIN}),
     "text:mina punkter": frozenset({Role.OWNER}),
     "text:ny runda": frozenset({Role.ADMIN}),
     "text:rundor": frozenset({Role.ADMIN}),
@@ -103,8 +134,14 @@ IN_CONVERSATION: dict[str, tuple[Role, frozenset[ConversationKind]]] = {
     f"{verbs.SUBMIT_STATUS}#owner's own item": (Role.OWNER, PERSONAL_ONLY),
     verbs.EDIT_STATUS: (Role.OWNER, PERSONAL_ONLY),
     verbs.SHOW_PAGE: (Role.OWNER, PERSONAL_ONLY),
+    verbs.SHOW_HISTORY: (Role.OWNER, PERSONAL_ONLY),
+    "text:historik M1": (Role.OWNER, PERSONAL_ONLY),
+    verbs.REVIEW_APPROVE: (Role.LINE_MANAGER, PERSONAL_ONLY),
+    verbs.REVIEW_RETURN: (Role.LINE_MANAGER, PERSONAL_ONLY),
     "text:hjälp": (Role.OWNER, ANYWHERE),
     "text:status": (Role.OWNER, PERSONAL_ONLY),
+    f"text:ersättare {STAND_IN} 1 juli–15 aug": (Role.OWNER, PERSONAL_ONLY),
+    f"text:ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug": (Role.ADMIN, PERSONAL_ONLY),
     "text:mina punkter": (Role.OWNER, PERSONAL_ONLY),
     "text:sammanfattning": (Role.STEERING_MEMBER, frozenset({CHANNEL})),
     "text:koppla styrgrupp rs-styrgrupp": (Role.ADMIN, frozenset({CHANNEL})),
@@ -179,6 +216,7 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
     )
     await _answered_and_waiting(session, s)
     scheduled = await _scheduled_round(session, s)
+    stand_ins = await _stand_ins(session, s)
     await session.commit()
     stranger = Person(
         id=None, entra_object_id=object_id(f"okand-{uuid.uuid4()}"), display_name="Okänd Person"
@@ -189,12 +227,28 @@ async def build_world(bot: BotHarness, session: AsyncSession) -> World:
         Role.LINE_MANAGER: lena,
         Role.STEERING_MEMBER: sten,
         Role.ADMIN: ada,
+        **stand_ins,
         Role.UNKNOWN: stranger,
         Role.OTHER_TENANT: s.owner,
     }
     world = World(bot, session, s, actors, scheduled=scheduled)
     world.cards = await _status_cards(world)
+    world.cards["review"] = await _review_card(session, s, lena)
     return world
+
+
+async def _review_card(session: AsyncSession, s: RoundSetup, lena: Person) -> dict[str, Any]:
+    """Anna's complete answers, submitted for review to Lena, as Lena's card shows them."""
+    s.round.review = ReviewMode.LINE_MANAGER
+    submitted = Review(
+        round_id=s.round.id, owner_id=s.owner.id, reviewer_id=lena.id,
+        event=ReviewEvent.SUBMITTED, actor_id=s.owner.id,
+        revisions={str(i.id): 1 for i in (s.goal, s.indicator, s.risk)}, at=NOW,
+    )  # fmt: skip
+    session.add(submitted)
+    await session.commit()
+    view = await review_delivery.review_view(session, submitted, lena, "sv")
+    return create_review_card(view)
 
 
 async def _answered_and_waiting(session: AsyncSession, s: RoundSetup) -> None:
@@ -234,6 +288,42 @@ async def _answered_and_waiting(session: AsyncSession, s: RoundSetup) -> None:
             last_error="Forbidden: the user blocked the bot",
         )
     )
+
+
+async def _stand_ins(session: AsyncSession, s: RoundSetup) -> dict[Role, Person]:
+    """Sara stands in for Anna this week, Sigge next summer; Frida owned Anna's goal in an
+    earlier round (and answered it there)."""
+    sara = await person(session, "Sara Ersättare")
+    sigge = await person(session, "Sigge Sommarvikarie")
+    frida = await person(session, "Frida Förra")
+    await person(session, STAND_IN)
+    for who, starts, ends in (
+        (sara, date(2026, 11, 20), date(2026, 12, 10)),
+        (sigge, date(2027, 7, 1), date(2027, 8, 15)),
+    ):
+        session.add(
+            Substitute(
+                owner_id=s.owner.id,
+                substitute_id=who.id,
+                starts_on=starts,
+                ends_on=ends,
+                created_by="test",
+            )
+        )
+    earlier = ReportingRound(
+        key=f"{s.round.key}-t1",
+        name="Tertial 1 2026",
+        plan_id=s.round.plan_id,
+        state=RoundState.CLOSED,
+        opens_at=NOW - timedelta(days=200),
+        deadline_at=NOW - timedelta(days=190),
+        closed_at=NOW - timedelta(days=180),
+        status_scale_id=s.round.status_scale_id,
+    )
+    session.add(earlier)
+    await session.flush()
+    session.add(RoundItem(round_id=earlier.id, item_id=s.goal.id, owner_id=frida.id))
+    return {Role.SUBSTITUTE: sara, Role.SUBSTITUTE_LATER: sigge, Role.FORMER_OWNER: frida}
 
 
 async def _scheduled_round(session: AsyncSession, s: RoundSetup) -> ReportingRound:
@@ -400,6 +490,31 @@ async def show_page(world: World, role: Role) -> Outcome:
     return attempt, s.risk.title in attempt.shown
 
 
+async def show_history(world: World, role: Role) -> Outcome:
+    """Visa historik under Anna's goal on her recorded card."""
+    s = world.round
+    data = cardtools.press(world.cards["owner"], verbs.SHOW_HISTORY, match={"item_id": s.goal.id})
+    attempt = await _card_action(world, role, verbs.SHOW_HISTORY, data)
+    return attempt, _shows_the_goals_history(world, attempt)
+
+
+async def review_approve(world: World, role: Role) -> Outcome:
+    data = cardtools.press(world.cards["review"], verbs.REVIEW_APPROVE)
+    attempt = await _card_action(world, role, verbs.REVIEW_APPROVE, data)
+    return attempt, "Fastställd av Lena Chefsdotter" in attempt.shown
+
+
+async def review_return(world: World, role: Role) -> Outcome:
+    typed = {COMMENT_INPUT: "Komplettera risken."}
+    data = cardtools.press(world.cards["review"], verbs.REVIEW_RETURN, typed)
+    attempt = await _card_action(world, role, verbs.REVIEW_RETURN, data)
+    return attempt, "Skickad tillbaka av Lena Chefsdotter" in attempt.shown
+
+
+def _shows_the_goals_history(world: World, attempt: Attempt) -> bool:
+    return f"Historik – {world.round.goal.title}" in attempt.shown
+
+
 def text_command(said: str, success: Callable[[World, Attempt], bool]) -> Action:
     async def run(world: World, role: Role) -> Outcome:
         attempt = await _post(world, _activity(world, role, text=said))
@@ -440,6 +555,14 @@ def _shows_the_groups_digest(world: World, attempt: Attempt) -> bool:
     return "Lägesöversikt – Regionstyrelsens styrgrupp" in attempt.shown
 
 
+def _named_a_substitute(world: World, attempt: Attempt) -> bool:
+    return f"{STAND_IN} är din ersättare" in attempt.shown
+
+
+def _named_annas_substitute(world: World, attempt: Attempt) -> bool:
+    return f"{STAND_IN} är ersättare för Anna Lindqvist" in attempt.shown
+
+
 def _bound_the_channel(world: World, attempt: Attempt) -> bool:
     return "Kanalen är nu kopplad till styrgruppen" in attempt.shown
 
@@ -449,6 +572,10 @@ ACTIONS: dict[str, Action] = {
     f"{verbs.SUBMIT_STATUS}#owner's own item": submit_own,
     verbs.EDIT_STATUS: edit,
     verbs.SHOW_PAGE: show_page,
+    verbs.SHOW_HISTORY: show_history,
+    verbs.REVIEW_APPROVE: review_approve,
+    verbs.REVIEW_RETURN: review_return,
+    "text:historik M1": text_command("historik M1", _shows_the_goals_history),
     "text:hjälp": text_command("hjälp", _help_for_here),
     "text:status": text_command("status", _shows_annas_risk),
     "text:mina punkter": text_command("mina punkter", _lists_annas_round),
@@ -457,6 +584,12 @@ ACTIONS: dict[str, Action] = {
     "text:sammanfattning": text_command("sammanfattning", _shows_the_groups_digest),
     "text:koppla styrgrupp rs-styrgrupp": text_command(
         "koppla styrgrupp rs-styrgrupp", _bound_the_channel
+    ),
+    f"text:ersättare {STAND_IN} 1 juli–15 aug": text_command(
+        f"ersättare {STAND_IN} 1 juli–15 aug", _named_a_substitute
+    ),
+    f"text:ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug": text_command(
+        f"ersättare för Anna Lindqvist: {STAND_IN} 1 juli–15 aug", _named_annas_substitute
     ),
     **ADMIN_ACTIONS,
     **controller_rows.CONTROLLER_ACTIONS,
@@ -478,6 +611,8 @@ async def stored_state(session: AsyncSession) -> dict[str, Any]:
         "requests": await rows(select(ReportRequest.id, ReportRequest.person_id)),
         "rounds": await rows(select(ReportingRound.id, ReportingRound.state)),
         "audit": await rows(select(AuditEntry.id, AuditEntry.action)),
+        "substitutes": await rows(select(Substitute.id, Substitute.ended_at)),
+        "reviews": await rows(select(Review.id, Review.event)),
     }
 
 
@@ -500,6 +635,8 @@ def test_every_command_word_is_classified() -> None:
         for msgid in (
             "admin.help.new_round.command",
             "admin.help.rounds.command",
+            "command.history",
+            "command.substitute",
             "digest.command.digest",
             "digest.command.bind",
             "admin.help.new_group.command",

@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from cards import paging, verbs
+from cards.history_card import create_history_card, create_history_choices_card
 from cards.messages import (
     ItemLine,
     RoundItems,
@@ -29,8 +31,20 @@ from cards.messages import (
     create_my_items_card,
     create_notice_card,
 )
+from cards.review_card import create_review_card
 from cards.status_card import create_status_card, status_card_page_size
-from cards.views import ANSWER_FIELDS, CardFeedback, input_id
+from cards.views import (
+    ANSWER_FIELDS,
+    CardFeedback,
+    HistoryBack,
+    HistoryChoice,
+    HistoryChoicesView,
+    HistoryEntry,
+    ItemHistoryView,
+    ReviewCardView,
+    ReviewItemView,
+    input_id,
+)
 from catalogue import texts
 from tests import cardtools
 from tests.cards import fixtures as fx
@@ -98,7 +112,76 @@ def _my_items() -> Card:
     return create_my_items_card("sv", rounds, "Europe/Stockholm")
 
 
+def _history(language: texts.Language, **kw: Any) -> Card:
+    at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    entries = (
+        HistoryEntry("approved", "Tertial 2 2026", at, "Lena Chefsdotter"),
+        HistoryEntry(
+            "answer", "Tertial 2 2026", at, "Bo Ek", revision=2, answered_for="Anna Lindqvist",
+            status_label="Risk för avvikelse", status_colour="warning", likelihood=3,
+            consequence=4, risk_band_label="Hög", value=Decimal("72.5"),
+            comment="**Två** tjänster tillsatta.", late=True,
+        ),
+        HistoryEntry(
+            "returned", "Tertial 2 2026", at, "Lena Chefsdotter", comment="Komplettera risken."
+        ),
+        HistoryEntry("answer", "Tertial 1 2026", at, "Anna Lindqvist", revision=1,
+                     status_label="Enligt plan", status_colour="good"),
+    )  # fmt: skip
+    view = ItemHistoryView(
+        item_id=fx.GOAL_ID, item_key="M1", title="Kortare väntetider i vården",
+        path=("God och jämlik hälsa",), unit="%", language=language,
+        time_zone="Europe/Stockholm", entries=entries, total=2, rounds=2,
+    )  # fmt: skip
+    return create_history_card(replace(view, **kw))
+
+
+def _review(**kw: Any) -> Card:
+    items = (
+        ReviewItemView(
+            "Kortare väntetider i vården", "Enligt plan", "good", "Avvikelse", None, None, None,
+            "**Bättre** nu.", "Anna Lindqvist", None,
+        ),
+        ReviewItemView(
+            "Andel operationer inom 90 dagar", "Avvikelse", "attention", None, 12,
+            Decimal("72.5"), "%", None, "Bo Ek", "Anna Lindqvist",
+        ),
+    )  # fmt: skip
+    view = ReviewCardView(
+        review_id=7, round_name="Tertial 2 2026", owner_name="Anna Lindqvist",
+        language="sv", time_zone="Europe/Stockholm", items=items,
+    )  # fmt: skip
+    return create_review_card(replace(view, **kw))
+
+
+def _history_choices() -> Card:
+    choices = tuple(
+        HistoryChoice(n, f"M{n}", f"Mål {n} om väntetider", "Verksamhetsplan 2027")
+        for n in range(1, 4)
+    )
+    return create_history_choices_card(HistoryChoicesView("väntetider", choices, "sv", more=2))
+
+
 VARIANTS: dict[str, Callable[[], Card]] = {
+    "history_sv": lambda: _history("sv"),
+    "history_paged_from_status_en": lambda: _history(
+        "en", page=2, page_count=3, back=HistoryBack(1, 2, 1)
+    ),
+    "history_empty_sv": lambda: _history("sv", entries=(), total=0, rounds=0),
+    "history_choices_sv": _history_choices,
+    "review_pending_sv": _review,
+    "review_approved_sv": lambda: _review(
+        state="approved",
+        decided_by="Lena Chefsdotter",
+        decided_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+    ),
+    "review_returned_with_message_sv": lambda: _review(
+        state="returned",
+        decided_by="Lena Chefsdotter",
+        decided_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+        comment="Komplettera risken.",
+        message="De här svaren är redan granskade. Inget sparades.",
+    ),
     "status_form_sv": lambda: create_status_card(fx.view("sv")),
     "status_form_en": lambda: create_status_card(fx.view("en")),
     "status_form_errors_sv": lambda: create_status_card(fx.view("sv"), _errors_everywhere()),
@@ -339,15 +422,25 @@ def test_every_verb_a_card_emits_is_known() -> None:
         for action in cardtools.actions(card)
         if action.get("type") == "Action.Execute"
     }
-    assert emitted == {verbs.SUBMIT_STATUS, verbs.EDIT_STATUS, verbs.SHOW_PAGE}
+    assert emitted == {
+        verbs.SUBMIT_STATUS,
+        verbs.EDIT_STATUS,
+        verbs.SHOW_PAGE,
+        verbs.SHOW_HISTORY,
+        verbs.REVIEW_APPROVE,
+        verbs.REVIEW_RETURN,
+    }
     assert emitted <= verbs.ALL_VERBS
     for card in all_cards().values():
         for action in cardtools.actions(card):
-            assert action["type"] in ("Action.Execute", "Action.OpenUrl"), action
+            # Skicka tillbaka on the review card opens the comment box (Action.ShowCard).
+            assert action["type"] in ("Action.Execute", "Action.OpenUrl", "Action.ShowCard")
 
 
 def test_input_ids_follow_the_convention() -> None:
     for name, card in all_cards().items():
+        if name.startswith("review_"):
+            continue  # the reviewer's comment box is not an answer field
         for key in cardtools.inputs(card):
             answer_field, _, item_id = key.partition(".")
             assert answer_field in ANSWER_FIELDS and item_id.isdigit(), (name, key)

@@ -1,0 +1,1 @@
+"""Substitutes and hand-overs: who answers for whom, and when."""
