@@ -18,6 +18,12 @@ from catalogue import texts
 from cli.language import checked_language
 from services.platform.config import Settings
 from services.reporting import digest_source, export_xlsx, report_source, word_report
+from services.reporting.attainment_chart import (
+    LIGHTS,
+    counts_words,
+    strategy_name,
+    strategy_rows,
+)
 from services.reporting.digest import Digest
 from services.reporting.export_xlsx import (
     Percent,
@@ -157,6 +163,7 @@ def render_report(
     out += [tx.t("digest.risks.heading"), _table(risks_frame(digest, tx).head(top), tx)]
     out += [*_more(tx, len(digest.risks) - top), ""]
     out += [tx.t("digest.heat.heading"), _table(heat_table(digest, tx), tx), ""]
+    out += attainment_lines(digest, tx, top)
     at_risk = pd.DataFrame(
         {
             col(tx, "title"): digest.at_risk["title"],
@@ -180,6 +187,51 @@ def render_report(
         )
         out += [_table(missing_frame(digest, tx).head(top), tx), *_more(tx, len(missing) - top)]
     return "\n".join(out) + "\n"
+
+
+def attainment_lines(digest: Digest, tx: texts.Texts, top: int) -> list[str]:
+    """Goals per colour under each strategy and the indicators projected to miss their
+    target; nothing when the round has no indicators."""
+    attainment = digest.attainment
+    if attainment is None or not attainment.has_indicators:
+        return []
+    rows = strategy_rows(attainment)
+    counts = pd.DataFrame(
+        {
+            tx.t("attainment.col.strategy"): [strategy_name(s, tx) for s in rows["strategy"]],
+            **{tx.t(f"attainment.legend.{light}"): rows[light].astype(int) for light in LIGHTS},
+            tx.t("attainment.intranet.total"): rows["total"].astype(int),
+        }
+    )
+    out = [tx.t("attainment.digest.heading"), "  " + counts_words(attainment.totals, tx)]
+    out += [_table(counts, tx), ""]
+    misses = attainment.misses
+    if misses.empty:
+        return [*out, tx.t("attainment.report.no_misses"), ""]
+    shown = pd.DataFrame(
+        {
+            tx.t("attainment.col.title"): misses["title"],
+            tx.t("attainment.col.projected"): _amounts(misses, "projected", tx),
+            tx.t("attainment.col.target"): _amounts(misses, "target", tx),
+            tx.t("attainment.col.target_date"): misses["target_date"].map(
+                lambda day: "–" if is_missing(day) else tx.format_date(day)
+            ),
+        }
+    )
+    out += [tx.t("attainment.report.misses_heading"), _table(shown.head(top), tx)]
+    return [*out, *_more(tx, len(misses) - top), ""]
+
+
+def _amounts(misses: pd.DataFrame, column: str, tx: texts.Texts) -> list[str]:
+    """Values as the indicator writes them: its decimals (one when it has none) and unit."""
+    shown = []
+    for value, decimals, unit in zip(
+        misses[column], misses["decimals"], misses["unit"], strict=True
+    ):
+        places = 1 if is_missing(decimals) else int(decimals)
+        number = tx.format_number(Decimal(str(round(float(value), places))))
+        shown.append(f"{number} {unit}" if isinstance(unit, str) and unit else number)
+    return shown
 
 
 def heat_table(digest: Digest, tx: texts.Texts) -> pd.DataFrame:

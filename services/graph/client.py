@@ -21,7 +21,7 @@ import base64
 import random
 import ssl
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -423,8 +423,10 @@ class MsGraph:
         title: str,
         html_sections: list[str],
         image: PageImage | None = None,
+        images: Sequence[PageImage] = (),
     ) -> PublishedPage:
-        content = _page_content(name=name, title=title, html_sections=html_sections, image=image)
+        shown = ([image] if image is not None else []) + list(images)
+        content = _page_content(name=name, title=title, html_sections=html_sections, images=shown)
         pages = self.sdk.sites.by_site_id(site_id).pages
         try:
             page_id = await self._existing_page_id(site_id, name)
@@ -603,15 +605,16 @@ def _image_web_part(image: PageImage, part_id: str) -> dict[str, Any]:
 
 
 def _page_content(
-    *, name: str, title: str, html_sections: list[str], image: PageImage | None
+    *, name: str, title: str, html_sections: list[str], images: Sequence[PageImage]
 ) -> dict[str, Any]:
-    """A one-column article page: one text web part per section, the image after the first;
+    """A one-column article page: one text web part per section, the images after the first;
     only properties an update accepts too."""
     parts: list[dict[str, Any]] = [
         _text_web_part(html, _web_part_id(name, index)) for index, html in enumerate(html_sections)
     ]
-    if image is not None:
-        parts.insert(min(1, len(parts)), _image_web_part(image, _web_part_id(name, -1)))
+    # Ids -1, -2, ...: the heat map keeps the id it had when it was the page's only image.
+    shown = [_image_web_part(image, _web_part_id(name, -n)) for n, image in enumerate(images, 1)]
+    parts[min(1, len(parts)) : min(1, len(parts))] = shown
     return {
         "title": title,
         "showComments": False,

@@ -6,6 +6,7 @@ it against a local server that speaks the Graph REST contract (``demo/graph_stan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -130,9 +131,11 @@ class Graph(Protocol):
         title: str,
         html_sections: list[str],
         image: PageImage | None = None,
+        images: Sequence[PageImage] = (),
     ) -> PublishedPage:
         """Create (or update, when a page with ``name`` exists) a site page whose sections hold
-        the given HTML (the image, if any, after the first section), then publish it. Raises
+        the given HTML (the image, if any, after the first section, and ``images`` after it, in
+        their order), then publish it. Raises
         PagePermissionMissing when Graph refuses the page with 403."""
         ...
 

@@ -44,6 +44,13 @@ from services.graph.interface import (
     PublishedPage,
     UploadedFile,
 )
+from services.reporting.attainment_chart import (
+    LIGHTS,
+    counts_words,
+    strategy_charts,
+    strategy_name,
+    strategy_rows,
+)
 from services.reporting.digest import UNANSWERED, Digest
 from services.reporting.digest_source import load_digest
 from services.reporting.heat_map import heat_map_png
@@ -118,6 +125,10 @@ def page_sections(
         _status_section(digest, labels, tx),
         _at_risk_section(digest, labels, tx),
     ]
+    attainment = _attainment_section(digest, tx)
+    if attainment:
+        # Right after the intro, where the page shows the charts: the table beside them.
+        sections.insert(1, attainment)
     if not digest.risks.empty:
         sections.append(_risks_section(digest, tx))
     return sections
@@ -161,6 +172,31 @@ def _intro_section(
     if export_url:
         intro.append(f'<p><a href="{_e(export_url)}">{_e(tx.t("intranet.export_link"))}</a></p>')
     return "".join(intro)
+
+
+def _attainment_section(digest: Digest, tx: Texts) -> str:
+    """Goals per colour under each strategy and over the scope, as a table: the numbers
+    of the charts, every colour named in words."""
+    rows = strategy_rows(digest.attainment)
+    if rows.empty or digest.attainment is None:
+        return ""
+    head = [tx.t("attainment.col.strategy")]
+    head += [tx.t(f"attainment.legend.{light}") for light in LIGHTS]
+    head.append(tx.t("attainment.intranet.total"))
+    header = "".join(f"<th>{_e(cell)}</th>" for cell in head)
+    body = [_count_row(strategy_name(row["strategy"], tx), row) for _, row in rows.iterrows()]
+    totals = digest.attainment.totals
+    body.append(_count_row(tx.t("attainment.intranet.total"), totals))
+    return (
+        f"<h3>{_e(tx.t('attainment.digest.heading'))}</h3>"
+        f"<p>{_e(counts_words(totals, tx))}</p>"
+        f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _count_row(name: str, counts: pd.Series) -> str:
+    cells = "".join(f"<td>{int(counts[light])}</td>" for light in (*LIGHTS, "total"))
+    return f"<tr><td>{_e(name)}</td>{cells}</tr>"
 
 
 def _status_section(digest: Digest, labels: dict[Any, Any], tx: Texts) -> str:
@@ -263,6 +299,7 @@ async def publish_round(
             site_id, f"{folder}/{_slug(rnd.key)}.docx", written, DOCX_TYPE
         )
         image = await _upload_heat_map(session, graph, rnd, digest, tx, site_id, folder)
+        charts = await _upload_attainment_charts(graph, digest, tx, site_id, folder)
         page: PublishedPage | None = None
         try:
             page = await graph.publish_page(
@@ -273,6 +310,7 @@ async def publish_round(
                     digest, tx, export_url=export.web_url, report_url=report.web_url
                 ),
                 image=image,
+                images=charts,
             )
         except PagePermissionMissing as refused:
             log.warning("round %s published without a page: %s", rnd.key, refused)
@@ -386,3 +424,27 @@ async def _upload_heat_map(
         site_id, f"{folder}/riskkarta.png", png, "image/png", sharepoint_ids=True
     )
     return PageImage(file=uploaded, alt_text=title, width=width, height=height)
+
+
+async def _upload_attainment_charts(
+    graph: Graph, digest: Digest, tx: Texts, site_id: str, folder: str
+) -> list[PageImage]:
+    """A chart per strategy beside the heat map, uploaded the way the heat map is (the
+    page's image web part needs the file's SharePoint ids)."""
+    # Seconds of CPU for many strategies: off the event loop, as the Word report is.
+    charts = await asyncio.to_thread(strategy_charts, digest.attainment, tx)
+    images: list[PageImage] = []
+    for number, chart in enumerate(charts, start=1):
+        uploaded = await graph.upload_file(
+            site_id,
+            f"{folder}/maluppfyllelse-{number}.png",
+            chart.png,
+            "image/png",
+            sharepoint_ids=True,
+        )
+        images.append(
+            PageImage(
+                file=uploaded, alt_text=chart.alt_text, width=chart.width, height=chart.height
+            )
+        )
+    return images
