@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue import texts
+from services.graph.client import IMAGE_WEB_PART
 from services.reporting.intranet import PublishRefused, publish_round
 from storage.models import (
     AuditEntry,
@@ -120,10 +121,19 @@ async def test_publishing_stores_the_urls_and_the_intranet_has_page_heat_map_and
     assert image.format == "PNG" and image.width > 300
     # The heat map web part refers to the uploaded PNG as SharePoint resolves images: by
     # its server-relative URL and its sharepointIds.
-    assert graph.fake.page_image_files(page) == [heat_map]
+    # The goal attainment chart of the round's one strategy follows it, the same way.
+    chart = graph.fake.files[(SITE_ID, f"Lägesbot/{key}/maluppfyllelse-1.png")]
+    assert graph.fake.page_image_files(page) == [heat_map, chart]
     assert page.image_sources() == [
-        "/sites/intranat/Delade dokument/Lägesbot/" + key + "/riskkarta.png"
+        "/sites/intranat/Delade dokument/Lägesbot/" + key + "/riskkarta.png",
+        "/sites/intranat/Delade dokument/Lägesbot/" + key + "/maluppfyllelse-1.png",
     ]
+    assert all(
+        part["data"]["properties"]["altText"]
+        for part in page.web_parts()
+        if part.get("webPartType") == IMAGE_WEB_PART
+    )
+    assert "Måluppfyllelse" in text
     assert all(part.get("id") for part in page.web_parts())
 
     stored = (
