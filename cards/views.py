@@ -70,6 +70,8 @@ class IndicatorView:
     measured: Decimal | None = None  # loaded (warehouse, file, correction), not typed
     measured_source: str | None = None
     measured_as_of: date | None = None
+    # Set when the outcome is a manager's correction of the loaded value: why.
+    corrected_reason: str | None = None
     points: tuple[IndicatorPoint, ...] = ()
     projected: float | None = None
     target_date: date | None = None
