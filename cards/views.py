@@ -148,7 +148,16 @@ class CardFeedback:
     banner: str | None = None  # a card-level message (e.g. refusal or conflict)
 
 
-ANSWER_FIELDS: tuple[str, ...] = ("status", "likelihood", "consequence", "comment", "value")
+# "correction" and "reason": a manager's correction of an indicator's loaded outcome.
+ANSWER_FIELDS: tuple[str, ...] = (
+    "status",
+    "likelihood",
+    "consequence",
+    "comment",
+    "value",
+    "correction",
+    "reason",
+)
 
 
 def input_id(answer_field: str, item_id: int) -> str:

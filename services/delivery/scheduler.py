@@ -10,6 +10,9 @@ Each tick (every ``scheduler_interval_seconds``):
 6. refreshes this worker's heartbeat;
 7. when Graph is configured, runs the people sync if it is due.
 
+Between 1 and 2, each configured data warehouse is pulled when due; a failed pull is told to
+the admins in Teams (services/delivery/pull_notices.py).
+
 Several instances may tick at the same time: a round is opened under a row lock (PostgreSQL
 ``FOR UPDATE SKIP LOCKED``), and every job has a unique dedupe key, so a second instance's
 tick writes nothing new. Each step runs in its own transaction, so one failing step does not
