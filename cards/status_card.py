@@ -228,6 +228,11 @@ def _worst_feedback(view: StatusCardView) -> CardFeedback:
             view.comment_max_length, max(stored, TYPING_ROOM_CHARS)
         )
         typed[input_id("value", item.item_id)] = "9" * TYPED_OTHER_MAX
+        if item.indicator is not None and item.indicator.measured is not None:
+            # A correction of the loaded outcome: a value and a reason, or its error.
+            errors[input_id("reason", item.item_id)] = tx.t("attainment.correction.reason_required")
+            typed[input_id("correction", item.item_id)] = "9" * TYPED_OTHER_MAX
+            typed[input_id("reason", item.item_id)] = "x" * TYPING_ROOM_CHARS
     banner = tx.t("refusal.conflict", name="x" * 60, when=tx.format_datetime(view.deadline))
     return CardFeedback(errors=errors, typed=typed, banner=banner)
 
