@@ -34,9 +34,14 @@ def amount(value: Decimal | float, view: IndicatorView, unit: str | None, tx: te
 def _outcome(item: ItemQuestion, view: IndicatorView, tx: texts.Texts) -> list[Element]:
     if view.measured is None:
         return []
+    source = (
+        tx.t("attainment.card.source_correction")
+        if view.corrected_reason is not None
+        else escape_markdown(view.measured_source or "", keep_line_breaks=False)
+    )
     params = {
         "value": amount(view.measured, view, item.unit, tx),
-        "source": escape_markdown(view.measured_source or "", keep_line_breaks=False),
+        "source": source,
         "target": "" if view.target is None else amount(view.target, view, item.unit, tx),
     }
     if view.measured_as_of is not None:
@@ -46,7 +51,11 @@ def _outcome(item: ItemQuestion, view: IndicatorView, tx: texts.Texts) -> list[E
         msgid = "attainment.card.measured"
     if view.target is None:
         msgid += "_no_target"
-    return [layout.text_block(tx.t(msgid, **params), weight="bolder")]
+    elements = [layout.text_block(tx.t(msgid, **params), weight="bolder")]
+    if view.corrected_reason:
+        reason = escape_markdown(view.corrected_reason, keep_line_breaks=False)
+        elements.append(layout.small_note(tx.t("attainment.card.correction_reason", reason=reason)))
+    return elements
 
 
 def _signal(view: IndicatorView, tx: texts.Texts) -> list[Element]:

@@ -228,6 +228,11 @@ def _worst_feedback(view: StatusCardView) -> CardFeedback:
             view.comment_max_length, max(stored, TYPING_ROOM_CHARS)
         )
         typed[input_id("value", item.item_id)] = "9" * TYPED_OTHER_MAX
+        if item.indicator is not None and item.indicator.measured is not None:
+            # A correction of the loaded outcome: a value and a reason, or its error.
+            errors[input_id("reason", item.item_id)] = tx.t("attainment.correction.reason_required")
+            typed[input_id("correction", item.item_id)] = "9" * TYPED_OTHER_MAX
+            typed[input_id("reason", item.item_id)] = "x" * TYPING_ROOM_CHARS
     banner = tx.t("refusal.conflict", name="x" * 60, when=tx.format_datetime(view.deadline))
     return CardFeedback(errors=errors, typed=typed, banner=banner)
 
@@ -389,6 +394,8 @@ def _item_form(
     elements.extend(indicator_elements(item, tx))
     if item.ask_value:
         elements.extend(_value_input(item, feedback, tx))
+    if item.indicator is not None and item.indicator.measured is not None:
+        elements.extend(_correction_inputs(view, item, feedback, tx))
     link = _link_action(item, tx)
     if link is not None:
         elements.append(layout.action_set([link]))
@@ -527,6 +534,38 @@ def _value_input(item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts) ->
         )
     )
     return elements
+
+
+def _correction_inputs(
+    view: StatusCardView, item: ItemQuestion, feedback: CardFeedback, tx: texts.Texts
+) -> list[Element]:
+    """Where the outcome was loaded: a corrected value and its reason (needed only with a
+    value; the server refuses a correction without one)."""
+    value_key, reason_key = input_id("correction", item.item_id), input_id("reason", item.item_id)
+    return [
+        *_with_error(
+            layout.text_input(
+                value_key,
+                label=tx.t("attainment.correction.label_value"),
+                value=_typed(feedback, value_key, TYPED_OTHER_MAX),
+                placeholder=tx.t("attainment.correction.placeholder_value"),
+            ),
+            feedback,
+            value_key,
+        ),
+        *_with_error(
+            layout.text_input(
+                reason_key,
+                label=tx.t("attainment.correction.label_reason"),
+                value=_typed(feedback, reason_key, view.comment_max_length + TYPED_COMMENT_EXTRA),
+                placeholder=tx.t("attainment.correction.placeholder_reason"),
+                multiline=True,
+                max_length=view.comment_max_length,
+            ),
+            feedback,
+            reason_key,
+        ),
+    ]
 
 
 def _key(answer: RecordedAnswer | None) -> str | None:

@@ -70,6 +70,8 @@ class IndicatorView:
     measured: Decimal | None = None  # loaded (warehouse, file, correction), not typed
     measured_source: str | None = None
     measured_as_of: date | None = None
+    # Set when the outcome is a manager's correction of the loaded value: why.
+    corrected_reason: str | None = None
     points: tuple[IndicatorPoint, ...] = ()
     projected: float | None = None
     target_date: date | None = None
@@ -146,7 +148,16 @@ class CardFeedback:
     banner: str | None = None  # a card-level message (e.g. refusal or conflict)
 
 
-ANSWER_FIELDS: tuple[str, ...] = ("status", "likelihood", "consequence", "comment", "value")
+# "correction" and "reason": a manager's correction of an indicator's loaded outcome.
+ANSWER_FIELDS: tuple[str, ...] = (
+    "status",
+    "likelihood",
+    "consequence",
+    "comment",
+    "value",
+    "correction",
+    "reason",
+)
 
 
 def input_id(answer_field: str, item_id: int) -> str:

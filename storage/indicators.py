@@ -30,6 +30,8 @@ from storage.models import (
 DEFAULT_MARGIN: Final = Decimal(10)
 # Above this many ids a query selects by kind instead of listing them.
 MAX_IN_LIST: Final = 500
+# The source of a value a manager corrected on the card (the card names it in words).
+CORRECTION_SOURCE: Final = "manager-correction"
 INDICATOR_COLUMNS: Final = (
     "item_id",
     "item_key",

@@ -28,10 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards.views import input_id
 from services.platform.numbers import parse_stored_decimal
 from services.standins import substitutes
+from storage import indicators as indicator_store
 from storage import responses as response_store
 from storage import reviews as review_store
 from storage import rounds as round_store
 from storage.models import (
+    ItemKind,
     Person,
     PlanItem,
     ReportingRound,
@@ -42,7 +44,9 @@ from storage.models import (
     RoundState,
 )
 
-_INPUT_ID = re.compile(r"^(status|likelihood|consequence|comment|value)\.(\d{1,18})$")
+_INPUT_ID = re.compile(
+    r"^(status|likelihood|consequence|comment|value|correction|reason)\.(\d{1,18})$"
+)
 # Row ids are 32-bit integers in the store; a larger id names no row, and PostgreSQL refuses
 # to even compare with it, so such ids are refused before any query.
 MAX_ROW_ID = 2**31 - 1
@@ -164,6 +168,9 @@ class ParsedAnswer:
     consequence: int | None
     comment: str | None
     value: Decimal | None
+    # A manager's correction of the loaded value of an indicator, and why.
+    correction: Decimal | None = None
+    reason: str | None = None
 
     def same_as(self, response: Response | None) -> bool:
         if response is None:
@@ -184,6 +191,8 @@ def _validate_item(
     round_item: RoundItem,
     inputs: Mapping[str, Any],
     errors: dict[str, FieldError],
+    *,
+    indicator: bool = False,
 ) -> ParsedAnswer:
     item_id = round_item.item_id
 
@@ -211,7 +220,36 @@ def _validate_item(
         likelihood = _valid_risk_level(item_id, "likelihood", raw, scale.likelihood_max, errors)
         consequence = _valid_risk_level(item_id, "consequence", raw, scale.consequence_max, errors)
         _one_error_for_missing_risk(errors, item_id)
-    return ParsedAnswer(status, likelihood, consequence, comment, value)
+    correction, reason = _valid_correction(rnd, item_id, raw, errors) if indicator else (None, None)
+    if correction is not None:
+        value = correction  # the corrected outcome is the answer's value too
+    return ParsedAnswer(status, likelihood, consequence, comment, value, correction, reason)
+
+
+def _valid_correction(
+    rnd: ReportingRound,
+    item_id: int,
+    raw: Callable[[str], str],
+    errors: dict[str, FieldError],
+) -> tuple[Decimal | None, str | None]:
+    """A corrected value of the loaded outcome, with its reason: required with a value, as
+    a correction of a public record must say why."""
+    typed = raw("correction")
+    reason = raw("reason") or None
+    if not typed:
+        return None, None
+    try:
+        correction = parse_number(typed)
+    except ValueError:
+        errors[input_id("correction", item_id)] = FieldError("error.value_not_number")
+        return None, None
+    if reason is None:
+        errors[input_id("reason", item_id)] = FieldError("attainment.correction.reason_required")
+    elif len(reason) > rnd.comment_max_length:
+        errors[input_id("reason", item_id)] = FieldError(
+            "error.comment_too_long", {"max": rnd.comment_max_length, "length": len(reason)}
+        )
+    return correction, reason
 
 
 def _valid_status(
@@ -307,7 +345,8 @@ async def submit(
         await _stop_on_conflict(session, changed, current, submission.expected_revisions)
     except _Stop as stop:
         return stop.result(typed)
-    if not changed:
+    corrected = await _store_corrections(session, rnd, actor, parsed, now)
+    if not changed and not corrected:
         return SubmitResult(Outcome.UNCHANGED, typed=typed)
 
     recording = _Recording(rnd.id, request.id, actor.id, now, source, submission_key)
@@ -319,6 +358,33 @@ async def submit(
     # IntegrityError here; the caller retries in a new transaction and then sees UNCHANGED.
     await session.flush()
     return SubmitResult(Outcome.RECORDED, typed=typed, recorded=recorded)
+
+
+async def _store_corrections(
+    session: AsyncSession,
+    rnd: ReportingRound,
+    actor: Person,
+    parsed: Mapping[int, ParsedAnswer],
+    now: datetime,
+) -> int:
+    """The manager's corrections as new indicator values of the round's period; the loaded
+    value stays beneath, and the same correction sent twice adds nothing."""
+    stored = 0
+    for item_id, answer in parsed.items():
+        if answer.correction is None:
+            continue
+        row = await indicator_store.append_value(
+            session,
+            item_id=item_id,
+            period=indicator_store.round_period(rnd),
+            value=answer.correction,
+            source=indicator_store.CORRECTION_SOURCE,
+            recorded_by=actor.upn,
+            reason=answer.reason,
+            now=now,
+        )
+        stored += row is not None
+    return stored
 
 
 class _Stop(Exception):
@@ -401,7 +467,12 @@ def _valid_answers(
 ) -> dict[int, ParsedAnswer]:
     """Every item's answer, parsed; any field error anywhere stops the submit with all of them."""
     errors: dict[str, FieldError] = {}
-    parsed = {ri.item_id: _validate_item(rnd, ri, inputs, errors) for ri, _ in rows}
+    parsed = {
+        ri.item_id: _validate_item(
+            rnd, ri, inputs, errors, indicator=item.kind == ItemKind.INDICATOR
+        )
+        for ri, item in rows
+    }
     if errors:
         raise _Stop(Outcome.INVALID, errors=errors)
     return parsed

@@ -10,6 +10,9 @@ Each tick (every ``scheduler_interval_seconds``):
 6. refreshes this worker's heartbeat;
 7. when Graph is configured, runs the people sync if it is due.
 
+Between 1 and 2, each configured data warehouse is pulled when due; a failed pull is told to
+the admins in Teams (services/delivery/pull_notices.py).
+
 Several instances may tick at the same time: a round is opened under a row lock (PostgreSQL
 ``FOR UPDATE SKIP LOCKED``), and every job has a unique dedupe key, so a second instance's
 tick writes nothing new. Each step runs in its own transaction, so one failing step does not
@@ -31,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.delivery import digest_posting
+from services.delivery.pull_notices import notify_admins_of_failed_pull
 from services.delivery.sender import Clock, new_worker_id, utc_now, write_heartbeat
 from services.followup import escalation, reminders, rounds
 from services.followup.working_days import WorkingDays
@@ -68,6 +72,8 @@ class Scheduler:
     graph_jobs: GraphJobs | None = None
     # Data-warehouse pulls of indicator values (LAGESBOT_WAREHOUSE: TOML files).
     warehouses: tuple[WarehouseConfig, ...] = ()
+    # LAGESBOT_ADMINS: who is told in Teams when a warehouse pull fails.
+    admins: tuple[str, ...] = ()
     _started_at: datetime | None = None
     ticks: int = 0
 
@@ -121,18 +127,42 @@ class Scheduler:
 
     def _pull(self, config: WarehouseConfig) -> Callable[[datetime], Awaitable[bool]]:
         """A pull when one is due (a round of the plan opened, or not yet today); a failure
-        is recorded by ``warehouse.pull`` (audit log, ``lagesbot values status``) and raised
-        into the tick's errors."""
+        is recorded by ``warehouse.pull`` (audit log, ``lagesbot values status``), told to the
+        admins in Teams and raised into the tick's errors."""
 
         async def step(now: datetime) -> bool:
             async with self.sessions() as session:
                 if not await warehouse.pull_due(session, config, now):
                     return False
-                await warehouse.pull(session, config, now=now, actor=SCHEDULER_ACTOR)
+                try:
+                    await warehouse.pull(session, config, now=now, actor=SCHEDULER_ACTOR)
+                except Exception as exc:
+                    await self._tell_admins_pull_failed(config, exc, now)
+                    raise
                 await session.commit()
                 return True
 
         return step
+
+    async def _tell_admins_pull_failed(
+        self, config: WarehouseConfig, exc: Exception, now: datetime
+    ) -> None:
+        """The admins' notices in their own transaction; a failure here is logged and does
+        not hide the pull's own error."""
+        try:
+            async with self.sessions() as session, session.begin():
+                state = await warehouse.last_pull(session, config.plan) or {}
+                await notify_admins_of_failed_pull(
+                    session,
+                    admins=self.admins,
+                    plan=config.plan,
+                    source=config.source,
+                    kind=type(exc).__name__,
+                    error=str(state.get("error") or f"{type(exc).__name__}: {exc}"),
+                    now=now,
+                )
+        except Exception:
+            log.exception("telling the admins about the failed pull of %s failed", config.plan)
 
     async def _step(
         self,

@@ -115,5 +115,6 @@ def build_workers(
         clock=clock,
         graph_jobs=graph_jobs,
         warehouses=warehouse_configs(os.environ.get("LAGESBOT_WAREHOUSE", "")),
+        admins=settings.admin_object_ids,
     )
     return Workers(sender, scheduler, resources)

@@ -51,6 +51,9 @@ def _view(
         measured=None if loaded is None else loaded.value,
         measured_source=None if loaded is None else loaded.source,
         measured_as_of=None if loaded is None else loaded.as_of,
+        corrected_reason=loaded.reason or ""
+        if loaded is not None and loaded.source == indicator_store.CORRECTION_SOURCE
+        else None,
         points=tuple(
             IndicatorPoint(str(p), float(v), _float(t))
             for p, v, t in zip(mine["period"], mine["value"], mine["target"], strict=True)

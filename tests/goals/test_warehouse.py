@@ -5,12 +5,12 @@ and is on record for admins, and the scheduler knows when a pull is due."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.delivery.scheduler import Scheduler
@@ -18,9 +18,11 @@ from services.goals.warehouse import WarehouseConfig, last_pull, pull, pull_due
 from services.platform.worker_settings import WorkerSettings
 from storage import audit
 from storage.db import create_engine
-from storage.models import IndicatorValue
+from storage.models import IndicatorValue, OutboxJob, OutboxKind, SyncState
+from tests import cardtools
 from tests.factories import NOW
 from tests.goals.test_values import _setup
+from tests.rounds.builders import remember_chat
 
 
 async def _warehouse(url: str) -> None:
@@ -123,3 +125,52 @@ async def test_the_scheduler_pulls_when_due_and_shows_a_failure_in_the_tick(
     assert [e.split(":")[0] for e in second.errors if e.startswith("warehouse")] == [
         f"warehouse {plan}"
     ]
+
+
+async def test_a_failed_pull_is_told_to_each_admin_once_a_day_per_kind(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    empty_database_url: str,
+    tmp_path: Path,
+) -> None:
+    s, plan = await _setup(session)
+    await _warehouse(empty_database_url)
+    admin = s.other
+    await remember_chat(session, admin, "https://smba.example/")
+    await session.commit()
+    bad = _config(tmp_path, plan, empty_database_url, "SELECT * FROM v_finns_inte")
+
+    def scheduler(at: datetime) -> Scheduler:
+        return Scheduler(
+            session_factory,
+            WorkerSettings(),
+            clock=lambda: at,
+            warehouses=(bad,),
+            admins=(admin.upn,),
+        )
+
+    first = await scheduler(NOW).tick()
+    assert any(e.startswith(f"warehouse {plan}") for e in first.errors)
+    (notice,) = await _notices(session_factory)
+    assert notice.conversation_id == f"a:chat-{admin.entra_object_id}"
+    shown = " ".join(cardtools.texts(notice.payload["card"])).replace("\\_", "_")
+    assert "datalagret" in shown and plan in shown and "v_finns_inte" in shown
+
+    # Due again the same day (the state says it failed, so a later tick retries only
+    # tomorrow); even a forced retry the same day tells nobody again.
+    await scheduler(NOW + timedelta(hours=2)).tick()
+    async with session_factory() as again, again.begin():
+        await again.execute(delete(SyncState))
+    await scheduler(NOW + timedelta(hours=3)).tick()
+    assert len(await _notices(session_factory)) == 1
+
+    # Another day, the same failure: told again, once.
+    await scheduler(NOW + timedelta(days=1)).tick()
+    await scheduler(NOW + timedelta(days=1, minutes=5)).tick()
+    assert len(await _notices(session_factory)) == 2
+
+
+async def _notices(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxJob]:
+    async with sessions() as session:
+        query = select(OutboxJob).where(OutboxJob.kind == OutboxKind.NOTICE)
+        return list((await session.execute(query.order_by(OutboxJob.id))).scalars())
