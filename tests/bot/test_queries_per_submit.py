@@ -21,9 +21,12 @@ from tests.bot.test_manager_card import fill, invoke, status_card
 from tests.factories import open_round
 
 # Statements per invoke, at most. SQLite inserts the three answers one by one, PostgreSQL
-# in one statement (11 there).
-SUBMIT_BOUND = 13
-EDIT_BOUND = 7
+# in one statement. Issue 20 brought a submit to 13 (11 on PostgreSQL); the review lock,
+# the substitutes and the indicators' loaded values and settings (issues 16, 17) added
+# reads that are not yet folded into the round's query: 26 (24 on PostgreSQL), an Ändra 19
+# (was 7).
+SUBMIT_BOUND = 26
+EDIT_BOUND = 19
 
 
 @contextmanager

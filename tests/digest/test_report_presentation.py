@@ -151,6 +151,7 @@ def test_the_swedish_workbook_speaks_swedish_with_percentages_and_local_times(
         "Risker",
         "Ej svarat",
         "Svar med historik",
+        "Indikatorer",  # the seeded round asks about an indicator
     ]
     assert_ready_to_filter(book)
 
@@ -203,6 +204,7 @@ def test_the_english_workbook_and_a_configured_time_zone(database_url: str, tmp_
         "Risks",
         "Not answered",
         "Answers with history",
+        "Indicators",
     ]
     assert_ready_to_filter(book)
     overview = overview_cells(book["Overview"])
