@@ -6,11 +6,11 @@ attention). Clients without charts show the chart's text fallback; every light i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Final
 
 from cards import layout
 from cards.escape import escape_markdown, plain, shorten
+from cards.indicator_card import rounded
 from cards.layout import Element
 from cards.views import AttainmentView, ProjectedMiss, SignalCounts
 from catalogue import texts
@@ -87,10 +87,7 @@ def attainment_section(view: AttainmentView | None, tx: texts.Texts, top: int) -
 
 
 def _amount(value: float, miss: ProjectedMiss, tx: texts.Texts) -> str:
-    number = Decimal(str(value))
-    if miss.decimals is not None:
-        number = number.quantize(Decimal(1).scaleb(-miss.decimals))
-    shown = tx.format_number(number)
+    shown = tx.format_number(rounded(value, miss.decimals))
     return f"{shown} {plain(miss.unit)}" if miss.unit else shown
 
 

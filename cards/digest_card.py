@@ -373,7 +373,9 @@ def _cell_style(colour: str) -> str:
 
 def _at_risk(view: DigestCardView, tx: texts.Texts, top: int) -> Element:
     d = view.digest
-    heading = tx.t("digest.at_risk.heading", count=d.at_risk.total)
+    misses = 0 if d.attainment is None else d.attainment.misses.total
+    # The heading counts what the section lists: projected misses and items at risk.
+    heading = tx.t("digest.at_risk.heading", count=d.at_risk.total + misses)
     # Projected misses first: the trend says so before any owner has.
     items: list[Element] = projected_misses(d.attainment, tx, top)
     if d.at_risk.total == 0:

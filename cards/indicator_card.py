@@ -20,12 +20,24 @@ from catalogue import texts
 SIGNAL_COLOURS: Final = {"green": "good", "yellow": "warning", "red": "attention"}
 
 
+# Computed values (a projection, an attainment) of an indicator without stated decimals are
+# shown with at most this many, never as a float's sixteen digits.
+COMPUTED_DECIMALS: Final = 1
+
+
+def rounded(value: Decimal | float, decimals: int | None) -> Decimal:
+    """``value`` in the indicator's decimals; without them, to COMPUTED_DECIMALS places and
+    no trailing zeros (80, 76,8)."""
+    number = Decimal(str(value))
+    if decimals is not None:
+        return number.quantize(Decimal(1).scaleb(-decimals))
+    number = number.quantize(Decimal(1).scaleb(-COMPUTED_DECIMALS))
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
+
+
 def amount(value: Decimal | float, view: IndicatorView, unit: str | None, tx: texts.Texts) -> str:
     """A value in the indicator's decimals and unit, as the reader's language writes it."""
-    number = Decimal(str(value))
-    if view.decimals is not None:
-        number = number.quantize(Decimal(1).scaleb(-view.decimals))
-    shown = tx.format_number(number)
+    shown = tx.format_number(rounded(value, view.decimals))
     if not unit:
         return shown
     return f"{shown} {escape_markdown(unit, keep_line_breaks=False)}"

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -497,6 +498,14 @@ async def test_admin_opens_a_round_its_card_arrives_and_the_channel_digest_count
         items=delivery.items,
     )
     assert rate in digest
+
+    # Goal attainment per strategy: the Playground draws the Teams chart, and the same
+    # numbers stand in words beside it ("25 mål: 2 gröna, 23 utan bedömning"); the demo's
+    # slow indicator comes first under "needs attention" with its projection, rounded.
+    assert tx.t("attainment.digest.heading") in digest
+    assert re.search(r"^\d+ mål: \d+ ", digest, re.MULTILINE), digest
+    assert tx.t("attainment.card.will_miss") in digest
+    assert re.search(r"Prognos \d+(,\d)? % den ", digest), digest
 
 
 async def _steering_group_named(
