@@ -141,24 +141,16 @@ def _actions(view: ItemHistoryView, tx: texts.Texts) -> list[Element]:
         base.update(
             round_id=view.back.round_id, request_id=view.back.request_id, back_page=view.back.page
         )
-    if view.page > 1:
-        actions.append(
-            layout.execute(
-                tx.t("card.previous_page"),
-                verbs.SHOW_HISTORY,
-                {**base, "page": view.page - 1},
-                associated_inputs="none",
-            )
+    actions.extend(
+        layout.page_buttons(
+            verbs.SHOW_HISTORY,
+            base,
+            page=view.page,
+            page_count=view.page_count,
+            previous_title=tx.t("card.previous_page"),
+            next_title=tx.t("card.next_page"),
         )
-    if view.page < view.page_count:
-        actions.append(
-            layout.execute(
-                tx.t("card.next_page"),
-                verbs.SHOW_HISTORY,
-                {**base, "page": view.page + 1},
-                associated_inputs="none",
-            )
-        )
+    )
     if view.back is not None:
         actions.append(
             layout.execute(

@@ -163,6 +163,30 @@ def execute(
     return action
 
 
+def page_buttons(
+    verb: str,
+    data: Mapping[str, Any],
+    *,
+    page: int,
+    page_count: int,
+    previous_title: str,
+    next_title: str,
+) -> list[Element]:
+    """Previous / next page buttons for a paged card: ``data`` plus the page to show. They do
+    not send the inputs: the other page shows other things, and nothing typed is saved by
+    turning the page."""
+    buttons: list[Element] = []
+    if page > 1:
+        buttons.append(
+            execute(previous_title, verb, {**data, "page": page - 1}, associated_inputs="none")
+        )
+    if page < page_count:
+        buttons.append(
+            execute(next_title, verb, {**data, "page": page + 1}, associated_inputs="none")
+        )
+    return buttons
+
+
 def open_url(title: str, url: str) -> Element:
     return {"type": "Action.OpenUrl", "title": title, "url": url}
 

@@ -701,26 +701,13 @@ def _link_action(item: ItemQuestion, tx: texts.Texts) -> Element | None:
 def _paging_actions(view: StatusCardView, tx: texts.Texts) -> list[Element]:
     if view.page_count <= 1:
         return []
-    found: list[Element] = []
-    base = {"round_id": view.round_id, "request_id": view.request_id}
     # Paging does not send the inputs: the other page is a different set of items, and what
     # was typed here is not saved until Submit.
-    if view.page > 1:
-        found.append(
-            layout.execute(
-                tx.t("card.previous_page"),
-                verbs.SHOW_PAGE,
-                {**base, "page": view.page - 1},
-                associated_inputs="none",
-            )
-        )
-    if view.page < view.page_count:
-        found.append(
-            layout.execute(
-                tx.t("card.next_page"),
-                verbs.SHOW_PAGE,
-                {**base, "page": view.page + 1},
-                associated_inputs="none",
-            )
-        )
-    return found
+    return layout.page_buttons(
+        verbs.SHOW_PAGE,
+        {"round_id": view.round_id, "request_id": view.request_id},
+        page=view.page,
+        page_count=view.page_count,
+        previous_title=tx.t("card.previous_page"),
+        next_title=tx.t("card.next_page"),
+    )
