@@ -46,12 +46,14 @@ test: $(STAMP) $(NODE_STAMP) lint typecheck
 #   rules; graph: sync intervals, leaver notices, token expiry; reliability: heartbeat ages,
 #   erasure; imports: plans with rounds; cards: dates and days left on cards (2 s); e2e:
 #   the demo's rounds lie around the real today (40 s).
+#   goals: target dates, projections, daily warehouse pulls; controller: holidays and the
+#   weekly digest of groups made in Teams (45 s together, both backends).
 # Left out, to keep this to about a third of the normal run: authz (170 s, on the bot
 # harness's fixed clock like bot/), faults (retries in real time, not dates), fuzz (fixed
 # clock), storage, manifest and bench (no dates). CLOCK_AHEAD=+730d tries another offset.
 CLOCK_AHEAD ?= +365d
 CLOCK_AHEAD_TESTS := tests/rounds tests/digest tests/admin tests/bot tests/feed tests/services \
-	tests/graph tests/reliability tests/imports tests/cards tests/e2e
+	tests/graph tests/reliability tests/imports tests/cards tests/e2e tests/goals tests/controller
 
 test-clock-ahead: $(STAMP) $(NODE_STAMP)
 	faketime -f '$(CLOCK_AHEAD)' $(BIN)/pytest $(CLOCK_AHEAD_TESTS)
